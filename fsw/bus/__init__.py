@@ -1,0 +1,1 @@
+"""The message bus: ZeroMQ transport, topic registry, message schemas, sequence numbers."""

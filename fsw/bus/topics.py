@@ -1,0 +1,78 @@
+"""The topic registry: for each topic, its message type, its publisher and its delivery policy."""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from fsw.bus import messages as m
+from fsw.bus.message import Codec, Message
+
+EVERY_PROCESS = "*"
+
+
+class Delivery(enum.Enum):
+    """LATEST: a reader wants the newest value and older ones may be dropped (sensor streams, images).
+    QUEUE: every message matters and waits in a deep queue (commands, events, IMU samples)."""
+
+    LATEST = "latest"
+    QUEUE = "queue"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    message: type[Message]
+    publisher: str  # process name, or EVERY_PROCESS for topics that every flight process publishes
+    delivery: Delivery
+    hwm: int  # ZeroMQ high-water mark on both ends, in messages
+    max_header_bytes: int = 64 * 1024
+    codec: Codec = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "codec", Codec.for_class(self.message))
+
+
+class UnknownTopic(KeyError):
+    pass
+
+
+class TopicRegistry:
+    def __init__(self, topics: Iterable[Topic]) -> None:
+        self._topics = {t.name: t for t in topics}
+
+    def __getitem__(self, name: str) -> Topic:
+        try:
+            return self._topics[name]
+        except KeyError:
+            raise UnknownTopic(f"unknown topic {name!r}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._topics
+
+    def __iter__(self) -> Iterator[Topic]:
+        return iter(self._topics.values())
+
+    def published_by(self, process: str) -> list[Topic]:
+        return [t for t in self if t.publisher in (process, EVERY_PROCESS)]
+
+
+def default_registry() -> TopicRegistry:
+    """Every topic of ginny's bus."""
+    q, latest = Delivery.QUEUE, Delivery.LATEST
+    return TopicRegistry([
+        Topic("heartbeat", m.Heartbeat, EVERY_PROCESS, q, 100),
+        Topic("event", m.Event, EVERY_PROCESS, q, 10_000),
+        Topic("tlm", m.Telemetry, EVERY_PROCESS, q, 1_000),
+        Topic("cmd.ack", m.CommandAck, EVERY_PROCESS, q, 1_000),
+        Topic("cmd", m.Command, "comm", q, 1_000),
+        Topic("health.procs", m.ProcessStats, "health", latest, 4),
+        Topic("board.health", m.BoardHealth, "health", latest, 4),
+        Topic("sim.clock", m.ClockTick, "world", q, 1_000),
+        Topic("imu", m.ImuSample, "control", q, 2_000),
+        Topic("altimeter", m.AltimeterSample, "control", q, 200),
+        Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
+        Topic("actuators", m.ActuatorCommand, "control", latest, 4),
+        Topic("navcam", m.NavcamFrame, "camera", latest, 2),
+        Topic("rte", m.ColourImage, "camera", q, 8),
+    ])

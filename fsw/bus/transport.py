@@ -1,0 +1,179 @@
+"""ZeroMQ transport: one publisher socket per topic, subscriptions that count gaps and bad frames.
+
+Frames of a message: `[topic, header]` or, for image messages, `[topic, header, pixels]`. Publishers are
+XPUB sockets so they see their subscribers arrive: `wait_subscribers` is the readiness handshake, and nobody
+sleeps hoping a subscriber has connected.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import zmq
+
+from fsw.bus.message import DecodeError, Envelope, Message
+from fsw.bus.stats import SeqTracker, TopicStats
+from fsw.bus.topics import Delivery, Topic
+from fsw.clock import Clock
+
+log = logging.getLogger("ginny.bus")
+
+_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024  # a 4208x3120 colour capture is 39 MB
+_LOG_FIRST = 10  # log every one of the first errors of a kind, then one in _LOG_EVERY
+_LOG_EVERY = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class Received:
+    topic: str
+    publisher: str
+    seq: int
+    msg: Any  # the decoded Message
+    recv_ns: int
+
+
+class Publisher:
+    """Publishes one topic at one endpoint, numbering its messages."""
+
+    def __init__(self, ctx: zmq.Context, topic: Topic, endpoint: str, name: str) -> None:
+        self.topic = topic
+        self.endpoint = endpoint
+        self.name = name
+        self._ctx = ctx
+        self._sock: zmq.Socket | None = None
+        self._seq = 0
+        self._topic_frame = topic.name.encode()
+        self.subscribers = 0
+
+    def open(self) -> None:
+        sock = self._ctx.socket(zmq.XPUB)
+        sock.setsockopt(zmq.SNDHWM, self.topic.hwm)
+        sock.setsockopt(zmq.XPUB_VERBOSER, 1)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.bind(self.endpoint)
+        self._sock = sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close(linger=0)
+            self._sock = None
+
+    @property
+    def seq(self) -> int:
+        """The sequence number the next message will carry."""
+        return self._seq
+
+    def publish(self, msg: Message) -> int:
+        """Send `msg` (never blocks; at the high-water mark ZeroMQ drops it and subscribers see a gap)."""
+        if not isinstance(msg, self.topic.message):
+            raise TypeError(f"{self.topic.name} carries {self.topic.message.__name__}, not {type(msg).__name__}")
+        seq = self._seq
+        self._seq += 1
+        header, pixels = self.topic.codec.encode(msg, Envelope(self.name, seq))
+        frames: list[Any] = [self._topic_frame, header]
+        if pixels is not None:
+            frames.append(pixels)
+        try:
+            self._sock.send_multipart(frames, flags=zmq.NOBLOCK, copy=pixels is None)
+        except zmq.Again:
+            pass  # XPUB without NODROP does not raise; kept for safety
+        return seq
+
+    def poll_subscriptions(self, timeout_ms: int = 0) -> int:
+        """Read subscribe/unsubscribe notices; return the number of live subscriptions."""
+        while self._sock.poll(timeout_ms, zmq.POLLIN):
+            timeout_ms = 0
+            notice = self._sock.recv(zmq.NOBLOCK)
+            if notice[:1] == b"\x01":
+                self.subscribers += 1
+            elif notice[:1] == b"\x00":
+                self.subscribers = max(0, self.subscribers - 1)
+        return self.subscribers
+
+    def wait_subscribers(self, count: int, timeout_ns: int, clock: Clock) -> bool:
+        """Handshake: wait until at least `count` subscribers are connected, or the timeout passes."""
+        deadline = clock.now_ns() + timeout_ns
+        while self.poll_subscriptions() < count:
+            left_ms = (deadline - clock.now_ns()) // 1_000_000
+            if left_ms <= 0:
+                return False
+            self.poll_subscriptions(min(int(left_ms), 100))
+        return True
+
+
+class Subscription:
+    """Reads one topic from one or more publishers; counts gaps, resets and bad frames, and keeps going."""
+
+    def __init__(self, ctx: zmq.Context, topic: Topic, endpoints: list[str], clock: Clock) -> None:
+        self.topic = topic
+        self.endpoints = list(endpoints)
+        self.stats = TopicStats()
+        self._ctx = ctx
+        self._clock = clock
+        self._seq = SeqTracker()
+        self._topic_frame = topic.name.encode()
+        self.socket: zmq.Socket | None = None
+
+    def open(self) -> None:
+        sock = self._ctx.socket(zmq.SUB)
+        sock.setsockopt(zmq.RCVHWM, self.topic.hwm)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.MAXMSGSIZE, 2 * _MAX_PAYLOAD_BYTES)
+        sock.setsockopt(zmq.SUBSCRIBE, b"")
+        for endpoint in self.endpoints:
+            sock.connect(endpoint)
+        self.socket = sock
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close(linger=0)
+            self.socket = None
+
+    def drain(self, limit: int = 10_000) -> list[Received]:
+        """Take every message waiting now (at most `limit`); LATEST topics keep the newest per publisher."""
+        out: list[Received] = []
+        for _ in range(limit):
+            try:
+                frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                break
+            rec = self._decode(frames)
+            if rec is not None:
+                out.append(rec)
+        if self.topic.delivery is Delivery.LATEST and len(out) > 1:
+            out = self._newest_per_publisher(out)
+        return out
+
+    def _newest_per_publisher(self, received: list[Received]) -> list[Received]:
+        newest = {r.publisher: r for r in received}
+        self.stats.superseded += len(received) - len(newest)
+        return list(newest.values())
+
+    def _decode(self, frames: list[zmq.Frame]) -> Received | None:
+        stats = self.stats
+        try:
+            msg, env = self._decode_frames(frames)
+        except DecodeError as exc:
+            stats.count_error(exc.kind)
+            count = getattr(stats, exc.kind)
+            if count <= _LOG_FIRST or count % _LOG_EVERY == 0:
+                log.warning("dropped bad message (%d so far): %s", count, exc)
+            return None
+        now = self._clock.now_ns()
+        self._seq.observe(env.publisher, env.seq, stats)
+        stats.received += 1
+        stats.last_recv_ns = now
+        return Received(self.topic.name, env.publisher, env.seq, msg, now)
+
+    def _decode_frames(self, frames: list[zmq.Frame]) -> tuple[Message, Envelope]:
+        name = self.topic.name
+        if len(frames) not in (2, 3) or frames[0].bytes != self._topic_frame:
+            raise DecodeError("malformed", name, f"{len(frames)} frames or wrong topic frame")
+        header = frames[1].buffer
+        if header.nbytes > self.topic.max_header_bytes:
+            raise DecodeError("oversized", name, f"header of {header.nbytes} bytes")
+        payload = frames[2].buffer if len(frames) == 3 else None
+        if payload is not None and payload.nbytes > _MAX_PAYLOAD_BYTES:
+            raise DecodeError("oversized", name, f"payload of {payload.nbytes} bytes")
+        return self.topic.codec.decode(name, header, payload)

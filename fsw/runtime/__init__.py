@@ -1,0 +1,1 @@
+"""What every flight process shares: the process loop, commands, events, telemetry, launch."""

@@ -1,0 +1,80 @@
+"""Start one flight process: `python -m fsw.runtime.launch NAME --config FILE --run-dir DIR`.
+
+The supervisor runs this for each flight process. The table below is the one list of process classes.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import importlib
+import logging
+import os
+import signal
+import sys
+
+from fsw.bus.topics import default_registry
+from fsw.bus.topology import Topology
+from fsw.clock import MonotonicClock
+from fsw.config import ConfigError
+from fsw.config.stack import LoadedStack, ProcessConfig, load_stack
+from fsw.health.supervision import EXIT_CONFIG
+from fsw.runtime.commands import default_dictionary
+from fsw.runtime.node import FlightProcess, ProcessContext
+
+PROCESSES: dict[str, str] = {
+    "camera": "fsw.camera.process:CameraProcess",
+    "nav": "fsw.nav.process:NavProcess",
+    "control": "fsw.control.process:ControlProcess",
+    "logger": "fsw.logger.process:LoggerProcess",
+    "comm": "fsw.comm.process:CommProcess",
+}
+
+
+
+def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContext:
+    """The context of process `name` (the health process has no `[processes]` table: it gets defaults)."""
+    from hal.backend import BackendContext, select_backend
+
+    cfg = loaded.config
+    process = cfg.processes.get(name, ProcessConfig())
+    topology = Topology.load(loaded.topology_path, default_registry(), run_dir)
+    backend = select_backend(cfg.stack.backend, BackendContext(run_dir))
+    return ProcessContext(name=name, topology=topology, clock=MonotonicClock(), wall=MonotonicClock(),
+                          dictionary=default_dictionary(), process=process, health=cfg.health,
+                          events=cfg.events, backend=backend)
+
+
+def make_process(ctx: ProcessContext) -> FlightProcess:
+    module_name, class_name = PROCESSES[ctx.name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)(ctx)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the supervisor dies, so no flight process is ever orphaned."""
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fsw.runtime.launch")
+    parser.add_argument("name", choices=sorted(PROCESSES))
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--run-dir", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {args.name} %(levelname)s %(message)s")
+    die_with_parent()
+    try:
+        ctx = build_context(load_stack(args.config), args.name, args.run_dir)
+    except (ConfigError, RuntimeError, ValueError) as exc:
+        logging.error("cannot start: %s", exc)
+        return EXIT_CONFIG
+    return make_process(ctx).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The flight-process runtime: the loop every flight process runs.
+
+A FlightProcess binds its publishers, subscribes to what it reads, then loops: it waits on its sockets (and
+on a signal wake-up pipe) until the next timer is due, hands each message to its handler, and runs due timers.
+Every process heartbeats, answers NO_OP, acknowledges every command addressed to it, counts commands and
+errors, throttles its events and publishes its telemetry. A handler that raises is counted and reported as an
+event; it never ends the process.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import zmq
+
+from fsw.bus.message import Message
+from fsw.bus.messages import (Command, CommandAck, CommandResult, Event, Heartbeat, ProcState, Scalar,
+                              Severity, Telemetry)
+from fsw.bus.reader import subscription_for
+from fsw.bus.topology import Topology
+from fsw.bus.transport import Publisher, Received, Subscription
+from fsw.clock import NS_PER_MS, Clock
+from fsw.config.stack import EventsConfig, HealthConfig, ProcessConfig
+from fsw.runtime.commands import CommandDictionary, CommandRejected
+from fsw.runtime.events import EventThrottle
+from fsw.runtime.timers import Timers
+
+log = logging.getLogger("ginny.process")
+Handler = Callable[[Received], None]
+CommandHandler = Callable[[Command, dict[str, Scalar]], tuple[CommandResult, str]]
+
+
+@dataclass(frozen=True)
+class ProcessContext:
+    """Everything a flight process is given; it opens nothing before `open()`."""
+
+    name: str
+    topology: Topology
+    clock: Clock  # flight time: monotonic on the board, the world's time in simulation
+    wall: Clock  # liveness time (heartbeats, timeouts): always the host's monotonic clock
+    dictionary: CommandDictionary
+    process: ProcessConfig = field(default_factory=ProcessConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
+
+
+class FlightProcess:
+    """Base of every flight process. Subclasses override `setup` (and `teardown`, `telemetry`)."""
+
+    def __init__(self, ctx: ProcessContext) -> None:
+        self.ctx = ctx
+        self.name = ctx.name
+        self.state = ProcState.STARTING
+        self.counters = {"commands": 0, "commands_ok": 0, "command_errors": 0, "handler_errors": 0}
+        self.timers = Timers(ctx.wall)
+        self._zmq: zmq.Context | None = None
+        self._publishers: dict[str, Publisher] = {}
+        self._subscriptions: list[tuple[Subscription, Handler]] = []
+        self._command_handlers: dict[str, CommandHandler] = {"NO_OP": self._no_op}
+        self._throttle = EventThrottle(ctx.events.throttle_limit, ctx.events.throttle_window_ms * NS_PER_MS)
+        self._boot_id = secrets.randbits(31)
+        self._stop = threading.Event()
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._poller = zmq.Poller()
+
+    # --- hooks for subclasses ------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Declare subscriptions, timers and command handlers; open devices (raise to refuse to start)."""
+
+    def teardown(self) -> None:
+        """Close devices."""
+
+    def telemetry(self) -> dict[str, Scalar]:
+        """This process's own telemetry channels, merged with the common counters."""
+        return {}
+
+    # --- wiring --------------------------------------------------------------------------------------
+    def subscribe(self, topic: str, handler: Handler, publishers: list[str] | None = None) -> Subscription:
+        sub = subscription_for(self._zmq, self.ctx.topology, topic, self.ctx.wall, publishers)
+        sub.open()
+        self._subscriptions.append((sub, handler))
+        self._poller.register(sub.socket, zmq.POLLIN)
+        return sub
+
+    def on_command(self, name: str, handler: CommandHandler) -> None:
+        if name not in self.ctx.dictionary:
+            raise ValueError(f"{self.name}: {name} is not in the command dictionary")
+        self._command_handlers[name] = handler
+
+    def publish(self, topic: str, msg: Message) -> int:
+        return self._publishers[topic].publish(msg)
+
+    def publisher(self, topic: str) -> Publisher:
+        return self._publishers[topic]
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return [s for s, _ in self._subscriptions]
+
+    # --- events and telemetry -------------------------------------------------------------------------
+    def event(self, name: str, severity: Severity, text: str) -> None:
+        """Publish an event unless the throttle holds it back; log it either way."""
+        log.log(_LOG_LEVEL[severity], "%s: %s: %s", self.name, name, text)
+        suppressed = self._throttle.admit(name, self.ctx.wall.now_ns())
+        if suppressed is not None and "event" in self._publishers:
+            self.publish("event", Event(self.ctx.clock.now_ns(), self.name, name, severity, text, suppressed))
+
+    def _publish_telemetry(self) -> None:
+        channels: dict[str, Scalar] = dict(self.counters)
+        channels["events_suppressed"] = self._throttle.total_suppressed
+        for sub in self.subscriptions:
+            channels[f"bus.{sub.topic.name}.gaps"] = sub.stats.gaps
+            channels[f"bus.{sub.topic.name}.errors"] = sub.stats.errors
+        channels.update(self.telemetry())
+        self.publish("tlm", Telemetry(self.ctx.clock.now_ns(), self.name, channels))
+
+    def _heartbeat(self) -> None:
+        self.publish("heartbeat", Heartbeat(self.ctx.clock.now_ns(), self.name, os.getpid(), self.state,
+                                            self._boot_id))
+
+    # --- commands -------------------------------------------------------------------------------------
+    def _on_command_message(self, rec: Received) -> None:
+        cmd: Command = rec.msg
+        if cmd.target != self.name:
+            return
+        self.counters["commands"] += 1
+        try:
+            args = self.ctx.dictionary.validate(cmd.name, cmd.args)
+            handler = self._command_handlers.get(cmd.name)
+            if handler is None:
+                raise CommandRejected(CommandResult.INVALID_COMMAND, f"{self.name} does not handle {cmd.name}")
+            result, reason = self._run_command(handler, cmd, args)
+        except CommandRejected as exc:
+            result, reason = exc.result, exc.reason
+        self.counters["commands_ok" if result is CommandResult.OK else "command_errors"] += 1
+        self.publish("cmd.ack", CommandAck(self.ctx.clock.now_ns(), cmd.cmd_id, cmd.name, self.name, result,
+                                           reason))
+
+    def _run_command(self, handler: CommandHandler, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        try:
+            return handler(cmd, args)
+        except Exception as exc:  # a failing command must not end the process
+            log.exception("%s: command %s failed", self.name, cmd.name)
+            self.event("COMMAND_FAILED", Severity.WARNING_HI, f"{cmd.name}: {type(exc).__name__}: {exc}")
+            return CommandResult.EXECUTION_ERROR, f"{type(exc).__name__}: {exc}"
+
+    def _no_op(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        self.event("NO_OP", Severity.ACTIVITY_HI, f"NO_OP {cmd.cmd_id} received")
+        return CommandResult.OK, ""
+
+    # --- life cycle -----------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Bind publishers, subscribe to commands, run `setup`, and become READY."""
+        self._zmq = zmq.Context()
+        topology = self.ctx.topology
+        for topic in topology.registry.published_by(self.name):
+            pub = Publisher(self._zmq, topic, topology.endpoint(self.name, topic.name), self.name)
+            pub.open()
+            self._publishers[topic.name] = pub
+        if "comm" in topology.processes:
+            self.subscribe("cmd", self._on_command_message)
+        self.setup()
+        period = self.ctx.health.heartbeat_period_ms * NS_PER_MS
+        self.timers.every(period, self._heartbeat)
+        self.timers.every(self.ctx.process.telemetry_period_ms * NS_PER_MS, self._publish_telemetry)
+        self.state = ProcState.READY
+        self._heartbeat()
+
+    def close(self) -> None:
+        self.state = ProcState.STOPPING
+        try:
+            self.teardown()
+        finally:
+            for sub, _ in self._subscriptions:
+                sub.close()
+            for pub in self._publishers.values():
+                pub.close()
+            self._subscriptions.clear()
+            self._publishers.clear()
+            if self._zmq is not None:
+                self._zmq.term()
+                self._zmq = None
+
+    def stop(self) -> None:
+        """Ask the loop to end (thread-safe; also what SIGINT/SIGTERM do)."""
+        self._stop.set()
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"\0")
+            except OSError:
+                pass
+
+    def spin_once(self, max_wait_ms: int = 1000) -> int:
+        """Wait for messages or the next timer, handle what came; return how many messages were handled."""
+        wait_ms = max(0, min(max_wait_ms, self.timers.ms_until_next()))
+        ready = dict(self._poller.poll(wait_ms))
+        handled = 0
+        for sub, handler in self._subscriptions:
+            if sub.socket in ready:
+                for rec in sub.drain():
+                    self._handle(handler, rec)
+                    handled += 1
+        if self._wake_r is not None and self._wake_r.fileno() in ready:
+            self._wake_r.recv(4096)
+        self._run_timers()
+        return handled
+
+    def _handle(self, handler: Handler, rec: Received) -> None:
+        try:
+            handler(rec)
+        except Exception as exc:  # one bad message must not end the process
+            self.counters["handler_errors"] += 1
+            log.exception("%s: handler for %s failed", self.name, rec.topic)
+            self.event("HANDLER_FAILED", Severity.WARNING_HI, f"{rec.topic}: {type(exc).__name__}: {exc}")
+
+    def _run_timers(self) -> None:
+        for error in self.timers.run_due():
+            self.counters["handler_errors"] += 1
+            self.event("TIMER_FAILED", Severity.WARNING_HI, error)
+
+    def run(self) -> int:
+        """Open, loop until stopped, close. Returns the process exit code."""
+        self._install_signal_wakeup()
+        try:
+            self.open()
+            while not self._stop.is_set():
+                self.spin_once()
+            return 0
+        finally:
+            self.close()
+            self._remove_signal_wakeup()
+
+    def _install_signal_wakeup(self) -> None:
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._poller.register(self._wake_r.fileno(), zmq.POLLIN)
+        if threading.current_thread() is threading.main_thread():
+            signal.set_wakeup_fd(self._wake_w.fileno())
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: self._stop.set())
+
+    def _remove_signal_wakeup(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.set_wakeup_fd(-1)
+        for s in (self._wake_r, self._wake_w):
+            if s is not None:
+                s.close()
+        self._wake_r = self._wake_w = None
+
+
+_LOG_LEVEL = {Severity.DIAGNOSTIC: logging.DEBUG, Severity.ACTIVITY_LO: logging.INFO,
+              Severity.ACTIVITY_HI: logging.INFO, Severity.WARNING_LO: logging.WARNING,
+              Severity.WARNING_HI: logging.WARNING, Severity.FATAL: logging.CRITICAL}

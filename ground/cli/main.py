@@ -1,0 +1,33 @@
+"""The `ginny` command line. Each subcommand lives in its own module; this file only dispatches."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ground.cli import bench_cmd, bus_cmd, run_cmd
+
+COMMANDS = (run_cmd, bus_cmd, bench_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ginny", description="Ingenuity flight-software emulator")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Backend selection: the one place that turns a backend name from config into device objects.
+
+Backends are listed here by name; each is imported only when chosen, so a board without the simulator (or a
+laptop without smbus2) loads only what it uses. A backend that is unknown, cannot be imported, or lacks a
+device fails here, at start-up, with a message saying which and why.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hal.actuators import Actuators, NullActuators
+from hal.altimeter import Altimeter, NullAltimeter
+from hal.board_health import BoardHealthSensor, NullBoardHealth
+from hal.colour_camera import ColourCamera, NullColourCamera
+from hal.imu import Imu, NullImu
+from hal.inclinometer import Inclinometer, NullInclinometer
+from hal.navcam import Navcam, NullNavcam
+
+BACKENDS: dict[str, str] = {
+    "null": "hal.backend:NullBackend",
+    "sim": "sim_hal.backend:SimBackend",
+    "board": "hal.board.backend:BoardBackend",
+}
+DEVICE_KINDS = ("navcam", "colour_camera", "imu", "altimeter", "inclinometer", "actuators", "board_health")
+
+
+class BackendError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackendContext:
+    """What a backend may need to build its devices: the run folder and its own config table."""
+
+    run_dir: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    name: str
+
+    def navcam(self) -> Navcam: ...
+    def colour_camera(self) -> ColourCamera: ...
+    def imu(self) -> Imu: ...
+    def altimeter(self) -> Altimeter: ...
+    def inclinometer(self) -> Inclinometer: ...
+    def actuators(self) -> Actuators: ...
+    def board_health(self) -> BoardHealthSensor: ...
+
+
+class NullBackend:
+    """Every device present and silent: for stacks without sensors, and as the reference in tests."""
+
+    name = "null"
+
+    def __init__(self, context: BackendContext) -> None:
+        self.context = context
+
+    def navcam(self) -> Navcam:
+        return NullNavcam()
+
+    def colour_camera(self) -> ColourCamera:
+        return NullColourCamera()
+
+    def imu(self) -> Imu:
+        return NullImu()
+
+    def altimeter(self) -> Altimeter:
+        return NullAltimeter()
+
+    def inclinometer(self) -> Inclinometer:
+        return NullInclinometer()
+
+    def actuators(self) -> Actuators:
+        return NullActuators()
+
+    def board_health(self) -> BoardHealthSensor:
+        return NullBoardHealth()
+
+
+def select_backend(name: str, context: BackendContext) -> Backend:
+    """Build the backend called `name`; raise BackendError saying what is missing."""
+    if name not in BACKENDS:
+        raise BackendError(f"unknown HAL backend {name!r} (known: {', '.join(BACKENDS)})")
+    module_name, class_name = BACKENDS[name].split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise BackendError(f"HAL backend {name!r} is not available here: {exc}") from None
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        raise BackendError(f"HAL backend {name!r}: {module_name} has no {class_name}")
+    missing = [kind for kind in DEVICE_KINDS if not callable(getattr(cls, kind, None))]
+    if missing:
+        raise BackendError(f"HAL backend {name!r} lacks devices: {', '.join(missing)}")
+    return cls(context)
