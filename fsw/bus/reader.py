@@ -16,9 +16,12 @@ def subscription_for(ctx: zmq.Context, topology: Topology, topic: str, clock: Cl
 
 
 class BusReader:
-    def __init__(self, topology: Topology, topics: list[str], clock: Clock | None = None) -> None:
+    def __init__(self, topology: Topology, topics: list[str], clock: Clock | None = None,
+                 publishers: list[str] | None = None) -> None:
+        """Read `topics` from all their publishers, or only from `publishers` when given."""
         self.topology = topology
         self.topics = list(topics)
+        self.publishers = publishers
         self.clock = clock or MonotonicClock()
         self._ctx: zmq.Context | None = None
         self._poller = zmq.Poller()
@@ -27,7 +30,7 @@ class BusReader:
     def open(self) -> "BusReader":
         self._ctx = zmq.Context()
         for topic in self.topics:
-            sub = subscription_for(self._ctx, self.topology, topic, self.clock)
+            sub = subscription_for(self._ctx, self.topology, topic, self.clock, self.publishers)
             sub.open()
             self.subscriptions[topic] = sub
             self._poller.register(sub.socket, zmq.POLLIN)

@@ -1,0 +1,31 @@
+"""One sample message per topic, for round-trip and golden-bytes tests."""
+from __future__ import annotations
+
+import numpy as np
+
+from fsw.bus import messages as m
+
+T = 1_700_000_000_123_456_789
+
+
+def image(h: int, w: int, channels: int = 0) -> np.ndarray:
+    shape = (h, w, channels) if channels else (h, w)
+    return (np.arange(int(np.prod(shape)), dtype=np.uint32) * 37 % 251).astype(np.uint8).reshape(shape)
+
+
+SAMPLES: dict[str, m.Message] = {
+    "heartbeat": m.Heartbeat(T, "nav", 4242, m.ProcState.READY, 123456),
+    "event": m.Event(T, "health", "PROC_RESTART", m.Severity.WARNING_HI, "restarting nav in 100 ms", 2),
+    "tlm": m.Telemetry(T, "nav", {"commands": 3, "ok": True, "rate_hz": 29.97, "mode": "FLY"}),
+    "cmd.ack": m.CommandAck(T, 77, "NO_OP", "nav", m.CommandResult.OK, ""),
+    "cmd": m.Command(T, 77, "SET_PARAM", "control", {"name": "kp", "value": 1.5}),
+    "health.procs": m.ProcessStats(T, [m.ProcessStat("nav", 4242, m.ProcState.READY, 12.5, 50_000_000, 1, 42.0)]),
+    "board.health": m.BoardHealth(T, 51.5, 0.75, 33.3, 10_000_000_000),
+    "sim.clock": m.ClockTick(T, 1234),
+    "imu": m.ImuSample(T, (0.01, -0.02, 0.03), (0.1, -0.2, -3.71), 25.0),
+    "altimeter": m.AltimeterSample(T, 12.345, True),
+    "inclinometer": m.InclinometerSample(T, 0.01, -0.02, True),
+    "actuators": m.ActuatorCommand(T, True, 6.678, (0.0, 0.01, -0.02)),
+    "navcam": m.NavcamFrame(T, 1620, 250.0, image(480, 640)),
+    "rte": m.ColourImage(T, 3, 1000.0, image(312, 420, 3)),
+}

@@ -1,0 +1,112 @@
+"""A flight process in-process: commands and acknowledgements, counters, events, errors that do not kill it."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import zmq
+
+from fsw.bus import messages as m
+from fsw.bus.reader import BusReader
+from fsw.bus.transport import Publisher
+from fsw.clock import MonotonicClock
+from fsw.config.stack import EventsConfig, ProcessConfig
+from fsw.nav.process import NavProcess
+from fsw.runtime.commands import EVERY_PROCESS, CommandDef, CommandDictionary
+from fsw.runtime.node import ProcessContext
+from hal.backend import BackendContext, NullBackend
+from tests.conftest import wait_until
+
+DICT = CommandDictionary([CommandDef("NO_OP", EVERY_PROCESS, "noop"), CommandDef("BOOM", "nav", "raises")])
+
+
+class Harness:
+    """The test plays comm: it publishes commands and reads what the process answers."""
+
+    def __init__(self, topology) -> None:
+        ctx = ProcessContext("nav", topology, MonotonicClock(), MonotonicClock(), DICT,
+                             process=ProcessConfig(telemetry_period_ms=10),
+                             events=EventsConfig(throttle_limit=2, throttle_window_ms=60_000),
+                             backend=NullBackend(BackendContext("")))
+        self.node = NavProcess(ctx)
+        self.zmq = zmq.Context()
+        self.cmd = Publisher(self.zmq, topology.registry["cmd"], topology.endpoint("comm", "cmd"), "comm")
+        self.cmd.open()
+        self.node.open()
+        self.reader = BusReader(topology, ["cmd.ack", "event", "tlm"], publishers=["nav"]).open()
+        self.got: list = []
+        wait_until(lambda: self.cmd.poll_subscriptions() >= 1
+                   and all(self.node.publisher(t).poll_subscriptions() >= 1 for t in self.reader.topics),
+                   5.0, self.step, what="handshakes")
+        self.seq = 0
+
+    def step(self) -> None:
+        self.node.spin_once(5)
+        self.got.extend(self.reader.poll(5))
+
+    def send(self, name: str, target: str = "nav", **args) -> m.CommandAck:
+        self.seq += 1
+        cmd_id = self.seq
+        self.cmd.publish(m.Command(0, cmd_id, name, target, args))
+        acks = lambda: [r.msg for r in self.got if r.topic == "cmd.ack" and r.msg.cmd_id == cmd_id]
+        return wait_until(acks, 5.0, self.step, what=f"ack of {name}")[0]
+
+    def events(self, name: str) -> list[m.Event]:
+        return [r.msg for r in self.got if r.topic == "event" and r.msg.name == name]
+
+    def close(self) -> None:
+        self.reader.close()
+        self.cmd.close()
+        self.node.close()
+        self.zmq.term()
+
+
+@pytest.fixture
+def harness(topology) -> Iterator[Harness]:
+    h = Harness(topology)
+    yield h
+    h.close()
+
+
+def test_no_op_is_acknowledged_ok_with_an_event(harness: Harness) -> None:
+    ack = harness.send("NO_OP")
+    assert (ack.result, ack.source, ack.name, ack.reason) == (m.CommandResult.OK, "nav", "NO_OP", "")
+    wait_until(lambda: harness.events("NO_OP"), 5.0, harness.step, what="NO_OP event")
+    assert harness.node.counters["commands_ok"] == 1
+
+
+def test_bad_commands_get_their_result_and_are_counted(harness: Harness) -> None:
+    assert harness.send("NO_OP", extra=1).result is m.CommandResult.FORMAT_ERROR
+    assert harness.send("LAUNCH").result is m.CommandResult.INVALID_COMMAND
+    ack = harness.send("BOOM")
+    assert ack.result is m.CommandResult.INVALID_COMMAND and "does not handle" in ack.reason
+    assert harness.node.counters == {"commands": 3, "commands_ok": 0, "command_errors": 3, "handler_errors": 0}
+
+
+def test_commands_for_another_process_are_ignored(harness: Harness) -> None:
+    harness.cmd.publish(m.Command(0, 999, "NO_OP", "camera", {}))
+    assert harness.send("NO_OP").result is m.CommandResult.OK  # the earlier one was passed over
+    assert not [r for r in harness.got if r.topic == "cmd.ack" and r.msg.cmd_id == 999]
+    assert harness.node.counters["commands"] == 1
+
+
+def test_a_failing_command_handler_is_an_execution_error_not_a_crash(harness: Harness) -> None:
+    def boom(cmd, args):
+        raise RuntimeError("actuator jammed")
+
+    harness.node.on_command("BOOM", boom)
+    ack = harness.send("BOOM")
+    assert ack.result is m.CommandResult.EXECUTION_ERROR and "actuator jammed" in ack.reason
+    assert harness.send("NO_OP").result is m.CommandResult.OK
+    wait_until(lambda: harness.events("COMMAND_FAILED"), 5.0, harness.step, what="failure event")
+
+
+def test_events_are_throttled_and_telemetry_carries_the_counters(harness: Harness) -> None:
+    for _ in range(4):
+        harness.send("NO_OP")
+    wait_until(lambda: len(harness.events("NO_OP")) >= 2, 5.0, harness.step, what="events")
+    tlm = lambda: [r.msg for r in harness.got if r.topic == "tlm" and r.msg.channels["commands_ok"] == 4]
+    channels = wait_until(tlm, 5.0, harness.step, what="telemetry")[-1].channels
+    assert len(harness.events("NO_OP")) == 2  # limit 2 per window
+    assert channels["events_suppressed"] == 2 and channels["bus.cmd.gaps"] == 0
+    assert channels["navcam_received"] == 0
