@@ -34,7 +34,8 @@ class Topic:
 
 
 class UnknownTopic(KeyError):
-    pass
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class TopicRegistry:
