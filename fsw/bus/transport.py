@@ -60,6 +60,11 @@ class Publisher:
             self._sock = None
 
     @property
+    def last_endpoint(self) -> str:
+        """The endpoint actually bound (resolves a `tcp://host:*` wildcard port)."""
+        return self._sock.getsockopt_string(zmq.LAST_ENDPOINT)
+
+    @property
     def seq(self) -> int:
         """The sequence number the next message will carry."""
         return self._seq

@@ -1,1 +1,42 @@
-def add_parser(sub): pass
+"""`ginny bench ...`: benchmarks that print numbers (speed goals are measured here, not asserted in tests)."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from typing import TextIO
+
+from fsw.bus.bench import run_bench
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="benchmarks")
+    bench = p.add_subparsers(dest="bench_command", required=True)
+    bus = bench.add_parser("bus", help="bus throughput and latency: 640x480 frames and small messages")
+    bus.add_argument("--frames", type=int, default=3000, help="frames for the throughput run")
+    bus.add_argument("--small", type=int, default=50_000, help="small messages for the throughput run")
+    bus.add_argument("--probes", type=int, default=1000, help="frames sent one at a time for latency")
+    bus.add_argument("--transport", choices=("ipc", "tcp", "both"), default="both")
+    bus.add_argument("--json", action="store_true", help="print one JSON object")
+    bus.set_defaults(func=bench_bus)
+
+
+def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if min(args.frames, args.small, args.probes) < 1:
+        print("ginny bench bus: --frames, --small and --probes must be at least 1", file=sys.stderr)
+        return 2
+    transports = ("ipc", "tcp") if args.transport == "both" else (args.transport,)
+    results = {t: dataclasses.asdict(run_bench(t, args.frames, args.small, args.probes)) for t in transports}
+    if args.json:
+        print(json.dumps(results), file=out)
+        return 0
+    print(f"{'transport':<10} {'frames/s':>10} {'frame p50 us':>13} {'frame p99 us':>13} {'small msgs/s':>13}",
+          file=out)
+    for t, r in results.items():
+        print(f"{t:<10} {r['frames_per_s']:>10.0f} {r['frame_latency_p50_us']:>13.1f} "
+              f"{r['frame_latency_p99_us']:>13.1f} {r['small_msgs_per_s']:>13.0f}", file=out)
+    print("frames: 640x480 uint8 navcam frames; small: IMU samples; latency: send to decoded array, one at a time",
+          file=out)
+    return 0

@@ -1,0 +1,29 @@
+"""`ginny bench bus --json` prints the documented object (figures are measured, not asserted)."""
+from __future__ import annotations
+
+import json
+
+from ground.cli.main import main
+
+KEYS = {"frames_per_s", "frame_latency_p50_us", "frame_latency_p99_us", "small_msgs_per_s"}
+
+
+def test_bench_bus_json_shape(capsys) -> None:
+    assert main(["bench", "bus", "--json", "--frames", "50", "--small", "500", "--probes", "20"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"ipc", "tcp"}
+    for figures in result.values():
+        assert set(figures) == KEYS
+        assert all(v > 0 for v in figures.values())
+        assert figures["frame_latency_p50_us"] <= figures["frame_latency_p99_us"]
+
+
+def test_bench_bus_table(capsys) -> None:
+    assert main(["bench", "bus", "--transport", "ipc", "--frames", "20", "--small", "200", "--probes", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["transport", "frames/s"] and lines[1].startswith("ipc ")
+
+
+def test_bench_bus_refuses_nonsense(capsys) -> None:
+    assert main(["bench", "bus", "--frames", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
