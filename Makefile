@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 sim: $(STAMP)
-	$(BIN)/ginny run --seconds 5 --run-dir $$(mktemp -d /tmp/ginny-sim-XXXX)
+	$(BIN)/ginny run --seconds 5
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
