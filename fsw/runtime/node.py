@@ -26,7 +26,7 @@ from fsw.bus.messages import (Command, CommandAck, CommandResult, Event, Heartbe
 from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
-from fsw.clock import NS_PER_MS, Clock
+from fsw.clock import NS_PER_MS, Clock, SimClock
 from fsw.config.stack import EventsConfig, HealthConfig, ProcessConfig
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
@@ -168,12 +168,17 @@ class FlightProcess:
             self._publishers[topic.name] = pub
         if "comm" in topology.processes:
             self.subscribe("cmd", self._on_command_message)
+        if isinstance(self.ctx.clock, SimClock):
+            self.subscribe("sim.clock", self._on_clock_tick)
         self.setup()
         period = self.ctx.health.heartbeat_period_ms * NS_PER_MS
         self.timers.every(period, self._heartbeat)
         self.timers.every(self.ctx.process.telemetry_period_ms * NS_PER_MS, self._publish_telemetry)
         self.state = ProcState.READY
         self._heartbeat()
+
+    def _on_clock_tick(self, rec: Received) -> None:
+        self.ctx.clock.on_tick(rec.msg.t_ns)
 
     def close(self) -> None:
         self.state = ProcState.STOPPING

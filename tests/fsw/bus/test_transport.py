@@ -135,7 +135,7 @@ def test_gaps_are_counted_per_publisher(ctx, run_dir) -> None:
     assert sub.stats.gaps == 3 and sub.stats.publishers == {"a", "b"}
 
 
-def test_bad_frames_are_counted_and_the_subscriber_keeps_running(ctx, run_dir) -> None:
+def test_bad_frames_are_counted_and_the_subscriber_keeps_running(ctx, run_dir, caplog) -> None:
     endpoint = f"ipc://{run_dir}/fuzz"
     raw = ctx.socket(zmq.XPUB)
     raw.bind(endpoint)
@@ -160,3 +160,7 @@ def test_bad_frames_are_counted_and_the_subscriber_keeps_running(ctx, run_dir) -
     assert got[0].msg == m.Heartbeat(T, "nav", 1, m.ProcState.READY, 7)
     s = sub.stats
     assert (s.malformed, s.version, s.oversized, s.received) == (6, 1, 1, 1)
+    logged = [r.getMessage() for r in caplog.records if r.name == "ginny.bus"]
+    assert len(logged) == 8
+    assert any("heartbeat: version: schema version 99, expected 1" in line for line in logged)
+    assert any("heartbeat: oversized: header of" in line for line in logged)
