@@ -9,6 +9,7 @@ import pytest
 import zmq
 
 from fsw.bus import messages as m
+from fsw.bus.message import Envelope
 from fsw.bus.topics import default_registry
 from fsw.bus.transport import Publisher, Received, Subscription
 from fsw.clock import NS_PER_S, MonotonicClock
@@ -119,15 +120,20 @@ def test_a_restarted_publisher_counts_as_reset_not_gap(ctx, run_dir) -> None:
     assert sub.stats.resets == 1 and sub.stats.gaps == 0
 
 
-def test_gaps_are_counted_per_publisher(ctx, run_dir) -> None:
-    endpoint = f"ipc://{run_dir}/raw"
+def raw_pair(ctx: zmq.Context, run_dir: str, topic: str) -> tuple[zmq.Socket, Subscription]:
+    """A bare XPUB socket (to send any frames at all) and a subscription connected to it."""
+    endpoint = f"ipc://{run_dir}/raw-{topic}"
     raw = ctx.socket(zmq.XPUB)
     raw.bind(endpoint)
-    sub = Subscription(ctx, REGISTRY["altimeter"], [endpoint], CLOCK)
+    sub = Subscription(ctx, REGISTRY[topic], [endpoint], CLOCK)
     sub.open()
     assert raw.poll(5000) and raw.recv() == b"\x01"
+    return raw, sub
+
+
+def test_gaps_are_counted_per_publisher(ctx, run_dir) -> None:
+    raw, sub = raw_pair(ctx, run_dir, "altimeter")
     codec = REGISTRY["altimeter"].codec
-    from fsw.bus.message import Envelope
     for who, seq in [("a", 0), ("b", 0), ("a", 1), ("a", 5), ("b", 1), ("a", 6)]:
         header, _ = codec.encode(m.AltimeterSample(T, 1.0, True), Envelope(who, seq))
         raw.send_multipart([b"altimeter", header])
@@ -136,12 +142,7 @@ def test_gaps_are_counted_per_publisher(ctx, run_dir) -> None:
 
 
 def test_bad_frames_are_counted_and_the_subscriber_keeps_running(ctx, run_dir, caplog) -> None:
-    endpoint = f"ipc://{run_dir}/fuzz"
-    raw = ctx.socket(zmq.XPUB)
-    raw.bind(endpoint)
-    sub = Subscription(ctx, REGISTRY["heartbeat"], [endpoint], CLOCK)
-    sub.open()
-    assert raw.poll(5000) and raw.recv() == b"\x01"
+    raw, sub = raw_pair(ctx, run_dir, "heartbeat")
     good = [1, "nav", 0, [T, "nav", 1, 1, 7]]
     bad_frames = [
         [os.urandom(64)],  # one frame of noise
