@@ -1,0 +1,304 @@
+"""Seeded procedural terrain (pure): heights and sun-shaded albedo, made in tiles on demand.
+
+Named terrains: `jezero` (well textured: regolith, pebbles, rocks of many sizes, small craters), `ripples`
+(steep, nearly textureless sand ripples, as on Flights 71 and 72) and `flat` (level, textured: for tests).
+Everything is a function of global coordinates, so tiles agree at their seams and a 1 km flight never sees the
+same ground twice. A coarse map of the whole area (no small rocks) serves what lies beyond the fine window.
+Arrays are indexed [north, east]: row r covers north = origin_n + (r + 0.5) * res_m.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from fsw.typed import check
+from sim_hal.noise import hash2, pixel_noise, value_noise
+
+TERRAINS = ("jezero", "ripples", "flat")
+
+
+@dataclass(frozen=True)
+class RoverSpec:
+    north_m: float
+    east_m: float
+    yaw_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class TerrainSpec:
+    name: str = "jezero"
+    seed: int = 1
+    res_m: float = 0.03  # fine tiles
+    tile_px: int = 512
+    coarse_res_m: float = 0.5
+    extent_m: float = 1600.0  # the coarse map is a square of this side centred on the origin
+    sun_elevation_deg: float = 35.0
+    sun_azimuth_deg: float = 110.0  # from north, clockwise
+    rover: RoverSpec | None = None
+
+    def __post_init__(self) -> None:
+        check(self.name in TERRAINS, "name", f"{self.name!r} is not one of {', '.join(TERRAINS)}")
+        check(0.005 <= self.res_m <= 0.2, "res_m", "must be 0.005..0.2 m")
+        check(64 <= self.tile_px <= 2048, "tile_px", "must be 64..2048")
+
+    @property
+    def tile_m(self) -> float:
+        return self.tile_px * self.res_m
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A sampled patch of terrain: heights (m, up), shaded albedo (uint8) and the rover's footprint."""
+
+    origin_n: float
+    origin_e: float
+    res_m: float
+    height: np.ndarray  # float32
+    shade: np.ndarray  # uint8
+    rover: np.ndarray  # uint8 0/1
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_pixel(self, north_m: float, east_m: float) -> tuple[float, float]:
+        """(row, col) as continuous pixel coordinates (cv2.remap convention: pixel centres at integers)."""
+        return (north_m - self.origin_n) / self.res_m - 0.5, (east_m - self.origin_e) / self.res_m - 0.5
+
+
+# --- heights and albedo ------------------------------------------------------------------------------------
+
+def _octaves(spec: TerrainSpec, salt: int, bands: list[tuple[float, float]], g: tuple) -> np.ndarray:
+    out = np.zeros(g[3], np.float32)
+    for i, (cell, amp) in enumerate(bands):
+        if cell >= 2 * g[2]:  # finer than two pixels is aliasing, not detail
+            out += amp * value_noise(spec.seed, salt + i, cell, *g)
+    return out
+
+
+def _jezero(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:
+    height = _octaves(spec, 10, [(60.0, 0.8), (15.0, 0.25), (4.0, 0.06), (1.0, 0.015), (0.25, 0.006)], g)
+    albedo = 0.42 + _octaves(spec, 20, [(30.0, 0.05), (6.0, 0.06), (1.5, 0.07), (0.4, 0.07), (0.12, 0.08)], g)
+    if detail:
+        albedo += 0.06 * pixel_noise(spec.seed, 30, g[0], g[1], g[2], g[3])
+    return height, albedo
+
+
+def _ripples(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:
+    origin_n, origin_e, res, shape = g
+    n = origin_n + (np.arange(shape[0], dtype=np.float32)[:, None] + 0.5) * res
+    e = origin_e + (np.arange(shape[1], dtype=np.float32)[None, :] + 0.5) * res
+    warp = 1.2 * value_noise(spec.seed, 40, 25.0, *g)
+    phase = ((0.8 * n + 0.6 * e + warp) / 4.0) % 1.0  # crests 4 m apart, running north-west
+    profile = np.where(phase < 0.7, phase / 0.7, (1.0 - phase) / 0.3)  # gentle stoss, steep lee
+    height = 0.45 * profile + _octaves(spec, 41, [(40.0, 0.3)], g)
+    albedo = 0.55 + _octaves(spec, 42, [(20.0, 0.015), (3.0, 0.006)], g)  # almost featureless sand
+    return height.astype(np.float32), albedo
+
+
+def _flat(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:
+    albedo = 0.45 + _octaves(spec, 50, [(5.0, 0.08), (1.0, 0.1), (0.3, 0.1), (0.1, 0.08)], g)
+    return np.zeros(g[3], np.float32), albedo
+
+
+_BASE = {"jezero": _jezero, "ripples": _ripples, "flat": _flat}
+
+
+def _cells_around(origin_n: float, origin_e: float, size_n: float, size_e: float, cell: float, margin: float):
+    i0, i1 = math.floor((origin_n - margin) / cell), math.floor((origin_n + size_n + margin) / cell)
+    j0, j1 = math.floor((origin_e - margin) / cell), math.floor((origin_e + size_e + margin) / cell)
+    return [(i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
+
+
+@lru_cache(maxsize=4096)
+def _rocks_in_cell(seed: int, i: int, j: int, cell: float, per_m2: float, d_min: float, d_max: float):
+    """Rocks (north, east, diameter, albedo) of one cell: sizes follow a power law."""
+    rng = np.random.default_rng([seed, i & 0xFFFFFFFF, j & 0xFFFFFFFF, 77])
+    count = rng.poisson(per_m2 * cell * cell)
+    u = rng.random((count, 4))
+    d = np.minimum(d_min * (1.0 - u[:, 2]) ** (-1.0 / 2.5), d_max)
+    return np.column_stack([(i + u[:, 0]) * cell, (j + u[:, 1]) * cell, d, 0.22 + 0.2 * u[:, 3]])
+
+
+def _add_rocks(spec: TerrainSpec, g: tuple, height: np.ndarray, albedo: np.ndarray, d_min: float) -> None:
+    origin_n, origin_e, res, shape = g
+    cell = 4.0
+    for i, j in _cells_around(origin_n, origin_e, shape[0] * res, shape[1] * res, cell, 1.0):
+        for n, e, d, a in _rocks_in_cell(spec.seed, i, j, cell, 1.2, d_min, 1.6):
+            _stamp_rock(g, height, albedo, n, e, d, a)
+
+
+def _stamp_rock(g: tuple, height: np.ndarray, albedo: np.ndarray, n: float, e: float, d: float,
+                a: float) -> None:
+    origin_n, origin_e, res, shape = g
+    r_px = 0.5 * d / res
+    cr, cc = (n - origin_n) / res - 0.5, (e - origin_e) / res - 0.5
+    r0, r1 = max(int(cr - r_px), 0), min(int(cr + r_px) + 2, shape[0])
+    c0, c1 = max(int(cc - r_px), 0), min(int(cc + r_px) + 2, shape[1])
+    if r0 >= r1 or c0 >= c1:
+        return
+    rr = (np.arange(r0, r1, dtype=np.float32)[:, None] - cr) / r_px
+    cc_ = (np.arange(c0, c1, dtype=np.float32)[None, :] - cc) / r_px
+    q = 1.0 - rr * rr - cc_ * cc_
+    inside = q > 0
+    bump = 0.35 * d * np.sqrt(np.clip(q, 0.0, 1.0))
+    patch = height[r0:r1, c0:c1]
+    height[r0:r1, c0:c1] = np.where(inside, patch + bump, patch)
+    albedo[r0:r1, c0:c1] = np.where(inside, a, albedo[r0:r1, c0:c1])
+
+
+@lru_cache(maxsize=1024)
+def _craters_in_cell(seed: int, i: int, j: int, cell: float):
+    rng = np.random.default_rng([seed, i & 0xFFFFFFFF, j & 0xFFFFFFFF, 91])
+    count = rng.poisson(0.8)
+    u = rng.random((count, 3))
+    return np.column_stack([(i + u[:, 0]) * cell, (j + u[:, 1]) * cell, 2.0 + 14.0 * u[:, 2] ** 2])
+
+
+def _add_craters(spec: TerrainSpec, g: tuple, height: np.ndarray, albedo: np.ndarray) -> None:
+    origin_n, origin_e, res, shape = g
+    cell = 40.0
+    for i, j in _cells_around(origin_n, origin_e, shape[0] * res, shape[1] * res, cell, 20.0):
+        for n, e, d in _craters_in_cell(spec.seed, i, j, cell):
+            _stamp_crater(g, height, albedo, n, e, d)
+
+
+def _stamp_crater(g: tuple, height: np.ndarray, albedo: np.ndarray, n: float, e: float, d: float) -> None:
+    origin_n, origin_e, res, shape = g
+    r_px = 0.75 * d / res  # the rim's apron reaches 1.5 radii
+    cr, cc = (n - origin_n) / res - 0.5, (e - origin_e) / res - 0.5
+    r0, r1 = max(int(cr - r_px), 0), min(int(cr + r_px) + 2, shape[0])
+    c0, c1 = max(int(cc - r_px), 0), min(int(cc + r_px) + 2, shape[1])
+    if r0 >= r1 or c0 >= c1:
+        return
+    dr = np.arange(r0, r1, dtype=np.float32)[:, None] - cr
+    dc = np.arange(c0, c1, dtype=np.float32)[None, :] - cc
+    r = np.sqrt(dr * dr + dc * dc) * res / (0.5 * d)  # 1 at the rim
+    bowl = np.where(r < 1.0, 0.18 * d * (r * r - 1.0), 0.0)
+    rim = 0.035 * d * np.exp(-((r - 1.0) / 0.18) ** 2)
+    height[r0:r1, c0:c1] += bowl + rim
+    albedo[r0:r1, c0:c1] += np.where(r < 1.0, -0.04, 0.0) + 0.5 * rim / d
+
+
+def _add_rover(spec: TerrainSpec, g: tuple, height: np.ndarray, albedo: np.ndarray, mask: np.ndarray) -> None:
+    """A body-and-wheels rover: a 3 x 2.7 m deck 1.1 m up, a mast to 2.2 m, six wheels 0.5 m across."""
+    rover = spec.rover
+    origin_n, origin_e, res, shape = g
+    yaw = math.radians(rover.yaw_deg)
+    ground = _rover_ground(spec)
+    parts = [((0.0, 0.0), (1.5, 1.35), 1.1)]  # (centre fwd/right, half size fwd/right, top above ground)
+    parts += [((f, s), (0.25, 0.2), 0.5) for f in (-1.2, 0.0, 1.2) for s in (-1.35, 1.35)]
+    parts += [((1.0, -0.9), (0.15, 0.15), 2.2)]
+    for (f, s), (hf, hs), top in parts:
+        cn = rover.north_m + f * math.cos(yaw) - s * math.sin(yaw)
+        ce = rover.east_m + f * math.sin(yaw) + s * math.cos(yaw)
+        corners = [(cn + a * math.cos(yaw) - b * math.sin(yaw), ce + a * math.sin(yaw) + b * math.cos(yaw))
+                   for a, b in ((hf, hs), (hf, -hs), (-hf, -hs), (-hf, hs))]
+        poly = np.array([[(e - origin_e) / res - 0.5, (n - origin_n) / res - 0.5] for n, e in corners])
+        part = np.zeros(shape, np.uint8)
+        cv2.fillConvexPoly(part, np.round(poly * 16).astype(np.int32), 1, lineType=cv2.LINE_8, shift=4)
+        inside = part.astype(bool)
+        height[inside] = np.maximum(height[inside], ground + top)
+        albedo[inside] = 0.85
+        mask |= part
+
+
+@lru_cache(maxsize=16)
+def _rover_ground(spec: TerrainSpec) -> float:
+    """The ground the rover stands on: the mean height of the bare terrain under it (same in every tile)."""
+    r = spec.rover
+    g = (r.north_m - 2.0, r.east_m - 2.0, 0.25, (16, 16))
+    height, albedo = _BASE[spec.name](spec, g, False)
+    if spec.name == "jezero":
+        _add_craters(spec, g, height, albedo)
+    return float(height.mean())
+
+
+def shade(spec: TerrainSpec, height: np.ndarray, albedo: np.ndarray, res: float) -> np.ndarray:
+    """Sun-lit albedo as uint8: Lambert with some sky light."""
+    dh_dn, dh_de = np.gradient(height, res)
+    el, az = math.radians(spec.sun_elevation_deg), math.radians(spec.sun_azimuth_deg)
+    sun = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))  # north, east, up
+    lit = (-dh_dn * sun[0] - dh_de * sun[1] + sun[2]) / np.sqrt(1.0 + dh_dn * dh_dn + dh_de * dh_de)
+    light = 0.3 + 0.7 * np.clip(lit, 0.0, 1.0) / sun[2]
+    return np.clip(albedo * light * 230.0, 0, 255).astype(np.uint8)
+
+
+def make_grid(spec: TerrainSpec, origin_n: float, origin_e: float, res: float, shape: tuple[int, int],
+              detail: bool) -> Grid:
+    g = (origin_n, origin_e, res, shape)
+    height, albedo = _BASE[spec.name](spec, g, detail)
+    if spec.name == "jezero":
+        _add_craters(spec, g, height, albedo)
+        if detail:  # the coarse map, for the far field, leaves rocks out
+            _add_rocks(spec, g, height, albedo, d_min=max(0.08, 3 * res))
+    mask = np.zeros(shape, np.uint8)
+    if spec.rover is not None:
+        _add_rover(spec, g, height, albedo, mask)
+    return Grid(origin_n, origin_e, res, height, shade(spec, height, albedo, res), mask)
+
+
+class Terrain:
+    """Tiles on demand (cached), a fine window around a point, the coarse map, and point queries."""
+
+    def __init__(self, spec: TerrainSpec, max_tiles: int = 256) -> None:
+        self.spec = spec
+        self._tiles: dict[tuple[int, int], Grid] = {}
+        self._max_tiles = max_tiles
+        self._window: tuple[tuple[int, int], Grid] | None = None
+        self._coarse: Grid | None = None
+
+    def tile(self, i: int, j: int) -> Grid:
+        key = (i, j)
+        if key not in self._tiles:
+            if len(self._tiles) >= self._max_tiles:
+                self._tiles.pop(next(iter(self._tiles)))  # oldest first
+            s = self.spec
+            self._tiles[key] = make_grid(s, i * s.tile_m, j * s.tile_m, s.res_m, (s.tile_px, s.tile_px), True)
+        return self._tiles[key]
+
+    def tile_index(self, north_m: float, east_m: float) -> tuple[int, int]:
+        return math.floor(north_m / self.spec.tile_m), math.floor(east_m / self.spec.tile_m)
+
+    def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
+        """The fine grid of (2 radius + 1)^2 tiles centred on the tile holding the point (cached)."""
+        centre = self.tile_index(north_m, east_m)
+        if self._window is None or self._window[0] != centre:
+            ci, cj = centre
+            span = range(-radius_tiles, radius_tiles + 1)
+            rows = [[self.tile(ci + di, cj + dj) for dj in span] for di in span]
+            first = rows[0][0]
+            grid = Grid(first.origin_n, first.origin_e, first.res_m,
+                        np.block([[t.height for t in r] for r in rows]),
+                        np.block([[t.shade for t in r] for r in rows]),
+                        np.block([[t.rover for t in r] for r in rows]))
+            self._window = (centre, grid)
+        return self._window[1]
+
+    @property
+    def coarse(self) -> Grid:
+        if self._coarse is None:
+            s = self.spec
+            px = int(s.extent_m / s.coarse_res_m)
+            self._coarse = make_grid(s, -s.extent_m / 2, -s.extent_m / 2, s.coarse_res_m, (px, px), False)
+        return self._coarse
+
+    def height_at(self, north_m: float, east_m: float) -> float:
+        """Terrain height (m, up) at a point, bilinear between fine samples."""
+        t = self.tile(*self.tile_index(north_m, east_m))
+        r, c = t.to_pixel(north_m, east_m)
+        r = min(max(r, 0.0), t.height.shape[0] - 1.001)
+        c = min(max(c, 0.0), t.height.shape[1] - 1.001)
+        r0, c0 = int(r), int(c)
+        fr, fc = r - r0, c - c0
+        h = t.height
+        return float((h[r0, c0] * (1 - fc) + h[r0, c0 + 1] * fc) * (1 - fr)
+                     + (h[r0 + 1, c0] * (1 - fc) + h[r0 + 1, c0 + 1] * fc) * fr)
+
+    def normal_at(self, north_m: float, east_m: float, span_m: float = 0.3) -> tuple[float, float, float]:
+        """Unit ground normal in NED (pointing up, so its z is negative), averaged over the vehicle's legs."""
+        dn = (self.height_at(north_m + span_m, east_m) - self.height_at(north_m - span_m, east_m)) / (2 * span_m)
+        de = (self.height_at(north_m, east_m + span_m) - self.height_at(north_m, east_m - span_m)) / (2 * span_m)
+        k = 1.0 / math.sqrt(1.0 + dn * dn + de * de)
+        return (dn * k, de * k, -k)
