@@ -222,7 +222,7 @@ def shade(spec: TerrainSpec, height: np.ndarray, albedo: np.ndarray, res: float)
     sun = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))  # north, east, up
     lit = (-dh_dn * sun[0] - dh_de * sun[1] + sun[2]) / np.sqrt(1.0 + dh_dn * dh_dn + dh_de * dh_de)
     light = 0.3 + 0.7 * np.clip(lit, 0.0, 1.0) / sun[2]
-    return np.clip(albedo * light * 230.0, 0, 255).astype(np.uint8)
+    return np.clip(albedo * light * 230.0, 1, 255).astype(np.uint8)  # 0 is kept to mean "no data"
 
 
 def make_grid(spec: TerrainSpec, origin_n: float, origin_e: float, res: float, shape: tuple[int, int],

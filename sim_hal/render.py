@@ -1,0 +1,184 @@
+"""Camera rendering (pure): the nadir fisheye navcam and the oblique colour camera, from terrain grids.
+
+Navcam: every pixel's ray is fixed in the camera, so for a pose its ground slope ratios (north/down,
+east/down) are one perspective transform of precomputed (x/z, y/z). The ground point is found in two passes
+against the per-pixel terrain height (flat guess, then the height found there), and the sun-shaded albedo is
+sampled there from the fine window, or from the coarse map beyond it. Sensor read noise comes from a seeded
+noise plate shifted per frame.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from fsw.camera.model import FisheyeModel
+from fsw.config.sensors import ColourCameraConfig, NavcamConfig
+from sim_hal import mathx as mx
+from sim_hal.mathx import Quat, Vec
+from sim_hal.terrain import Grid, Terrain
+
+_NOISE_MARGIN = 64
+_HORIZON = 0.02  # rays whose down component is below this see the sky (and the far haze near it)
+_HAZE_DN = 70
+_SKY_DN = 90
+
+
+class NavcamRenderer:
+    def __init__(self, cfg: NavcamConfig, terrain: Terrain, seed: int) -> None:
+        self.cfg = cfg
+        self.terrain = terrain
+        model = FisheyeModel(cfg)
+        uv = _ratios(model.pixel_grid_rays())
+        self._uv = _planes(uv)
+        # Heights are looked up on a half-resolution grid (pixel centres 2i + 0.5) and interpolated back:
+        # they only move the ground point by parallax, which varies slowly across the image.
+        ys, xs = np.mgrid[0:cfg.height_px // 2, 0:cfg.width_px // 2] * 2.0 + 0.5
+        half = model.unproject(np.column_stack([xs.ravel(), ys.ravel()])).reshape(*xs.shape, 3)
+        self._uv_half = _planes(_ratios(half))
+        self._border = np.concatenate([uv[0], uv[-1], uv[:, 0], uv[:, -1]]).astype(np.float64)
+        self._body_from_cam = np.array(cfg.body_from_camera, dtype=np.float64)
+        self._rng = np.random.default_rng([seed, 5150])
+        self._noise = self._noise_plates(cfg)
+
+    def _noise_plates(self, cfg: NavcamConfig) -> tuple[np.ndarray, np.ndarray]:
+        shape = (cfg.height_px + _NOISE_MARGIN, cfg.width_px + _NOISE_MARGIN)
+        n = np.rint(self._rng.normal(0.0, cfg.noise_std_dn, shape))
+        return np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)
+
+    def _world_from_cam(self, q: Quat) -> tuple[np.ndarray, bool]:
+        """The camera-to-world rotation, and whether some pixels look at (or near) the horizon. The down
+        component of a ray is linear in (x/z, y/z), so its smallest value over the image is on the border."""
+        m = np.array(mx.matrix(q)) @ self._body_from_cam
+        den = self._border @ m[2, :2] + m[2, 2]
+        return m, bool(den.min() <= _HORIZON)
+
+    @staticmethod
+    def _slopes(uv: tuple[np.ndarray, np.ndarray], m: np.ndarray,
+                horizon: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per pixel (north/down, east/down) of its ray in the world: a perspective map of (x/z, y/z); and,
+        when some rays reach the horizon, the mask of those (their slopes are clamped: they see the sky)."""
+        u, v = uv
+        den = cv2.addWeighted(u, float(m[2, 0]), v, float(m[2, 1]), float(m[2, 2]))
+        sky = None
+        if horizon:
+            sky = den <= _HORIZON
+            den = np.maximum(den, np.float32(_HORIZON))
+        gn = cv2.divide(cv2.addWeighted(u, float(m[0, 0]), v, float(m[0, 1]), float(m[0, 2])), den)
+        ge = cv2.divide(cv2.addWeighted(u, float(m[1, 0]), v, float(m[1, 1]), float(m[1, 2])), den)
+        return gn, ge, sky
+
+    def render(self, pos_m: Vec, q: Quat, layer: str = "shade", noise: bool = True) -> np.ndarray:
+        """A 8-bit grayscale frame seen from `pos_m` (NED) with attitude `q` (body to world). `layer="rover"`
+        renders the rover's footprint instead (a truth label), and `noise=False` leaves out read noise."""
+        cfg = self.cfg
+        shape = (cfg.height_px, cfg.width_px)
+        m, horizon = self._world_from_cam(q)
+        alt = -pos_m[2]
+        win = self.terrain.window(pos_m[0], pos_m[1])
+        hn, he, _ = self._slopes(self._uv_half, m, horizon)
+        h0 = self.terrain.height_at(pos_m[0], pos_m[1])
+        heights = self._sample(win, win.height, pos_m, hn, he, np.float32(alt - h0), float(h0))
+        depth = np.float32(alt) - cv2.resize(heights, (cfg.width_px, cfg.height_px), interpolation=cv2.INTER_LINEAR)
+        gn, ge, sky = self._slopes(self._uv, m, horizon)
+        if layer == "rover":
+            return self._sample(win, win.rover * np.uint8(255), pos_m, gn, ge, depth, 0)
+        img = self._sample(win, win.shade, pos_m, gn, ge, depth, 0)
+        far = np.flatnonzero(img == 0)
+        if far.size:
+            img.ravel()[far] = self._far_field(far, pos_m, gn, ge, depth)
+        if sky is not None:
+            img[sky] = _SKY_DN
+        return self._add_noise(img) if noise else img
+
+    def _far_field(self, far: np.ndarray, pos_m: Vec, gn: np.ndarray, ge: np.ndarray,
+                   depth: np.ndarray) -> np.ndarray:
+        """The coarse map's shade for the pixels (flat indices) beyond the fine window."""
+        width = 512  # remap wants fewer than 32767 columns: lay the pixels out in rows
+        padded = np.resize(far, -(-far.size // width) * width)
+        pick = [a.ravel()[padded].reshape(-1, width) for a in (gn, ge, depth)]
+        coarse = self.terrain.coarse
+        return self._sample(coarse, coarse.shade, pos_m, *pick, _HAZE_DN).ravel()[:far.size]
+
+    @staticmethod
+    def _sample(grid: Grid, image: np.ndarray, pos_m: Vec, gn: np.ndarray, ge: np.ndarray, depth,
+                outside: float) -> np.ndarray:
+        row0, col0 = grid.to_pixel(pos_m[0], pos_m[1])
+        k = depth * np.float32(1.0 / grid.res_m)
+        map_x = ge * k
+        map_x += np.float32(col0)
+        map_y = gn * k
+        map_y += np.float32(row0)
+        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=outside)
+
+    def _add_noise(self, img: np.ndarray) -> np.ndarray:
+        r, c = self._rng.integers(0, _NOISE_MARGIN, 2)
+        h, w = img.shape
+        out = cv2.add(img, self._noise[0][r:r + h, c:c + w])
+        return cv2.subtract(out, self._noise[1][r:r + h, c:c + w])
+
+
+def _ratios(rays: np.ndarray) -> np.ndarray:
+    """(x/z, y/z) of camera rays."""
+    return rays[..., :2] / rays[..., 2:3]
+
+
+def _planes(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.ascontiguousarray(uv[..., 0], np.float32), np.ascontiguousarray(uv[..., 1], np.float32)
+
+
+class ColourRenderer:
+    """The colour camera: a pinhole looking forward and down; rays meet the terrain by fixed-point iteration
+    against its height, and the sky fills what looks above the horizon."""
+
+    SKY_RGB = (200, 170, 140)
+    TINT = np.array([1.0, 0.72, 0.5], np.float32)  # regolith's butterscotch, applied to the gray albedo
+
+    def __init__(self, cfg: ColourCameraConfig, terrain: Terrain) -> None:
+        self.cfg = cfg
+        self.terrain = terrain
+
+    def rays_body(self, width: int, height: int) -> np.ndarray:
+        """Unit rays (height, width, 3) in body axes (FRD) for a capture of that size."""
+        f = (width / 2) / math.tan(math.radians(self.cfg.fov_deg) / 2)
+        xs = (np.arange(width) - (width - 1) / 2) / f  # right
+        ys = (np.arange(height) - (height - 1) / 2) / f  # down in the image
+        x, y = np.meshgrid(xs, ys)
+        pitch = math.radians(self.cfg.pitch_below_horizon_deg)
+        # camera forward axis tilted down by `pitch`; image down is perpendicular to it
+        fwd = np.array([math.cos(pitch), 0.0, math.sin(pitch)])
+        down = np.array([-math.sin(pitch), 0.0, math.cos(pitch)])
+        right = np.array([0.0, 1.0, 0.0])
+        rays = fwd + x[..., None] * right + y[..., None] * down
+        return rays / np.linalg.norm(rays, axis=-1, keepdims=True)
+
+    def render(self, pos_m: Vec, q: Quat, width: int, height: int) -> np.ndarray:
+        """RGB uint8 image (height, width, 3)."""
+        d = self.rays_body(width, height) @ np.array(mx.matrix(q)).T  # world NED
+        dn, de, dd = d[..., 0], d[..., 1], d[..., 2]
+        ground = dd > 0.01
+        alt = -pos_m[2]
+        gn = np.where(ground, dn / np.where(ground, dd, 1.0), 0.0)
+        ge = np.where(ground, de / np.where(ground, dd, 1.0), 0.0)
+        coarse = self.terrain.coarse
+        win = self.terrain.window(pos_m[0], pos_m[1])
+        depth = np.full(gn.shape, alt - self.terrain.height_at(pos_m[0], pos_m[1]), np.float32)
+        gn32, ge32 = gn.astype(np.float32), ge.astype(np.float32)
+        for _ in range(6):  # converge on the heights along each ray (rises, the rover's deck)
+            h = _best(NavcamRenderer._sample(win, win.height, pos_m, gn32, ge32, depth, np.nan),
+                      NavcamRenderer._sample(coarse, coarse.height, pos_m, gn32, ge32, depth, 0.0))
+            depth = np.maximum(np.float32(alt) - h, np.float32(0.05))
+        gray = _best(NavcamRenderer._sample(win, win.shade, pos_m, gn32, ge32, depth, 0),
+                     NavcamRenderer._sample(coarse, coarse.shade, pos_m, gn32, ge32, depth, 0), sentinel=0)
+        rover = NavcamRenderer._sample(win, win.rover, pos_m, gn32, ge32, depth, 0)
+        rgb = gray[..., None].astype(np.float32) * np.where(rover[..., None] > 0, 1.0, self.TINT)
+        rgb = np.where(ground[..., None], rgb, np.array(self.SKY_RGB, np.float32))
+        return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _best(fine: np.ndarray, coarse: np.ndarray, sentinel: float | None = None) -> np.ndarray:
+    """The fine sample where there is one, else the coarse one."""
+    missing = np.isnan(fine) if sentinel is None else fine == sentinel
+    return np.where(missing, coarse, fine)

@@ -1,0 +1,104 @@
+"""Rendered cameras: geometry against the lens model, the rover in a colour capture, determinism, noise."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fsw.camera.model import FisheyeModel
+from fsw.config.sensors import load_sensors
+from sim_hal import mathx as mx
+from sim_hal.render import ColourRenderer, NavcamRenderer
+from sim_hal.terrain import Grid, RoverSpec, Terrain, TerrainSpec
+
+SENSORS = load_sensors()
+ROVER = RoverSpec(north_m=4.0, east_m=-3.0, yaw_deg=0.0)
+
+
+@pytest.fixture(scope="module")
+def flat() -> Terrain:
+    return Terrain(TerrainSpec(name="flat", seed=3, rover=ROVER, extent_m=200.0))
+
+
+def centroid(mask: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(mask)
+    return float(xs.mean()), float(ys.mean())
+
+
+class MarkerTerrain(Terrain):
+    """Level ground, dark, with one bright 0.3 m square at a known point (and a coarse map of the same)."""
+
+    MARK = (6.0, -9.0)
+
+    def __init__(self) -> None:
+        super().__init__(TerrainSpec(name="flat", seed=1))
+        res, px = 0.03, 2000
+        shade = np.full((px, px), 40, np.uint8)
+        r, c = (int((m + 30.0) / res) for m in self.MARK)
+        shade[r - 5:r + 5, c - 5:c + 5] = 250
+        self._fine = Grid(-30.0, -30.0, res, np.zeros((px, px), np.float32), shade, np.zeros_like(shade))
+        self._coarse = Grid(-500.0, -500.0, 1.0, np.zeros((1000, 1000), np.float32),
+                            np.full((1000, 1000), 40, np.uint8), np.zeros((1000, 1000), np.uint8))
+
+    def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
+        return self._fine
+
+    def height_at(self, north_m: float, east_m: float) -> float:
+        return 0.0
+
+
+@pytest.mark.parametrize("pos, euler_deg", [
+    ((6.0, -9.0, -12.0), (0.0, 0.0, 0.0)),  # straight below
+    ((0.0, 0.0, -12.0), (0.0, 0.0, 0.0)),  # 10.8 m off to the side: 42 deg off the optical axis
+    ((0.0, 0.0, -12.0), (0.0, 0.0, 35.0)),
+    ((2.0, -1.0, -5.0), (-10.0, 6.0, -15.0)),  # low, tilted and turned: 65 deg off axis
+])
+def test_a_known_ground_point_lands_on_the_pixel_the_lens_model_predicts(pos, euler_deg) -> None:
+    q = mx.q_from_euler(*(math.radians(a) for a in euler_deg))
+    img = NavcamRenderer(SENSORS.navcam, MarkerTerrain(), seed=1).render(pos, q, noise=False)
+    mark_world = np.array([*MarkerTerrain.MARK, 0.0]) - np.array(pos)
+    body = np.array(mx.matrix(q)).T @ mark_world
+    model = FisheyeModel(SENSORS.navcam)
+    expected = model.project((model.body_from_camera.T @ body)[None, :])[0]
+    got = centroid(img > 150)
+    assert np.hypot(*(np.array(got) - expected)) < 0.5, (got, expected)
+
+
+def test_navcam_frame_format_and_altitude_scale(flat: Terrain) -> None:
+    r = NavcamRenderer(SENSORS.navcam, flat, seed=1)
+    low = r.render((ROVER.north_m, ROVER.east_m, -6.0), mx.IDENTITY, layer="rover")
+    high = r.render((ROVER.north_m, ROVER.east_m, -12.0), mx.IDENTITY, layer="rover")
+    assert low.shape == (480, 640) and low.dtype == np.uint8
+    # straight above the deck (1.1 m high): 4.9 m against 10.9 m away, (10.9 / 4.9)^2 = 4.9 times the area
+    assert (low > 127).sum() / (high > 127).sum() == pytest.approx(4.9, rel=0.1)
+
+
+def test_same_seed_same_frames_other_seed_other_noise(flat: Terrain) -> None:
+    a = [NavcamRenderer(SENSORS.navcam, flat, seed=1).render((1.0, 2.0, -10.0), mx.IDENTITY) for _ in range(2)]
+    b = NavcamRenderer(SENSORS.navcam, flat, seed=2).render((1.0, 2.0, -10.0), mx.IDENTITY)
+    assert np.array_equal(a[0], a[1])
+    assert not np.array_equal(a[0], b)
+    clean = NavcamRenderer(SENSORS.navcam, flat, seed=1).render((1.0, 2.0, -10.0), mx.IDENTITY, noise=False)
+    residual = a[0].astype(float) - clean
+    assert residual.std() == pytest.approx(SENSORS.navcam.noise_std_dn, rel=0.25)
+
+
+def test_the_rover_appears_in_a_colour_capture_pointed_at_it(flat: Terrain) -> None:
+    cam = ColourRenderer(SENSORS.colour_camera, flat)
+    pos = (-20.0, -3.0, -8.0)  # 24 m south of the rover, 8 m up
+    toward = cam.render(pos, mx.q_from_euler(0.0, 0.0, 0.0), 420, 312)
+    away = cam.render(pos, mx.q_from_euler(0.0, 0.0, math.pi), 420, 312)
+    assert toward.shape == (312, 420, 3) and toward.dtype == np.uint8
+
+    def rover_pixels(img: np.ndarray) -> np.ndarray:
+        rgb = img.astype(int)
+        grey = (np.abs(rgb[..., 0] - rgb[..., 2]) < 12) & (rgb[..., 0] > 120)
+        return grey
+
+    seen = rover_pixels(toward)
+    assert seen.sum() > 50 and not rover_pixels(away).any()
+    x, y = centroid(seen)
+    assert abs(x - 209.5) < 30  # straight ahead
+    # 22 deg below the horizon at the image centre; the rover is atan(8/24) = 18 deg below: above centre
+    assert y < 156
