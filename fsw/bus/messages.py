@@ -165,3 +165,36 @@ class BoardHealth(Message):
     load_1m: float
     mem_used_pct: float
     disk_free_bytes: int
+
+
+# --- the simulated world (sim backend <-> world; truth is for logs and reports only) --------------------
+
+@dataclass(frozen=True, eq=False)
+class SimSensors(Message):
+    """One world step's output for the control process's sensors (one message keeps them in order)."""
+
+    step: int
+    imu: list[ImuSample]
+    altimeter: list[AltimeterSample]
+    inclinometer: list[InclinometerSample]
+
+
+@dataclass(frozen=True, eq=False)
+class RteRequest(Message):
+    capture_id: int
+    width_px: int
+    height_px: int
+
+
+@dataclass(frozen=True, eq=False)
+class SimTruth(Message):
+    """Ground truth of the vehicle: never read by flight software, only logged and reported."""
+
+    pos_m: Vec3  # NED from the start point's datum
+    vel_mps: Vec3
+    q_wxyz: tuple[float, float, float, float]  # body to world
+    omega_radps: Vec3
+    agl_m: float
+    contact: str
+    rotor_rpm: float
+    thrust_n: float

@@ -27,6 +27,7 @@ class Topic:
     delivery: Delivery
     hwm: int  # ZeroMQ high-water mark on both ends, in messages
     max_header_bytes: int = 64 * 1024
+    hal: bool = False  # carried by the sim HAL backend's own sockets, not by the process's runtime
     codec: Codec = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,7 @@ class TopicRegistry:
         return iter(self._topics.values())
 
     def published_by(self, process: str) -> list[Topic]:
+        """Every topic `process` publishes, its HAL backend's included (they set the tcp port order)."""
         return [t for t in self if t.publisher in (process, EVERY_PROCESS)]
 
 
@@ -76,4 +78,11 @@ def default_registry() -> TopicRegistry:
         Topic("actuators", m.ActuatorCommand, "control", latest, 4),
         Topic("navcam", m.NavcamFrame, "camera", latest, 2),
         Topic("rte", m.ColourImage, "camera", q, 8),
+        # the simulated world and the sim HAL backend
+        Topic("sim.sensors", m.SimSensors, "world", q, 5_000, hal=True),
+        Topic("sim.navcam", m.NavcamFrame, "world", q, 16, hal=True),
+        Topic("sim.rte", m.ColourImage, "world", q, 4, hal=True),
+        Topic("sim.truth", m.SimTruth, "world", q, 5_000),
+        Topic("sim.actuators", m.ActuatorCommand, "control", q, 5_000, hal=True),
+        Topic("sim.rte.request", m.RteRequest, "camera", q, 16, hal=True),
     ])

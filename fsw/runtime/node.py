@@ -163,6 +163,8 @@ class FlightProcess:
         self._zmq = zmq.Context()
         topology = self.ctx.topology
         for topic in topology.registry.published_by(self.name):
+            if topic.hal:
+                continue  # the HAL backend binds its own
             pub = Publisher(self._zmq, topic, topology.endpoint(self.name, topic.name), self.name)
             pub.open()
             self._publishers[topic.name] = pub

@@ -28,4 +28,12 @@ SAMPLES: dict[str, m.Message] = {
     "actuators": m.ActuatorCommand(T, True, 6.678, (0.0, 0.01, -0.02)),
     "navcam": m.NavcamFrame(T, 1620, 250.0, image(480, 640)),
     "rte": m.ColourImage(T, 3, 1000.0, image(312, 420, 3)),
+    "sim.sensors": m.SimSensors(T, 42, [m.ImuSample(T, (0.0, 0.1, 0.2), (0.0, 0.0, -3.71), 20.0)],
+                                [m.AltimeterSample(T, 3.5, True)], []),
+    "sim.navcam": m.NavcamFrame(T, 7, 2000.0, image(48, 64)),
+    "sim.rte": m.ColourImage(T, 1, 500.0, image(24, 32, 3)),
+    "sim.truth": m.SimTruth(T, (1.0, 2.0, -3.0), (0.1, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.1), 2.87,
+                            "airborne", 2537.0, 6.68),
+    "sim.actuators": m.ActuatorCommand(T, False, 0.0, (0.0, 0.0, 0.0)),
+    "sim.rte.request": m.RteRequest(T, 1, 1052, 780),
 }

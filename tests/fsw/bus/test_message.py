@@ -31,7 +31,13 @@ GOLDEN = {
     "inclinometer": "1435ae1de5c0382c",
     "navcam": "d5e0784cc4c35139",
     "rte": "bae7a72bfbaa640b",
+    "sim.actuators": "2a300ec183e8a7b8",
     "sim.clock": "7caaa99a53b36b13",
+    "sim.navcam": "35093985e2e4436b",
+    "sim.rte": "fb23cccf18e2b214",
+    "sim.rte.request": "3b2977a740028174",
+    "sim.sensors": "98b7c4a1fab9ed8f",
+    "sim.truth": "46b305a8fd05ce03",
     "tlm": "ac541b6bc87b714d",
 }
 
