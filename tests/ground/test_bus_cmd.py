@@ -43,7 +43,7 @@ def test_top_with_nothing_running_shows_every_topic_idle(run_dir, capsys) -> Non
     assert main(["bus", "top", "--seconds", "0.2", "--run-dir", run_dir]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["topic", "pubs", "rate", "Hz", "msgs", "gaps", "errors", "age", "ms"]
-    assert "navcam           0      0.0     0     0       0       -" in lines
+    assert "navcam              0      0.0     0     0       0       -" in lines
     assert any(line.startswith("sim.truth ") for line in lines)
 
 
