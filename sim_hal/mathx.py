@@ -105,3 +105,20 @@ def matrix(q: Quat) -> tuple[Vec, Vec, Vec]:
     return ((1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
             (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
             (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
+
+
+def q_from_axes(x: Vec, y: Vec, z: Vec) -> Quat:
+    """Quaternion of the rotation whose matrix has columns x, y, z (body axes expressed in the world)."""
+    m00, m11, m22 = x[0], y[1], z[2]
+    tr = m00 + m11 + m22
+    if tr > 0:
+        s = math.sqrt(tr + 1.0) * 2
+        return q_normalize((0.25 * s, (y[2] - z[1]) / s, (z[0] - x[2]) / s, (x[1] - y[0]) / s))
+    if m00 > m11 and m00 > m22:
+        s = math.sqrt(1.0 + m00 - m11 - m22) * 2
+        return q_normalize(((y[2] - z[1]) / s, 0.25 * s, (y[0] + x[1]) / s, (z[0] + x[2]) / s))
+    if m11 > m22:
+        s = math.sqrt(1.0 + m11 - m00 - m22) * 2
+        return q_normalize(((z[0] - x[2]) / s, (y[0] + x[1]) / s, 0.25 * s, (z[1] + y[2]) / s))
+    s = math.sqrt(1.0 + m22 - m00 - m11) * 2
+    return q_normalize(((x[1] - y[0]) / s, (z[0] + x[2]) / s, (z[1] + y[2]) / s, 0.25 * s))

@@ -1,0 +1,93 @@
+"""The world's configuration: a TOML file validated into frozen dataclasses (units in the names)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from fsw import config
+from fsw.typed import check
+from sim_hal.faults import parse_fault
+from sim_hal.terrain import TERRAINS
+
+DEFAULT_WORLD = Path(__file__).parent / "world.toml"
+
+
+@dataclass(frozen=True)
+class StartConfig:
+    north_m: float = 0.0
+    east_m: float = 0.0
+    yaw_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class RoverConfig:
+    north_m: float
+    east_m: float
+    yaw_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class WindConfig:
+    north_mps: float = 0.0
+    east_mps: float = 0.0
+    gust_std_mps: float = 0.0
+    gust_tau_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        check(self.gust_std_mps >= 0, "gust_std_mps", "must not be negative")
+        check(self.gust_tau_s > 0, "gust_tau_s", "must be positive")
+
+
+@dataclass(frozen=True)
+class ScriptConfig:
+    """A scripted flight: the world moves the vehicle along these waypoints and ignores the actuators.
+    Each waypoint is [t_s, north_m, east_m, height_m], height of the feet above the start point's ground."""
+
+    waypoints: list[tuple[float, float, float, float]]
+
+    def __post_init__(self) -> None:
+        times = [w[0] for w in self.waypoints]
+        check(len(times) >= 2, "waypoints", "a script needs at least two waypoints")
+        check(times == sorted(times) and len(set(times)) == len(times), "waypoints", "times must increase")
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    seed: int = 1
+    terrain: str = "jezero"
+    step_hz: float = 500.0
+    lockstep: bool = True
+    speed: float = 1.0  # real-time mode: how many times faster than real time
+    lockstep_timeout_ms: int = 2000
+    truth_every_steps: int = 10
+    clock_every_steps: int = 10
+    terrain_extent_m: float = 1600.0
+    faults: list[str] = field(default_factory=list)
+    start: StartConfig = field(default_factory=StartConfig)
+    wind: WindConfig = field(default_factory=WindConfig)
+    rover: RoverConfig | None = None
+    script: ScriptConfig | None = None
+
+    def __post_init__(self) -> None:
+        check(self.terrain in TERRAINS, "terrain", f"{self.terrain!r} is not one of {', '.join(TERRAINS)}")
+        check(100.0 <= self.step_hz <= 2000.0, "step_hz", "must be 100..2000")
+        check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
+        check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
+        check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
+              "must be at least 1")
+        for i, spec in enumerate(self.faults):
+            try:
+                parse_fault(spec)
+            except ValueError as exc:
+                raise_field(f"faults[{i}]", str(exc))
+
+    def with_overrides(self, **changes) -> "WorldConfig":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def raise_field(key: str, reason: str) -> None:
+    check(False, key, reason)
+
+
+def load_world(path: str | Path = DEFAULT_WORLD) -> WorldConfig:
+    return config.load(path, WorldConfig)

@@ -1,0 +1,200 @@
+"""The simulated world (pure): one `step` advances the vehicle by one physics step and returns what every
+sensor produced during it, passed through the injected faults. No sockets, no clocks: the world process
+wires this to the bus and decides when to step (lockstep or real time)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, ImuSample, InclinometerSample,
+                              NavcamFrame, RteRequest, SimTruth)
+from fsw.clock import NS_PER_S
+from fsw.config.sensors import SensorsConfig
+from sim_hal import mathx as mx
+from sim_hal.config import WorldConfig
+from sim_hal.dynamics import Command, Contact, Vehicle
+from sim_hal.faults import FaultyStream, Mutators, faults_for, parse_fault
+from sim_hal.params import VehicleParams
+from sim_hal.render import ColourRenderer, NavcamRenderer
+from sim_hal.script import Script, attitude_for
+from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
+from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
+
+
+@dataclass
+class StepOutput:
+    t_ns: int
+    step: int
+    imu: list[ImuSample] = field(default_factory=list)
+    altimeter: list[AltimeterSample] = field(default_factory=list)
+    inclinometer: list[InclinometerSample] = field(default_factory=list)
+    navcam: list[NavcamFrame] = field(default_factory=list)
+
+
+class Wind:
+    """Steady wind plus seeded gusts (a first-order Gauss-Markov process per horizontal axis)."""
+
+    def __init__(self, cfg, seed: int) -> None:
+        self.cfg = cfg
+        self._noise = NoiseSource(seed, 61, 2)
+        self.gust = (0.0, 0.0)
+
+    def step(self, dt_s: float) -> tuple[float, float, float]:
+        c = self.cfg
+        if c.gust_std_mps > 0:
+            a = math.exp(-dt_s / c.gust_tau_s)
+            k = c.gust_std_mps * math.sqrt(1 - a * a)
+            n = self._noise.next()
+            self.gust = (a * self.gust[0] + k * n[0], a * self.gust[1] + k * n[1])
+        return (c.north_mps + self.gust[0], c.east_mps + self.gust[1], 0.0)
+
+
+class World:
+    def __init__(self, cfg: WorldConfig, vehicle: VehicleParams, sensors: SensorsConfig) -> None:
+        self.cfg = cfg
+        self.sensors = sensors
+        rover = RoverSpec(cfg.rover.north_m, cfg.rover.east_m, cfg.rover.yaw_deg) if cfg.rover else None
+        self.terrain = Terrain(TerrainSpec(name=cfg.terrain, seed=cfg.seed, rover=rover,
+                                           extent_m=cfg.terrain_extent_m))
+        s = cfg.start
+        self.vehicle = Vehicle(vehicle, self.terrain.height_at, self.terrain.normal_at, s.north_m, s.east_m,
+                               math.radians(s.yaw_deg))
+        self.dt_s = 1.0 / cfg.step_hz
+        self.dt_ns = round(NS_PER_S / cfg.step_hz)
+        self.t_ns = 0
+        self.step_count = 0
+        self.wind = Wind(cfg.wind, cfg.seed)
+        self.imu = ImuModel(sensors.imu, cfg.seed)
+        self.altimeter = AltimeterModel(sensors.altimeter, cfg.seed)
+        self.inclinometer = InclinometerModel(sensors.inclinometer, cfg.seed)
+        self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
+        self.colour = ColourRenderer(sensors.colour_camera, self.terrain)
+        self._every = {"altimeter": max(1, round(cfg.step_hz / sensors.altimeter.rate_hz)),
+                       "inclinometer": max(1, round(cfg.step_hz / sensors.inclinometer.rate_hz)),
+                       "imu": max(1, round(cfg.step_hz / sensors.imu.rate_hz))}
+        self._frame_period_ns = round(NS_PER_S / sensors.navcam.rate_hz)
+        self._next_frame_ns = self._frame_period_ns
+        self.frame_seq = 0
+        self.streams = self._fault_streams(cfg)
+        self.script = self._script(cfg, vehicle)
+        self.command = Command(False, 0.0, (0.0, 0.0, 0.0))
+
+    def _fault_streams(self, cfg: WorldConfig) -> dict[str, FaultyStream]:
+        faults = [parse_fault(f) for f in cfg.faults]
+        muts = _mutators(self.sensors)
+        return {d: FaultyStream(faults_for(faults, d), muts[d], cfg.seed, i)
+                for i, d in enumerate(("imu", "altimeter", "inclinometer", "navcam"))}
+
+    def _script(self, cfg: WorldConfig, vehicle: VehicleParams) -> Script | None:
+        if cfg.script is None:
+            return None
+        ground_z = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
+        return Script(cfg.script.waypoints, ground_z, vehicle.body.feet_below_cg_m)
+
+    # --- stepping ---------------------------------------------------------------------------------------
+    def apply(self, cmd: ActuatorCommand) -> None:
+        """Hold this actuator command from the next step on."""
+        self.command = Command(cmd.armed, cmd.thrust_n, cmd.torque_nm)
+
+    def step(self) -> StepOutput:
+        self.step_count += 1
+        self.t_ns += self.dt_ns
+        if self.script is None:
+            self.vehicle.step(self.command, self.wind.step(self.dt_s), self.dt_s, self.t_ns)
+        else:
+            self._follow_script()
+        return self._sense()
+
+    def _follow_script(self) -> None:
+        s = self.vehicle.state
+        t = self.t_ns / NS_PER_S
+        k = self.script.at(t)
+        g = self.vehicle.p.environment.gravity_mps2
+        yaw = math.radians(self.cfg.start.yaw_deg)
+        q = attitude_for(k.acc_mps2, g, yaw)
+        dq = mx.q_mul(mx.q_conj(s.q), q)  # body rate from the attitude change over the step
+        angle = 2 * math.atan2(math.sqrt(dq[1] ** 2 + dq[2] ** 2 + dq[3] ** 2), dq[0])
+        axis = mx.scale(dq[1:], 1.0 / max(math.sqrt(dq[1] ** 2 + dq[2] ** 2 + dq[3] ** 2), 1e-12))
+        s.omega_radps = mx.scale(axis, angle / self.dt_s) if angle > 1e-12 else (0.0, 0.0, 0.0)
+        s.pos_m, s.vel_mps, s.q = k.pos_m, k.vel_mps, q
+        s.specific_force_mps2 = mx.rotate_inv(q, mx.sub(k.acc_mps2, (0.0, 0.0, g)))
+        s.contact = Contact.LANDED if self.script.height_m(t) <= 1e-6 else Contact.AIRBORNE
+
+    def _sense(self) -> StepOutput:
+        out = StepOutput(self.t_ns, self.step_count)
+        s, t, n, t_s = self.vehicle.state, self.t_ns, self.step_count, self.t_ns / NS_PER_S
+        if n % self._every["imu"] == 0:
+            out.imu = self._push("imu", self.imu.sample(t, s.omega_radps, s.specific_force_mps2), t_s)
+        if n % self._every["altimeter"] == 0:
+            out.altimeter = self._push("altimeter", self.altimeter.sample(t, s, self.terrain.height_at), t_s)
+        if n % self._every["inclinometer"] == 0:
+            out.inclinometer = self._push("inclinometer", self.inclinometer.sample(t, s.specific_force_mps2), t_s)
+        if t >= self._next_frame_ns:
+            self._next_frame_ns += self._frame_period_ns
+            frame = self._navcam_frame()
+            out.navcam = self._push("navcam", frame, t_s) if frame is not None else []
+        for name in ("imu", "altimeter", "inclinometer", "navcam"):
+            late = self.streams[name].release(t_s) if not getattr(out, name) else []
+            getattr(out, name).extend(late)
+        return out
+
+    def _push(self, device: str, sample, t_s: float) -> list:
+        return self.streams[device].push(sample, t_s)
+
+    def agl_m(self) -> float:
+        s = self.vehicle.state
+        return -s.pos_m[2] - self.vehicle.p.body.feet_below_cg_m - self.terrain.height_at(s.pos_m[0], s.pos_m[1])
+
+    def _navcam_frame(self) -> NavcamFrame | None:
+        """The navcam is off below its minimum altitude (as on Ingenuity); its frame counter runs when on."""
+        if self.agl_m() < self.sensors.navcam.min_altitude_m:
+            return None
+        self.frame_seq += 1
+        s = self.vehicle.state
+        pixels = self.navcam.render(s.pos_m, s.q)
+        return NavcamFrame(self.t_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels)
+
+    # --- on request and for the record ---------------------------------------------------------------
+    def capture(self, req: RteRequest) -> ColourImage:
+        c = self.sensors.colour_camera
+        w = min(max(req.width_px, 16), c.max_width_px)
+        h = min(max(req.height_px, 16), c.max_height_px)
+        s = self.vehicle.state
+        return ColourImage(self.t_ns, req.capture_id, 1000.0, self.colour.render(s.pos_m, s.q, w, h))
+
+    def truth(self) -> SimTruth:
+        s = self.vehicle.state
+        return SimTruth(self.t_ns, s.pos_m, s.vel_mps, s.q, s.omega_radps, self.agl_m(), s.contact.value,
+                        s.rotor_rpm, s.thrust_n)
+
+
+def _mutators(sensors: SensorsConfig) -> dict[str, Mutators]:
+    imu, alt, inc, cam = sensors.imu, sensors.altimeter, sensors.inclinometer, sensors.navcam
+
+    def vec(rng, scale: float) -> tuple[float, float, float]:
+        return tuple(float(v) for v in rng.normal(0.0, scale, 3))
+
+    return {
+        "imu": Mutators(
+            garbage=lambda s, rng: ImuSample(s.t_ns, vec(rng, 20.0), vec(rng, 80.0), s.temperature_c),
+            noisy=lambda s, rng, k: ImuSample(
+                s.t_ns, tuple(map(sum, zip(s.gyro_radps, vec(rng, k * imu.gyro_noise_radps)))),
+                tuple(map(sum, zip(s.accel_mps2, vec(rng, k * imu.accel_noise_mps2)))), s.temperature_c)),
+        "altimeter": Mutators(
+            garbage=lambda s, rng: AltimeterSample(s.t_ns, float(rng.uniform(0.0, alt.max_range_m)), True),
+            noisy=lambda s, rng, k: AltimeterSample(s.t_ns, s.range_m + float(rng.normal(0, k * alt.noise_std_m)),
+                                                    s.valid)),
+        "inclinometer": Mutators(
+            garbage=lambda s, rng: InclinometerSample(s.t_ns, float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)),
+                                                      True),
+            noisy=lambda s, rng, k: InclinometerSample(s.t_ns, s.roll_rad + float(rng.normal(0, k * inc.noise_std_rad)),
+                                                       s.pitch_rad + float(rng.normal(0, k * inc.noise_std_rad)),
+                                                       s.valid)),
+        "navcam": Mutators(
+            garbage=lambda s, rng: NavcamFrame(s.t_ns, s.frame_seq, s.exposure_us,
+                                               rng.integers(0, 256, s.pixels.shape, dtype=np.uint8)),
+            noisy=lambda s, rng, k: NavcamFrame(s.t_ns, s.frame_seq, s.exposure_us, np.clip(
+                s.pixels + rng.normal(0, k * cam.noise_std_dn, s.pixels.shape), 0, 255).astype(np.uint8))),
+    }
