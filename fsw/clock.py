@@ -54,5 +54,8 @@ class SimClock(ManualClock):
         self.ticks = 0
 
     def on_tick(self, t_ns: int) -> None:
-        self.set_ns(t_ns)
+        """Take the world's time. Ticks come on more than one stream (clock ticks, sensor steps), so one
+        that is older than what the clock already reads is ignored rather than stepping time back."""
+        if t_ns > self.now_ns():
+            self.set_ns(t_ns)
         self.ticks += 1

@@ -207,6 +207,32 @@ def _build(cls: type, path: str, **values: Any) -> Any:
         raise TypeCheckError(_join(path, exc.key), exc.reason) from None
 
 
+@functools.cache
+def encoder(tp: Any) -> Callable[[Any], Any] | None:
+    """A function turning a value of type `tp` into plain msgpack-able data, or None where the value already
+    is plain (scalars, and lists/tuples/tables of them): the fast path for encoding messages."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return lambda v: v.value
+    if dataclasses.is_dataclass(tp):
+        parts = [(f, encoder(t)) for f, t in field_types(tp).items()]
+        return lambda v: [getattr(v, f) if e is None else e(getattr(v, f)) for f, e in parts]
+    if origin in (list, tuple) and args:
+        inner = [encoder(a) for a in args if a is not Ellipsis]
+        if all(e is None for e in inner):
+            return None
+        if len(inner) == 1:
+            e = inner[0]
+            return lambda v: [e(x) for x in v]
+        return lambda v: [x if e is None else e(x) for e, x in zip(inner, v)]
+    if origin is dict and args:
+        e = encoder(args[1])
+        return None if e is None else (lambda v: {k: e(x) for k, x in v.items()})
+    if origin in (typing.Union, types.UnionType) and any(encoder(a) is not None for a in args):
+        return to_plain
+    return None
+
+
 def to_plain(value: Any) -> Any:
     """Turn a typed value into plain msgpack-able data: records become lists, enums their values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

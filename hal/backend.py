@@ -32,10 +32,15 @@ class BackendError(RuntimeError):
 
 @dataclass(frozen=True)
 class BackendContext:
-    """What a backend may need to build its devices: the run folder and its own config table."""
+    """What a backend may need to build its devices: the run folder, its own config table, and (for a
+    backend that talks over the bus, like the simulated one) the process it serves, the topology and the
+    process's flight clock."""
 
     run_dir: str
     options: dict[str, Any] = field(default_factory=dict)
+    process: str = ""
+    topology: Any = None  # fsw.bus.topology.Topology
+    clock: Any = None  # fsw.clock.Clock
 
 
 class Backend(Protocol):

@@ -82,6 +82,7 @@ class WorldConfig:
                 raise_field(f"faults[{i}]", str(exc))
 
     def with_overrides(self, **changes) -> "WorldConfig":
+        """A copy with the given fields changed (None leaves a field as it is); validated again."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

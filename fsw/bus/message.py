@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import msgpack
 import numpy as np
 
-from fsw.typed import Converter, TypeCheckError, converter, field_types, to_plain
+from fsw.typed import Converter, TypeCheckError, converter, encoder, field_types
 
 
 class DecodeError(ValueError):
@@ -68,6 +68,7 @@ class Codec:
     fields: tuple[str, ...]
     converters: tuple[Converter, ...]
     payload_index: int
+    encoders: tuple = ()
 
     @classmethod
     def for_class(cls, message_cls: type[Message]) -> "Codec":
@@ -75,16 +76,16 @@ class Codec:
         names = tuple(types_)
         payload = message_cls.PAYLOAD
         convs = tuple(_shape_dtype if n == payload else converter(types_[n]) for n in names)
-        return cls(message_cls, names, convs, names.index(payload) if payload else -1)
+        encs = tuple(None if n == payload else encoder(types_[n]) for n in names)
+        return cls(message_cls, names, convs, names.index(payload) if payload else -1, encs)
 
     def encode(self, msg: Message, env: Envelope) -> tuple[bytes, np.ndarray | None]:
         """The header bytes and, for an image message, the contiguous array to send as its own frame."""
-        values = [getattr(msg, n) for n in self.fields]
+        body = [getattr(msg, n) if e is None else e(getattr(msg, n)) for n, e in zip(self.fields, self.encoders)]
         array = None
         if self.payload_index >= 0:
-            array = np.ascontiguousarray(values[self.payload_index])
-            values[self.payload_index] = [list(array.shape), array.dtype.str]
-        body = [to_plain(v) for v in values]
+            array = np.ascontiguousarray(body[self.payload_index])
+            body[self.payload_index] = [list(array.shape), array.dtype.str]
         header = msgpack.packb([self.cls.SCHEMA_VERSION, env.publisher, env.seq, body], use_bin_type=True)
         return header, array
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fsw.clock import NS_PER_MS
 from fsw.runtime.node import FlightProcess
 
-_POLL_PERIOD_NS = 5 * NS_PER_MS  # well under the 33 ms frame period; the device read does not block
+_POLL_PERIOD_NS = 5 * NS_PER_MS  # for devices that cannot wake the process: well under the frame period
 
 
 class CameraProcess(FlightProcess):
@@ -12,15 +12,18 @@ class CameraProcess(FlightProcess):
         self.navcam = self.ctx.backend.navcam()
         self.navcam.open()
         self.frames = 0
-        self.timers.every(_POLL_PERIOD_NS, self._poll_navcam)
+        handle = getattr(self.navcam, "wait_handle", None)
+        if handle is not None:
+            self.watch(handle, self._read_navcam)
+        else:
+            self.timers.every(_POLL_PERIOD_NS, self._read_navcam)
 
     def teardown(self) -> None:
         if getattr(self, "navcam", None) is not None:
             self.navcam.close()
 
-    def _poll_navcam(self) -> None:
-        frame = self.navcam.read(0)
-        if frame is not None:
+    def _read_navcam(self) -> None:
+        while (frame := self.navcam.read(0)) is not None:
             self.frames += 1
             self.publish("navcam", frame)
 

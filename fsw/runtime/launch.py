@@ -14,7 +14,7 @@ import sys
 
 from fsw.bus.topics import default_registry
 from fsw.bus.topology import Topology
-from fsw.clock import MonotonicClock
+from fsw.clock import MonotonicClock, SimClock
 from fsw.config import ConfigError
 from fsw.config.stack import LoadedStack, ProcessConfig, load_stack
 from fsw.health.supervision import EXIT_CONFIG
@@ -38,8 +38,9 @@ def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContex
     cfg = loaded.config
     process = cfg.processes.get(name, ProcessConfig())
     topology = Topology.load(loaded.topology_path, default_registry(), run_dir)
-    backend = select_backend(cfg.stack.backend, BackendContext(run_dir))
-    return ProcessContext(name=name, topology=topology, clock=MonotonicClock(), wall=MonotonicClock(),
+    clock = SimClock() if cfg.stack.backend == "sim" else MonotonicClock()  # the world is the clock master
+    backend = select_backend(cfg.stack.backend, BackendContext(run_dir, {}, name, topology, clock))
+    return ProcessContext(name=name, topology=topology, clock=clock, wall=MonotonicClock(),
                           dictionary=default_dictionary(), process=process, health=cfg.health,
                           events=cfg.events, backend=backend)
 

@@ -65,6 +65,7 @@ class FlightProcess:
         self._publishers: dict[str, Publisher] = {}
         self._subscriptions: list[tuple[Subscription, Handler]] = []
         self._command_handlers: dict[str, CommandHandler] = {"NO_OP": self._no_op}
+        self._watched: list[tuple[Any, Callable[[], None]]] = []
         self._throttle = EventThrottle(ctx.events.throttle_limit, ctx.events.throttle_window_ms * NS_PER_MS)
         self._boot_id = secrets.randbits(31)
         self._stop = threading.Event()
@@ -90,6 +91,20 @@ class FlightProcess:
         self._subscriptions.append((sub, handler))
         self._poller.register(sub.socket, zmq.POLLIN)
         return sub
+
+    def watch(self, pollable: Any, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever `pollable` (a ZeroMQ socket or a file descriptor) has input: how a
+        process waits on a device that can wake it (the sim backend's sockets)."""
+        self._watched.append((pollable, callback))
+        self._poller.register(pollable, zmq.POLLIN)
+
+    def add_publisher(self, topic: str) -> Publisher:
+        """Bind a publisher for a topic the runtime does not bind itself (a HAL-owned one)."""
+        t = self.ctx.topology.registry[topic]
+        pub = Publisher(self._zmq, t, self.ctx.topology.endpoint(self.name, topic), self.name)
+        pub.open()
+        self._publishers[topic] = pub
+        return pub
 
     def on_command(self, name: str, handler: CommandHandler) -> None:
         if name not in self.ctx.dictionary:
@@ -193,6 +208,10 @@ class FlightProcess:
                 pub.close()
             self._subscriptions.clear()
             self._publishers.clear()
+            self._watched.clear()
+            backend_close = getattr(self.ctx.backend, "close", None)
+            if backend_close is not None:
+                backend_close()
             if self._zmq is not None:
                 self._zmq.term()
                 self._zmq = None
@@ -216,6 +235,9 @@ class FlightProcess:
                 for rec in sub.drain():
                     self._handle(handler, rec)
                     handled += 1
+        for pollable, callback in self._watched:
+            if pollable in ready:
+                self._call(callback)
         if self._wake_r is not None and self._wake_r.fileno() in ready:
             self._wake_r.recv(4096)
         self._run_timers()
@@ -228,6 +250,14 @@ class FlightProcess:
             self.counters["handler_errors"] += 1
             log.exception("%s: handler for %s failed", self.name, rec.topic)
             self.event("HANDLER_FAILED", Severity.WARNING_HI, f"{rec.topic}: {type(exc).__name__}: {exc}")
+
+    def _call(self, callback: Callable[[], None]) -> None:
+        try:
+            callback()
+        except Exception as exc:  # a device that fails to read must not end the process
+            self.counters["handler_errors"] += 1
+            log.exception("%s: %s failed", self.name, getattr(callback, "__name__", "callback"))
+            self.event("DEVICE_FAILED", Severity.WARNING_HI, f"{type(exc).__name__}: {exc}")
 
     def _run_timers(self) -> None:
         for error in self.timers.run_due():

@@ -1,0 +1,181 @@
+"""The world process: the clock master of a simulation.
+
+Lockstep (as PX4's): after each step the world publishes what the sensors produced and waits until the
+control process has answered with an actuator command stamped at least as late as the newest IMU sample of
+that step; only then does time advance. So a run depends only on its seed and config, and goes as fast as
+the flight software can keep up. A control process that stays silent for `lockstep_timeout_ms` does not stall
+the world for ever: the step goes ahead on the last command, and an event says so.
+Real time: the world steps on the wall clock times `speed`, holding the latest actuator command.
+
+Run it: `python -m sim_hal.process --config STACK.toml --run-dir DIR [--world WORLD.toml] [--seconds S] ...`
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import dataclass
+
+from fsw.bus.messages import ClockTick, Severity, SimSensors
+from fsw.bus.transport import Received
+from fsw.clock import NS_PER_MS, NS_PER_S
+from fsw.config import ConfigError
+from fsw.config.sensors import load_sensors
+from fsw.config.stack import load_stack
+from fsw.health.supervision import EXIT_CONFIG
+from fsw.runtime.launch import build_context, die_with_parent
+from fsw.runtime.node import FlightProcess, ProcessContext
+from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
+from sim_hal.params import load_vehicle
+from sim_hal.world import StepOutput, World
+
+NAME = "world"
+_REALTIME_TICK_NS = 1 * NS_PER_MS
+_MAX_STEPS_PER_TICK = 50
+
+
+@dataclass
+class RunStats:
+    steps: int = 0
+    frames: int = 0
+    lockstep_timeouts: int = 0
+    started_wall_ns: int = 0
+    wall_s: float = 0.0
+
+
+class WorldProcess(FlightProcess):
+    def __init__(self, ctx: ProcessContext, cfg: WorldConfig, duration_s: float | None = None) -> None:
+        super().__init__(ctx)
+        self.cfg = cfg
+        self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
+        self.stats = RunStats()
+        self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
+        self._deadline_ns = 0
+        self._started = False
+
+    def setup(self) -> None:
+        self.world = World(self.cfg, load_vehicle(), load_sensors())
+        for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
+            self.add_publisher(topic)
+        self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
+        self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
+        self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
+
+    # --- stepping -------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        """Start once the control process listens; then pace real time, or watch the lockstep deadline."""
+        if not self._started:
+            if self.publisher("sim.sensors").poll_subscriptions() < 1:
+                return
+            self._started = True
+            self.stats.started_wall_ns = self.ctx.wall.now_ns()
+            self.event("SIM_STARTED", Severity.ACTIVITY_HI, f"seed {self.cfg.seed}, terrain {self.cfg.terrain}, "
+                       f"{'lockstep' if self.cfg.lockstep else f'real time x{self.cfg.speed:g}'}")
+            self._advance()
+        elif not self.cfg.lockstep:
+            self._pace_real_time()
+        elif self._awaiting_ns is not None and self.ctx.wall.now_ns() > self._deadline_ns:
+            self.stats.lockstep_timeouts += 1
+            self.event("LOCKSTEP_TIMEOUT", Severity.WARNING_HI,
+                       f"control silent for {self.cfg.lockstep_timeout_ms} ms at step {self.world.step_count}")
+            self._advance()
+
+    def _pace_real_time(self) -> None:
+        elapsed = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) * self.cfg.speed
+        due = int(elapsed // self.world.dt_ns) - self.world.step_count
+        for _ in range(min(due, _MAX_STEPS_PER_TICK)):
+            self._advance()
+
+    def _advance(self) -> None:
+        """World steps, published, until (in lockstep) one gives the control process an IMU sample to
+        answer; then arm the wait for that answer. Real time: exactly one step."""
+        while not self._finished():
+            out = self.world.step()
+            self.ctx.clock.on_tick(out.t_ns)
+            self._publish(out)
+            self._awaiting_ns = out.imu[-1].t_ns if (self.cfg.lockstep and out.imu) else None
+            self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
+            if not self.cfg.lockstep or self._awaiting_ns is not None:
+                return
+
+    def _publish(self, out: StepOutput) -> None:
+        self.stats.steps += 1
+        w = self.world
+        self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
+        for frame in out.navcam:
+            self.stats.frames += 1
+            self.publish("sim.navcam", frame)
+        if out.step % self.cfg.truth_every_steps == 0:
+            self.publish("sim.truth", w.truth())
+        if out.step % self.cfg.clock_every_steps == 0:
+            self.publish("sim.clock", ClockTick(out.t_ns, out.step))
+
+    def _finished(self) -> bool:
+        if self.duration_ns is not None and self.world.t_ns >= self.duration_ns:
+            if not self._stop.is_set():
+                self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
+                self.event("SIM_DONE", Severity.ACTIVITY_HI, json.dumps(self.summary()))
+                self.stop()
+            return True
+        return False
+
+    def summary(self) -> dict:
+        sim_s = self.world.t_ns / NS_PER_S
+        return {"sim_s": sim_s, "wall_s": self.stats.wall_s, "steps": self.stats.steps,
+                "frames": self.stats.frames, "lockstep_timeouts": self.stats.lockstep_timeouts,
+                "speed_x": sim_s / self.stats.wall_s if self.stats.wall_s > 0 else 0.0}
+
+    # --- inputs -----------------------------------------------------------------------------------------
+    def _on_actuators(self, rec: Received) -> None:
+        self.world.apply(rec.msg)
+        if self._awaiting_ns is not None and rec.msg.t_ns >= self._awaiting_ns:
+            self._awaiting_ns = None
+            self._advance()
+
+    def _on_rte_request(self, rec: Received) -> None:
+        self.publish("sim.rte", self.world.capture(rec.msg))
+
+    def telemetry(self) -> dict:
+        return {"steps": self.stats.steps, "frames": self.stats.frames,
+                "lockstep_timeouts": self.stats.lockstep_timeouts, "sim_s": self.world.t_ns / NS_PER_S}
+
+
+def world_config(args: argparse.Namespace) -> WorldConfig:
+    cfg = load_world(args.world)
+    return cfg.with_overrides(faults=list(cfg.faults) + list(args.fault or []) or None,
+                              seed=args.seed, terrain=args.terrain, speed=args.speed,
+                              lockstep=False if args.realtime else None)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--world", default=str(DEFAULT_WORLD), help="world config (TOML)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this much simulated time")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--terrain", default=None)
+    p.add_argument("--fault", action="append", help="fault spec, e.g. navcam.drop@54 (repeatable)")
+    p.add_argument("--realtime", action="store_true", help="pace to the wall clock instead of lockstep")
+    p.add_argument("--speed", type=float, default=None, help="real-time mode: multiple of real time")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="sim_hal.process")
+    p.add_argument("--config", required=True, help="stack config (for the topology)")
+    p.add_argument("--run-dir", required=True)
+    add_arguments(p)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s world %(levelname)s %(message)s")
+    die_with_parent()
+    try:
+        proc = WorldProcess(build_context(load_stack(args.config), NAME, args.run_dir), world_config(args),
+                            args.seconds)
+    except (ConfigError, RuntimeError, ValueError) as exc:
+        logging.error("cannot start: %s", exc)
+        return EXIT_CONFIG
+    code = proc.run()
+    print(json.dumps(proc.summary()), flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
