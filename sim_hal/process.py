@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from dataclasses import dataclass
 
 from fsw.bus.messages import ClockTick, Severity, SimSensors
@@ -42,6 +43,8 @@ class RunStats:
     lockstep_timeouts: int = 0
     started_wall_ns: int = 0
     wall_s: float = 0.0
+    step_ns: int = 0  # in World.step (physics, sensors, rendering)
+    publish_ns: int = 0
 
 
 class WorldProcess(FlightProcess):
@@ -55,7 +58,7 @@ class WorldProcess(FlightProcess):
         self._started = False
 
     def setup(self) -> None:
-        self.world = World(self.cfg, load_vehicle(), load_sensors())
+        self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
             self.add_publisher(topic)
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
@@ -91,9 +94,13 @@ class WorldProcess(FlightProcess):
         """World steps, published, until (in lockstep) one gives the control process an IMU sample to
         answer; then arm the wait for that answer. Real time: exactly one step."""
         while not self._finished():
+            t0 = time.perf_counter_ns()
             out = self.world.step()
+            t1 = time.perf_counter_ns()
             self.ctx.clock.on_tick(out.t_ns)
             self._publish(out)
+            self.stats.step_ns += t1 - t0
+            self.stats.publish_ns += time.perf_counter_ns() - t1
             self._awaiting_ns = out.imu[-1].t_ns if (self.cfg.lockstep and out.imu) else None
             self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
             if not self.cfg.lockstep or self._awaiting_ns is not None:
@@ -111,9 +118,16 @@ class WorldProcess(FlightProcess):
         if out.step % self.cfg.clock_every_steps == 0:
             self.publish("sim.clock", ClockTick(out.t_ns, out.step))
 
+    def teardown(self) -> None:
+        if getattr(self, "world", None) is not None:
+            self.world.close()
+
     def _finished(self) -> bool:
         if self.duration_ns is not None and self.world.t_ns >= self.duration_ns:
             if not self._stop.is_set():
+                for frame in self.world.flush_frames():
+                    self.stats.frames += 1
+                    self.publish("sim.navcam", frame)
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
                 self.event("SIM_DONE", Severity.ACTIVITY_HI, json.dumps(self.summary()))
                 self.stop()
@@ -121,10 +135,20 @@ class WorldProcess(FlightProcess):
         return False
 
     def summary(self) -> dict:
-        sim_s = self.world.t_ns / NS_PER_S
-        return {"sim_s": sim_s, "wall_s": self.stats.wall_s, "steps": self.stats.steps,
-                "frames": self.stats.frames, "lockstep_timeouts": self.stats.lockstep_timeouts,
-                "speed_x": sim_s / self.stats.wall_s if self.stats.wall_s > 0 else 0.0}
+        """The run in figures, with where the world process's wall time went: its main thread steps,
+        publishes and waits for the flight software; its render process draws the navcam frames (and makes
+        the terrain tiles they need)."""
+        st, w = self.stats, self.world
+        render_ns, tiles_ns = w.render_stats()
+        sim_s = w.t_ns / NS_PER_S
+        step_s, publish_s = st.step_ns / NS_PER_S, st.publish_ns / NS_PER_S
+        return {"sim_s": sim_s, "wall_s": st.wall_s, "speed_x": sim_s / st.wall_s if st.wall_s > 0 else 0.0,
+                "steps": st.steps, "frames": st.frames, "lockstep_timeouts": st.lockstep_timeouts,
+                "main_thread_s": {"physics_and_sensors": round(step_s, 3), "publish": round(publish_s, 3),
+                                  "waiting_for_flight_software": round(max(0.0, st.wall_s - step_s - publish_s), 3)},
+                "render_process_s": {"navcam_render_with_tiles": round(render_ns / NS_PER_S, 3),
+                                     "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
+                "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2)}
 
     # --- inputs -----------------------------------------------------------------------------------------
     def _on_actuators(self, rec: Received) -> None:

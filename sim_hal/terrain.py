@@ -9,6 +9,7 @@ Arrays are indexed [north, east]: row r covers north = origin_n + (r + 0.5) * re
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -248,6 +249,8 @@ class Terrain:
         self._max_tiles = max_tiles
         self._window: tuple[tuple[int, int], Grid] | None = None
         self._coarse: Grid | None = None
+        self.made_tiles = 0
+        self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
 
     def tile(self, i: int, j: int) -> Grid:
         key = (i, j)
@@ -255,7 +258,10 @@ class Terrain:
             if len(self._tiles) >= self._max_tiles:
                 self._tiles.pop(next(iter(self._tiles)))  # oldest first
             s = self.spec
+            t0 = time.perf_counter_ns()
             self._tiles[key] = make_grid(s, i * s.tile_m, j * s.tile_m, s.res_m, (s.tile_px, s.tile_px), True)
+            self.making_ns += time.perf_counter_ns() - t0
+            self.made_tiles += 1
         return self._tiles[key]
 
     def tile_index(self, north_m: float, east_m: float) -> tuple[int, int]:

@@ -4,6 +4,8 @@ wires this to the bus and decides when to step (lockstep or real time)."""
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +20,7 @@ from sim_hal.dynamics import Command, Contact, Vehicle
 from sim_hal.faults import FaultyStream, Mutators, faults_for, parse_fault
 from sim_hal.params import VehicleParams
 from sim_hal.render import ColourRenderer, NavcamRenderer
+from sim_hal.render_worker import ProcessRenderer
 from sim_hal.script import Script, attitude_for
 from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
 from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
@@ -52,8 +55,14 @@ class Wind:
 
 
 class World:
-    def __init__(self, cfg: WorldConfig, vehicle: VehicleParams, sensors: SensorsConfig) -> None:
+    """`render_process=True` renders navcam frames in a worker process while the world keeps stepping: a
+    frame then comes out a few steps after its exposure, in order, with its exposure time and content exactly
+    as if rendered at once."""
+
+    def __init__(self, cfg: WorldConfig, vehicle: VehicleParams, sensors: SensorsConfig,
+                 render_process: bool = False) -> None:
         self.cfg = cfg
+        self._pending: deque[NavcamFrame] = deque()
         self.sensors = sensors
         rover = RoverSpec(cfg.rover.north_m, cfg.rover.east_m, cfg.rover.yaw_deg) if cfg.rover else None
         self.terrain = Terrain(TerrainSpec(name=cfg.terrain, seed=cfg.seed, rover=rover,
@@ -70,6 +79,7 @@ class World:
         self.altimeter = AltimeterModel(sensors.altimeter, cfg.seed)
         self.inclinometer = InclinometerModel(sensors.inclinometer, cfg.seed)
         self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
+        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed) if render_process else None
         self.colour = ColourRenderer(sensors.colour_camera, self.terrain)
         self._every = {"altimeter": max(1, round(cfg.step_hz / sensors.altimeter.rate_hz)),
                        "inclinometer": max(1, round(cfg.step_hz / sensors.inclinometer.rate_hz)),
@@ -80,6 +90,7 @@ class World:
         self.streams = self._fault_streams(cfg)
         self.script = self._script(cfg, vehicle)
         self.command = Command(False, 0.0, (0.0, 0.0, 0.0))
+        self.render_ns = 0  # profiling: time spent rendering navcam frames (tiles included)
 
     def _fault_streams(self, cfg: WorldConfig) -> dict[str, FaultyStream]:
         faults = [parse_fault(f) for f in cfg.faults]
@@ -133,8 +144,9 @@ class World:
             out.inclinometer = self._push("inclinometer", self.inclinometer.sample(t, s.specific_force_mps2), t_s)
         if t >= self._next_frame_ns:
             self._next_frame_ns += self._frame_period_ns
-            frame = self._navcam_frame()
-            out.navcam = self._push("navcam", frame, t_s) if frame is not None else []
+            self._start_frame()
+        for frame in self._finished_frames():
+            out.navcam += self._push("navcam", frame, frame.t_ns / NS_PER_S)
         for name in ("imu", "altimeter", "inclinometer", "navcam"):
             late = self.streams[name].release(t_s) if not getattr(out, name) else []
             getattr(out, name).extend(late)
@@ -147,14 +159,40 @@ class World:
         s = self.vehicle.state
         return -s.pos_m[2] - self.vehicle.p.body.feet_below_cg_m - self.terrain.height_at(s.pos_m[0], s.pos_m[1])
 
-    def _navcam_frame(self) -> NavcamFrame | None:
+    def _start_frame(self) -> None:
         """The navcam is off below its minimum altitude (as on Ingenuity); its frame counter runs when on."""
         if self.agl_m() < self.sensors.navcam.min_altitude_m:
-            return None
+            return
         self.frame_seq += 1
         s = self.vehicle.state
+        if self._worker is not None:
+            self._worker.submit(self.t_ns, self.frame_seq, s.pos_m, s.q)
+            return
+        t0 = time.perf_counter_ns()
         pixels = self.navcam.render(s.pos_m, s.q)
-        return NavcamFrame(self.t_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels)
+        self.render_ns += time.perf_counter_ns() - t0
+        self._pending.append(NavcamFrame(self.t_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels))
+
+    def _finished_frames(self) -> list[NavcamFrame]:
+        if self._worker is not None:
+            return self._worker.ready()
+        out = list(self._pending)
+        self._pending.clear()
+        return out
+
+    def flush_frames(self) -> list[NavcamFrame]:
+        """Every frame still being rendered, waited for (at the end of a run)."""
+        return self._worker.flush() if self._worker is not None else self._finished_frames()
+
+    def render_stats(self) -> tuple[int, int]:
+        """(ns spent rendering, ns of it spent making terrain tiles), wherever the rendering ran."""
+        if self._worker is not None:
+            return self._worker.render_ns, self._worker.tiles_ns
+        return self.render_ns, self.terrain.making_ns
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
 
     # --- on request and for the record ---------------------------------------------------------------
     def capture(self, req: RteRequest) -> ColourImage:

@@ -1,0 +1,91 @@
+"""Navcam rendering in a worker process, so frames are drawn on the other core while the world steps.
+
+The worker builds the same terrain and renderer from the same config and seed, takes jobs (exposure time,
+frame number, pose) in order and sends back frames in order: the frames are exactly those the world would
+draw itself, only ready a few steps later.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections import deque
+from multiprocessing.connection import Connection
+
+import cv2
+import numpy as np
+
+from fsw.bus.messages import NavcamFrame
+from fsw.config.sensors import SensorsConfig
+from sim_hal.render import NavcamRenderer
+from sim_hal.terrain import Terrain, TerrainSpec
+
+
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection) -> None:
+    cv2.setNumThreads(1)
+    terrain = Terrain(spec)
+    renderer = NavcamRenderer(sensors.navcam, terrain, seed)
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        t_ns, frame_seq, pos, q = job
+        t0 = time.perf_counter_ns()
+        pixels = renderer.render(pos, q)
+        conn.send_bytes(pixels.tobytes())
+        conn.send((t_ns, frame_seq, time.perf_counter_ns() - t0, terrain.making_ns))
+
+
+class ProcessRenderer:
+    """At most `max_in_flight` frames are queued for the worker: when it falls behind, the world waits for
+    it (back-pressure), rather than piling up jobs until both ends block on full pipes."""
+
+    def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3) -> None:
+        self.sensors = sensors
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child), daemon=True)
+        self._proc.start()
+        self._in_flight: deque[int] = deque()
+        self._done: list[NavcamFrame] = []
+        self.max_in_flight = max_in_flight
+        self.render_ns = 0
+        self.tiles_ns = 0
+
+    def submit(self, t_ns: int, frame_seq: int, pos_m, q) -> None:
+        while len(self._in_flight) >= self.max_in_flight:
+            self._done.append(self._receive())
+        self._conn.send((t_ns, frame_seq, tuple(pos_m), tuple(q)))
+        self._in_flight.append(frame_seq)
+
+    def _receive(self) -> NavcamFrame:
+        cam = self.sensors.navcam
+        raw = self._conn.recv_bytes()
+        t_ns, frame_seq, render_ns, tiles_ns = self._conn.recv()
+        self._in_flight.popleft()
+        self.render_ns += render_ns
+        self.tiles_ns = tiles_ns
+        pixels = np.frombuffer(raw, np.uint8).reshape(cam.height_px, cam.width_px)
+        return NavcamFrame(t_ns, frame_seq, cam.exposure_us, pixels)
+
+    def ready(self) -> list[NavcamFrame]:
+        """Frames finished so far, in order (never waits)."""
+        out, self._done = self._done, []
+        while self._in_flight and self._conn.poll():
+            out.append(self._receive())
+        return out
+
+    def flush(self) -> list[NavcamFrame]:
+        """Every frame still being drawn (waits for them)."""
+        out, self._done = self._done, []
+        while self._in_flight:
+            out.append(self._receive())
+        return out
+
+    def close(self) -> None:
+        try:
+            self._conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
