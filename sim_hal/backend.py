@@ -55,9 +55,12 @@ class SimLink:
         return self._subs[topic]
 
     def publisher(self, topic: str) -> Publisher:
+        """Bound at the endpoint of the topic's owner in the registry (the actuators are control's, the
+        colour-capture requests the camera's), whichever process this backend serves."""
         if topic not in self._pubs:
-            pub = Publisher(self._ctx(), self.topology.registry[topic],
-                            self.topology.endpoint(self.context.process, topic), self.context.process)
+            owner = self.topology.registry[topic].publisher
+            pub = Publisher(self._ctx(), self.topology.registry[topic], self.topology.endpoint(owner, topic),
+                            self.context.process or owner)
             pub.open()
             self._pubs[topic] = pub
         return self._pubs[topic]
@@ -170,6 +173,7 @@ class SimNavcam(_SimDevice):
 
 class SimColourCamera(_SimDevice):
     TIMEOUT_MS = 30_000  # a full-resolution render takes seconds
+    RETRY_MS = 5_000
 
     def __init__(self, link: SimLink) -> None:
         super().__init__("colour_camera", link)
@@ -180,12 +184,19 @@ class SimColourCamera(_SimDevice):
         super().open()
 
     def capture(self, capture_id: int, width: int, height: int) -> ColourImage | None:
+        """Ask the world for a still and wait for it; the request goes again every RETRY_MS unanswered (a
+        request sent before the world's subscription joined is lost, and answering twice is harmless)."""
         link = self.link
-        link.publisher("sim.rte.request").publish(RteRequest(0, capture_id, width, height))
+        request = link.publisher("sim.rte.request")
+        request.wait_subscribers(1, self.RETRY_MS * NS_PER_MS, link.wall)
         sub = link.subscription("sim.rte")
-        deadline = link.wall.now_ns() + self.TIMEOUT_MS * NS_PER_MS
+        now = link.wall.now_ns()
+        deadline, resend = now + self.TIMEOUT_MS * NS_PER_MS, now
         while link.wall.now_ns() < deadline:
-            if sub.socket.poll(100):
+            if link.wall.now_ns() >= resend:
+                request.publish(RteRequest(0, capture_id, width, height))
+                resend = link.wall.now_ns() + self.RETRY_MS * NS_PER_MS
+            if sub.socket.poll(50):
                 for rec in sub.drain():
                     if rec.msg.capture_id == capture_id:
                         return rec.msg

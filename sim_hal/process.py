@@ -67,9 +67,10 @@ class WorldProcess(FlightProcess):
 
     # --- stepping -------------------------------------------------------------------------------------
     def _tick(self) -> None:
-        """Start once the control process listens; then pace real time, or watch the lockstep deadline."""
+        """Start (in lockstep, once the control process listens); then pace real time, or watch the lockstep
+        deadline."""
         if not self._started:
-            if self.publisher("sim.sensors").poll_subscriptions() < 1:
+            if self.cfg.lockstep and self.publisher("sim.sensors").poll_subscriptions() < 1:
                 return
             self._started = True
             self.stats.started_wall_ns = self.ctx.wall.now_ns()

@@ -20,6 +20,42 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bus.add_argument("--transport", choices=("ipc", "tcp", "both"), default="both")
     bus.add_argument("--json", action="store_true", help="print one JSON object")
     bus.set_defaults(func=bench_bus)
+    render = bench.add_parser("render", help="navcam render time (640x480 fisheye, per-pixel terrain height)")
+    render.add_argument("--frames", type=int, default=500)
+    render.add_argument("--terrain", default="jezero", choices=("jezero", "ripples", "flat"))
+    render.add_argument("--json", action="store_true")
+    render.set_defaults(func=bench_render)
+    lockstep = bench.add_parser("lockstep", help="the whole stack in lockstep: simulated over wall time")
+    lockstep.add_argument("--sim-seconds", type=float, default=33.0)
+    lockstep.add_argument("--json", action="store_true")
+    lockstep.set_defaults(func=bench_lockstep)
+
+
+def _print(result: dict, as_json: bool, out: TextIO) -> int:
+    if as_json:
+        print(json.dumps(result), file=out)
+    else:
+        for key, value in result.items():
+            print(f"{key:<24} {value}", file=out)
+    return 0
+
+
+def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.bench import bench_render as run
+
+    if args.frames < 1:
+        print("ginny bench render: --frames must be at least 1", file=sys.stderr)
+        return 2
+    return _print(run(args.frames, args.terrain), args.json, out or sys.stdout)
+
+
+def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.bench import bench_lockstep as run
+
+    if not args.sim_seconds > 0:
+        print("ginny bench lockstep: --sim-seconds must be positive", file=sys.stderr)
+        return 2
+    return _print(run(args.sim_seconds), args.json, out or sys.stdout)
 
 
 def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -9,14 +9,22 @@ import pytest
 from fsw.bus import messages as m
 from hal import backend as hb
 
-# Backends that can run on this machine without hardware. The sim and board backends join this list as
-# they land (the board one against its chip emulators).
-BACKENDS = ["null"]
+# Backends that can run on this machine without hardware: the sim one against a running world. The board
+# backend joins this list when it lands, against its chip emulators.
+BACKENDS = ["null", "sim"]
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request, run_dir):
-    return hb.select_backend(request.param, hb.BackendContext(run_dir))
+def backend(request, topology):
+    if request.param == "null":
+        yield hb.select_backend("null", hb.BackendContext(topology.run_dir))
+        return
+    from tests.sim_hal.world_thread import WorldThread
+
+    with WorldThread(topology):
+        b = hb.select_backend("sim", hb.BackendContext(topology.run_dir, {}, "control", topology))
+        yield b
+        b.close()
 
 
 def opened(device):
