@@ -76,7 +76,8 @@ def default_registry() -> TopicRegistry:
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
         Topic("actuators", m.ActuatorCommand, "control", latest, 4),
-        Topic("navcam", m.NavcamFrame, "camera", latest, 2),
+        # frames queue (shallow): nav must see every one, in order; a drop is a counted gap, never a skip
+        Topic("navcam", m.NavcamFrame, "camera", q, 4),
         Topic("rte", m.ColourImage, "camera", q, 8),
         # the simulated world and the sim HAL backend
         Topic("sim.sensors", m.SimSensors, "world", q, 5_000, hal=True),

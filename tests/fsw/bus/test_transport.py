@@ -75,33 +75,42 @@ def test_queued_topic_keeps_everything_below_its_high_water_mark(ctx, run_dir) -
 
 
 def test_latest_value_topic_delivers_only_the_newest_and_counts_the_rest(ctx, run_dir) -> None:
-    pub, sub = pair(ctx, run_dir, "navcam")
-    pixels = SAMPLES["navcam"].pixels
-    for i in range(60):  # nobody reads: the high-water mark (2) drops most of them
-        pub.publish(m.NavcamFrame(T + i, i, 100.0, pixels))
+    pub, sub = pair(ctx, run_dir, "inclinometer")  # latest-value, high-water mark 4
+    sample = lambda i: m.InclinometerSample(T + i, 0.0, 0.0, True)  # noqa: E731
+    for i in range(300):  # nobody reads: the high-water mark drops most of them
+        pub.publish(sample(i))
     first = receive_until(sub, lambda g: len(g) >= 1)
-    # one drain hands over one frame per publisher: the newest of what was waiting
+    # one drain hands over one message per publisher: the newest of what was waiting
     assert len(first) == 1
-    # The queue now drains; new frames go through once it has room. Publish one more each time the
+    # The queue now drains; new messages go through once it has room. Publish one more each time the
     # reader finds nothing new, until one of them arrives.
     got = list(first)
-    published = 60
+    published = 300
 
     def step() -> None:
         nonlocal published
         if sub.socket.poll(20):
             got.extend(sub.drain())
         else:
-            pub.publish(m.NavcamFrame(T + published, published, 100.0, pixels))
+            pub.publish(sample(published))
             published += 1
 
-    wait_until(lambda: any(r.msg.frame_seq >= 60 for r in got), 5.0, step, what="a frame after the burst")
+    wait_until(lambda: any(r.msg.t_ns >= T + 300 for r in got), 5.0, step, what="a message after the burst")
     seqs = [r.seq for r in got]
     assert seqs == sorted(seqs)
     s = sub.stats
-    assert s.received + s.gaps == seqs[-1] + 1  # every frame is accounted for: delivered, superseded or lost
-    assert s.gaps >= 40, "the high-water mark should have dropped most frames"
+    assert s.received + s.gaps == seqs[-1] + 1  # every message is accounted for: delivered, superseded or lost
+    assert s.gaps >= 200, "the high-water mark should have dropped most messages"
     assert s.superseded == s.received - len(got)
+
+
+def test_navcam_frames_queue_so_none_is_skipped(ctx, run_dir) -> None:
+    pub, sub = pair(ctx, run_dir, "navcam")
+    pixels = SAMPLES["navcam"].pixels
+    for i in range(3):  # a burst within the queue's depth: all of it arrives, in order
+        pub.publish(m.NavcamFrame(T + i, i, 100.0, pixels))
+    got = receive_until(sub, lambda g: len(g) >= 3)
+    assert [r.msg.frame_seq for r in got] == [0, 1, 2] and sub.stats.superseded == 0
 
 
 def test_a_restarted_publisher_counts_as_reset_not_gap(ctx, run_dir) -> None:
