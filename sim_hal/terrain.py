@@ -74,8 +74,20 @@ def _octaves(spec: TerrainSpec, salt: int, bands: list[tuple[float, float]], g: 
     out = np.zeros(g[3], np.float32)
     for i, (cell, amp) in enumerate(bands):
         if cell >= 2 * g[2]:  # finer than two pixels is aliasing, not detail
-            out += amp * value_noise(spec.seed, salt + i, cell, *g)
+            out += amp * _band(spec.seed, salt + i, cell, g)
     return out
+
+
+def _band(seed: int, salt: int, cell: float, g: tuple) -> np.ndarray:
+    """One octave; a smooth one is made on a coarser grid (at least 4 samples a cell) and enlarged."""
+    origin_n, origin_e, res, (rows, cols) = g
+    f = 1
+    while f < 8 and cell >= 8 * f * res and rows % (2 * f) == 0 and cols % (2 * f) == 0:
+        f *= 2
+    if f == 1:
+        return value_noise(seed, salt, cell, origin_n, origin_e, res, (rows, cols))
+    small = value_noise(seed, salt, cell, origin_n, origin_e, res * f, (rows // f, cols // f))
+    return cv2.resize(small, (cols, rows), interpolation=cv2.INTER_LINEAR)
 
 
 def _jezero(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -118,6 +118,7 @@ class Subscription:
         self._clock = clock
         self._seq = SeqTracker()
         self._topic_frame = topic.name.encode()
+        self._zero_copy = topic.codec.payload_index >= 0  # images: no copy; small messages: bytes are faster
         self.socket: zmq.Socket | None = None
 
     def open(self) -> None:
@@ -139,10 +140,11 @@ class Subscription:
         """Take every message waiting now (at most `limit`); LATEST topics keep the newest per publisher."""
         out: list[Received] = []
         sock = self.socket
+        zero_copy = self._zero_copy
         for _ in range(limit):
             if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:  # cheaper than catching zmq.Again
                 break
-            frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
+            frames = sock.recv_multipart(zmq.NOBLOCK, copy=not zero_copy)
             rec = self._decode(frames)
             if rec is not None:
                 out.append(rec)
@@ -171,14 +173,18 @@ class Subscription:
         stats.last_recv_ns = now
         return Received(self.topic.name, env.publisher, env.seq, msg, now)
 
-    def _decode_frames(self, frames: list[zmq.Frame]) -> tuple[Message, Envelope]:
+    def _decode_frames(self, frames: list) -> tuple[Message, Envelope]:
+        """`frames` are zmq.Frame objects for image topics, bytes otherwise."""
         name = self.topic.name
-        if len(frames) not in (2, 3) or frames[0].bytes != self._topic_frame:
+        if self._zero_copy:
+            frames = [frames[0].bytes] + [f.buffer for f in frames[1:]]
+        if len(frames) not in (2, 3) or frames[0] != self._topic_frame:
             raise DecodeError("malformed", name, f"{len(frames)} frames or wrong topic frame")
-        header = frames[1].buffer
-        if header.nbytes > self.topic.max_header_bytes:
-            raise DecodeError("oversized", name, f"header of {header.nbytes} bytes")
-        payload = frames[2].buffer if len(frames) == 3 else None
-        if payload is not None and payload.nbytes > _MAX_PAYLOAD_BYTES:
-            raise DecodeError("oversized", name, f"payload of {payload.nbytes} bytes")
+        header = frames[1]
+        size = len(header) if isinstance(header, bytes) else header.nbytes
+        if size > self.topic.max_header_bytes:
+            raise DecodeError("oversized", name, f"header of {size} bytes")
+        payload = frames[2] if len(frames) == 3 else None
+        if payload is not None and memoryview(payload).nbytes > _MAX_PAYLOAD_BYTES:
+            raise DecodeError("oversized", name, f"payload of {memoryview(payload).nbytes} bytes")
         return self.topic.codec.decode(name, header, payload)

@@ -23,6 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", default=None, help="folder for sockets and process logs (default: /tmp/ginny-UID)")
     p.add_argument("--world", default=None, help="also run the simulated world from this world config")
     p.add_argument("--sim-seconds", type=float, default=None, help="with --world: simulated time to fly")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="with --world: inject a fault, device.kind@start_s[:duration_s] (repeatable)")
     p.set_defaults(func=run)
 
 
@@ -30,6 +32,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     run_dir = args.run_dir or default_run_dir()
     try:
+        check_faults(args)
         lock_run_dir(run_dir)
         supervisor = build_supervisor(args.config, run_dir, on_verdict=lambda v: _print_verdict(v, out))
     except (ConfigError, RuntimeError, ValueError, StackBusy) as exc:
@@ -42,6 +45,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         code = code or world.finish()
     print_summary(supervisor, out)
     return code
+
+
+def check_faults(args: argparse.Namespace) -> None:
+    """Refuse a bad fault spec before anything starts (the world would refuse it too, later)."""
+    if args.fault and not args.world:
+        raise ValueError("--fault needs --world: faults are injected by the simulated world")
+    from sim_hal.faults import parse_fault
+
+    for spec in args.fault:
+        parse_fault(spec)
 
 
 class WorldRunner:
@@ -58,6 +71,8 @@ class WorldRunner:
                    "--run-dir", self.run_dir, "--world", self.args.world]
             if self.args.sim_seconds is not None:
                 cmd += ["--seconds", str(self.args.sim_seconds)]
+            for spec in self.args.fault:
+                cmd += ["--fault", spec]
             log = open(Path(self.run_dir) / "logs" / "world.log", "ab")  # noqa: SIM115 - the child keeps it
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
             log.close()

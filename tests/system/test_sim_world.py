@@ -29,7 +29,8 @@ waypoints = [[0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 6.0], [
 TOPICS = ["imu", "altimeter", "navcam", "sim.truth"]
 
 
-def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds: float = 6.0) -> dict:
+def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds: float = 6.0,
+        cli_faults: list[str] = ()) -> dict:
     """Run the stack and the world; return, per topic, what the flight software published (as digests)."""
     world = tmp_path / f"world-{seed}-{len(faults)}.toml"
     world.write_text(WORLD.format(seed=seed, faults=list(faults)).replace("'", '"'))
@@ -37,7 +38,8 @@ def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds
     got: dict[str, list] = {t: [] for t in TOPICS}
     with BusReader(topology, TOPICS) as reader:
         proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "run", "--run-dir", run_dir, "--world",
-                                 str(world), "--sim-seconds", str(seconds)], stdout=subprocess.PIPE,
+                                 str(world), "--sim-seconds", str(seconds),
+                                 *[a for f in cli_faults for a in ("--fault", f)]], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         wait_until(lambda: proc.poll() is not None, 120.0,
                    lambda: [got[r.topic].append(r.msg) for r in reader.poll(20)], what="the flight to end")
@@ -78,7 +80,7 @@ def test_lockstep_is_deterministic_per_seed(tmp_path: Path, run_dir: str) -> Non
 
 @pytest.mark.timeout(200)
 def test_a_dropped_frame_reaches_nav_as_a_gap_and_time_stays_true(tmp_path: Path, run_dir: str) -> None:
-    got = fly(tmp_path, run_dir, seed=3, faults=["navcam.drop@4"])
+    got = fly(tmp_path, run_dir, seed=3, cli_faults=["navcam.drop@4"])  # as an operator gives it
     frames = [(f.frame_seq, f.t_ns) for f in got["navcam"] if f.t_ns > 1_000_000_000]
     seqs = [s for s, _ in frames]
     missing = sorted(set(range(seqs[0], seqs[-1] + 1)) - set(seqs))
@@ -87,3 +89,11 @@ def test_a_dropped_frame_reaches_nav_as_a_gap_and_time_stays_true(tmp_path: Path
     after = [t for s, t in frames if s > missing[0]]
     periods = [round((b - a) / 1e6) for a, b in zip(after, after[1:])]
     assert set(periods) <= {32, 34}
+
+
+def test_a_bad_fault_spec_is_refused_before_anything_starts(run_dir: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "ground.cli.main", "run", "--run-dir", run_dir, "--world",
+                          "sim_hal/worlds/hop.toml", "--fault", "inclinometer.delay@3"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert "inclinometer does not support delay" in run.stderr
