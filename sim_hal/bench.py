@@ -50,3 +50,60 @@ def bench_lockstep(sim_seconds: float = 30.0, world: Path = HOP) -> dict:
     if out.returncode != 0 or not done:
         raise RuntimeError(f"lockstep run failed (exit {out.returncode}); logs in {run_dir}/logs")
     return json.loads(done[-1].split("done: ", 1)[1])
+
+
+def nav_frames(count: int, terrain: str = "jezero", altitude_m: float = 12.0, speed_mps: float = 4.0):
+    """Navcam frames of a straight flight at 30 Hz with a gentle wobble, and the camera rotation between
+    consecutive frames (what the gyro would give)."""
+    from fsw.camera.model import FisheyeModel
+
+    sensors = load_sensors()
+    t = Terrain(TerrainSpec(name=terrain, seed=1))
+    r = NavcamRenderer(sensors.navcam, t, seed=1)
+    body_from_cam = FisheyeModel(sensors.navcam).body_from_camera
+    frames, rotations, prev = [], [], None
+    for i in range(count):
+        pos = (i * speed_mps / 30.0, 0.0, -altitude_m)
+        q = mx.q_from_euler(0.04 * math.sin(i / 9), 0.03 * math.cos(i / 6), 0.3 + 0.002 * i)
+        world_from_cam = np.array(mx.matrix(q)) @ body_from_cam
+        rotations.append(None if prev is None else world_from_cam.T @ prev)
+        prev = world_from_cam
+        frames.append(r.render(pos, q))
+    return frames, rotations
+
+
+def bench_nav(count: int = 300) -> dict:
+    """The tracker against a bare OpenCV baseline (the same FAST grid detection and calcOpticalFlowPyrLK
+    with the same parameters, frame to frame, nothing else), on the same rendered frames."""
+    import cv2
+
+    from fsw.camera.model import FisheyeModel
+    from fsw.nav.tracker import Tracker
+
+    frames, rotations = nav_frames(count)
+    tracker = Tracker(FisheyeModel(load_sensors().navcam))
+    lk = {k: v for k, v in tracker._lk.items() if k != "flags"}
+    t_tr, t_bl, inliers = [], [], []
+    prev_pts = None
+    for i, (img, rot) in enumerate(zip(frames, rotations)):
+        t0 = time.perf_counter_ns()
+        res = tracker.process(img, i, rot)
+        t1 = time.perf_counter_ns()
+        if prev_pts is not None and len(prev_pts):
+            cv2.calcOpticalFlowPyrLK(frames[i - 1], img, prev_pts.reshape(-1, 1, 2), None, **lk)
+        prev_pts = tracker.detect(img)
+        t2 = time.perf_counter_ns()
+        if i > 0:
+            t_tr.append((t1 - t0) / 1e6)
+            t_bl.append((t2 - t1) / 1e6)
+            inliers.append(res.inlier_count)
+
+    def stats(ms: list[float]) -> dict:
+        a = np.array(ms)
+        return {"p50_ms": round(float(np.percentile(a, 50)), 3), "p99_ms": round(float(np.percentile(a, 99)), 3),
+                "max_ms": round(float(a.max()), 3)}
+
+    tr, bl = stats(t_tr), stats(t_bl)
+    return {"frames": len(t_tr), "tracker": tr, "baseline": bl,
+            "ratio_p50": round(tr["p50_ms"] / bl["p50_ms"], 3), "ratio_p99": round(tr["p99_ms"] / bl["p99_ms"], 3),
+            "inliers_p50": int(np.median(inliers)), "new_bases": tracker.base_id}

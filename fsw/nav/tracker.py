@@ -29,13 +29,15 @@ class TrackerConfig:
     grid_cols: int = 8
     grid_rows: int = 6
     per_cell: int = 4  # corners kept per grid cell: at most 192 features
-    fast_threshold: int = 12
+    fast_threshold: int = 15
     mask_radius_px: float = 260.0  # the far periphery of the fisheye is too oblique and blurred to track
     lk_window_px: int = 21
     lk_levels: int = 3
     lk_iterations: int = 20
     ransac_px: float = 1.0  # RANSAC threshold, in pixels at the image centre
-    rebase_inliers: int = 60  # a new base frame when fewer inliers than this remain
+    rebase_inliers: int = 60  # a new base frame when fewer inliers than this remain,
+    rebase_fraction: float = 0.5  # or fewer than this fraction of the base's features
+    ransac_iterations: int = 200
     degraded_inliers: int = 25
     lost_inliers: int = 10
 
@@ -80,8 +82,8 @@ class Tracker:
         kps = self._fast.detect(image, self._mask)
         if not kps:
             return np.empty((0, 2), np.float32)
-        pts = np.array([k.pt for k in kps], np.float32)
-        resp = np.array([k.response for k in kps], np.float32)
+        pts = cv2.KeyPoint_convert(kps).reshape(-1, 2)
+        resp = np.fromiter((k.response for k in kps), np.float32, len(kps))
         h, w = image.shape
         cell = (np.minimum((pts[:, 1] * self.cfg.grid_rows / h).astype(int), self.cfg.grid_rows - 1)
                 * self.cfg.grid_cols
@@ -129,7 +131,7 @@ class Tracker:
         self._alive &= status.ravel().astype(bool) & self._inside(tracked)
         self._prev_pixels = np.where(self._alive[:, None], tracked, self._prev_pixels)
         result = self._fit(t_ns, tracked)
-        if result.inlier_count < self.cfg.rebase_inliers:
+        if result.inlier_count < max(self.cfg.rebase_inliers, self.cfg.rebase_fraction * len(base_px)):
             self._new_base(image, t_ns)
         return result
 
@@ -146,8 +148,8 @@ class Tracker:
         if len(idx) >= 8:
             base_n = self._base[3][idx]
             cur_n = self.normalize(tracked[idx])
-            H, mask = cv2.findHomography(base_n, cur_n, cv2.RANSAC, self._ransac_norm, maxIters=500,
-                                         confidence=0.995)
+            H, mask = cv2.findHomography(base_n, cur_n, cv2.RANSAC, self._ransac_norm,
+                                         maxIters=self.cfg.ransac_iterations, confidence=0.995)
             if H is not None:
                 inliers[idx] = mask.ravel().astype(bool)
         return self._result(t_ns, False, tracked, inliers, H)

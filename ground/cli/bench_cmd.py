@@ -29,6 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lockstep.add_argument("--sim-seconds", type=float, default=33.0)
     lockstep.add_argument("--json", action="store_true")
     lockstep.set_defaults(func=bench_lockstep)
+    nav = bench.add_parser("nav", help="the feature tracker against a bare OpenCV baseline, on rendered frames")
+    nav.add_argument("--frames", type=int, default=300)
+    nav.add_argument("--json", action="store_true")
+    nav.set_defaults(func=bench_nav)
 
 
 def _print(result: dict, as_json: bool, out: TextIO) -> int:
@@ -56,6 +60,15 @@ def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("ginny bench lockstep: --sim-seconds must be positive", file=sys.stderr)
         return 2
     return _print(run(args.sim_seconds), args.json, out or sys.stdout)
+
+
+def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.bench import bench_nav as run
+
+    if args.frames < 2:
+        print("ginny bench nav: --frames must be at least 2", file=sys.stderr)
+        return 2
+    return _print(run(args.frames), args.json, out or sys.stdout)
 
 
 def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
