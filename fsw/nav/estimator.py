@@ -1,0 +1,206 @@
+"""The navigation filter (pure): an error-state EKF propagated with the IMU and updated by the laser altimeter
+and by tracked features, MAVeN-style.
+
+State: position and velocity (NED, from the takeoff point on the ground), attitude (body to world), the
+accelerometer and gyro biases, and the pose (position and attitude) of the current *base* frame. A feature seen
+in the base frame lies on the ground plane (z = 0, the takeoff point's level): where it must appear in the
+current frame follows from both poses, so each tracked inlier constrains the motion since the base frame.
+A new base frame clones the current pose into the base slots. Every measurement is applied at its own time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GRAVITY = np.array([0.0, 0.0, 3.71])
+N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
+P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
+
+
+def skew(v: np.ndarray) -> np.ndarray:
+    return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+
+
+def rotvec_to_matrix(r: np.ndarray) -> np.ndarray:
+    angle = np.linalg.norm(r)
+    if angle < 1e-12:
+        return np.eye(3) + skew(r)
+    k = skew(r / angle)
+    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
+
+
+def orthonormalize(R: np.ndarray) -> np.ndarray:
+    u, _, vt = np.linalg.svd(R)
+    return u @ vt
+
+
+@dataclass(frozen=True)
+class EstimatorConfig:
+    gyro_noise_radps: float = 0.0017
+    accel_noise_mps2: float = 0.02
+    gyro_bias_walk: float = 0.0002
+    accel_bias_walk: float = 0.002
+    imu_rate_hz: float = 500.0
+    altimeter_std_m: float = 0.03
+    feature_std_px: float = 1.0
+    focal_px: float = 275.5
+    ground_z_m: float = 0.0  # the ground plane in the nav frame (the takeoff point's level)
+    max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
+    covariance_every: int = 5  # IMU samples per covariance propagation
+
+
+class Estimator:
+    def __init__(self, cfg: EstimatorConfig, body_from_camera: np.ndarray) -> None:
+        self.cfg = cfg
+        self.R_bc = np.asarray(body_from_camera, dtype=np.float64)
+        self.reset(np.zeros(3), np.eye(3))
+
+    def reset(self, pos: np.ndarray, R: np.ndarray) -> None:
+        """At rest on the ground: position and attitude known (levelled by the inclinometer)."""
+        self.p, self.v, self.R = np.array(pos, float), np.zeros(3), np.array(R, float)
+        self.ba, self.bg = np.zeros(3), np.zeros(3)
+        self.p_b, self.R_b = self.p.copy(), self.R.copy()
+        self.P = np.diag([1e-4] * 3 + [1e-4] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3 + [0.003 ** 2] * 3
+                         + [1e-4] * 3 + [1e-5] * 3)
+        self.t_ns: int | None = None
+        self._pending_dt = 0.0
+        self._pending_F = np.eye(N)
+        self._count = 0
+
+    # --- propagation ----------------------------------------------------------------------------------
+    def propagate(self, t_ns: int, gyro: np.ndarray, accel: np.ndarray) -> None:
+        """Advance to `t_ns` with the IMU sample taken then (held over the interval since the last one)."""
+        if self.t_ns is None:
+            self.t_ns = t_ns
+            return
+        dt = (t_ns - self.t_ns) * 1e-9
+        if dt <= 0:
+            return
+        self.t_ns = t_ns
+        w = np.asarray(gyro) - self.bg
+        f = np.asarray(accel) - self.ba
+        acc = self.R @ f + GRAVITY
+        self.p = self.p + self.v * dt + 0.5 * acc * dt * dt
+        self.v = self.v + acc * dt
+        R_old = self.R
+        self.R = R_old @ rotvec_to_matrix(w * dt)
+        F = np.eye(N)
+        F[P_, V_] = np.eye(3) * dt
+        F[V_, TH] = -R_old @ skew(f) * dt
+        F[V_, BA] = -R_old * dt
+        F[TH, TH] = rotvec_to_matrix(-w * dt)
+        F[TH, BG] = -np.eye(3) * dt
+        self._pending_F = F @ self._pending_F
+        self._pending_dt += dt
+        self._count += 1
+        if self._count % self.cfg.covariance_every == 0:
+            self.flush_covariance()
+
+    def flush_covariance(self) -> None:
+        """Apply the propagation accumulated since the last flush to the covariance."""
+        if self._pending_dt <= 0:
+            return
+        c, dt = self.cfg, self._pending_dt
+        # per-sample white noise sigma at rate f adds sigma^2 dt / f of variance over dt; x4 for what the
+        # model leaves out (vibration, timing)
+        Q = np.zeros((N, N))
+        Q[V_, V_] = np.eye(3) * 4 * c.accel_noise_mps2 ** 2 * dt / c.imu_rate_hz
+        Q[TH, TH] = np.eye(3) * 4 * c.gyro_noise_radps ** 2 * dt / c.imu_rate_hz
+        Q[BA, BA] = np.eye(3) * c.accel_bias_walk ** 2 * dt
+        Q[BG, BG] = np.eye(3) * c.gyro_bias_walk ** 2 * dt
+        F = self._pending_F
+        self.P = F @ self.P @ F.T + Q
+        self._pending_F = np.eye(N)
+        self._pending_dt = 0.0
+        self.R = orthonormalize(self.R)
+
+    # --- updates --------------------------------------------------------------------------------------
+    def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
+        """Kalman update with a scalar noise variance; with `gate` > 0, reject by normalized innovation."""
+        self.flush_covariance()
+        S = H @ self.P @ H.T + np.eye(len(residual)) * noise_var
+        if gate > 0:
+            d2 = float(residual @ np.linalg.solve(S, residual))
+            if d2 > gate * len(residual):
+                return False
+        K = np.linalg.solve(S, H @ self.P).T
+        dx = K @ residual
+        I_KH = np.eye(N) - K @ H
+        self.P = I_KH @ self.P @ I_KH.T + noise_var * K @ K.T
+        self._inject(dx)
+        return True
+
+    def _inject(self, dx: np.ndarray) -> None:
+        self.p = self.p + dx[P_]
+        self.v = self.v + dx[V_]
+        self.R = self.R @ rotvec_to_matrix(dx[TH])
+        self.ba = self.ba + dx[BA]
+        self.bg = self.bg + dx[BG]
+        self.p_b = self.p_b + dx[PB]
+        self.R_b = self.R_b @ rotvec_to_matrix(dx[THB])
+
+    def update_altimeter(self, range_m: float) -> bool:
+        """Laser range along the body's down axis to the ground plane."""
+        down = self.R[:, 2]
+        if down[2] < 0.5:
+            return False
+        height = self.cfg.ground_z_m - self.p[2]
+        predicted = height / down[2]
+        H = np.zeros((1, N))
+        H[0, 2] = -1.0 / down[2]
+        # d(down_z)/dtheta: down = R e_z, perturbed R exp(dtheta) -> R (e_z + dtheta x e_z)
+        d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
+        H[0, TH] = -height / down[2] ** 2 * d_down[2]
+        return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
+
+    def new_base(self) -> None:
+        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots."""
+        self.flush_covariance()
+        self.p_b, self.R_b = self.p.copy(), self.R.copy()
+        J = np.eye(N)
+        J[PB] = 0
+        J[THB] = 0
+        J[PB, P_] = np.eye(3)
+        J[THB, TH] = np.eye(3)
+        self.P = J @ self.P @ J.T
+
+    def _predict_features(self, x: np.ndarray, base_n: np.ndarray) -> np.ndarray:
+        """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,
+        dtheta, dp_base, dtheta_base)."""
+        p = self.p + x[0:3]
+        R = self.R @ rotvec_to_matrix(x[3:6])
+        p_b = self.p_b + x[6:9]
+        R_b = self.R_b @ rotvec_to_matrix(x[9:12])
+        rays_w = np.column_stack([base_n, np.ones(len(base_n))]) @ (R_b @ self.R_bc).T
+        s = (self.cfg.ground_z_m - p_b[2]) / rays_w[:, 2]
+        ground = p_b + rays_w * s[:, None]
+        cam = (ground - p) @ (R @ self.R_bc)
+        return cam[:, :2] / cam[:, 2:3]
+
+    def update_features(self, base_n: np.ndarray, cur_n: np.ndarray) -> bool:
+        """Tracked inliers: base-frame and current-frame normalized coordinates of the same features."""
+        if len(base_n) < 6 or (self.cfg.ground_z_m - self.p_b[2]) < 0.5:
+            return False
+        if len(base_n) > self.cfg.max_features:
+            pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
+            base_n, cur_n = base_n[pick], cur_n[pick]
+        zero = np.zeros(12)
+        predicted = self._predict_features(zero, base_n)
+        eps = 1e-6
+        cols = []
+        for i in range(12):
+            d = zero.copy()
+            d[i] = eps
+            cols.append(((self._predict_features(d, base_n) - predicted) / eps).ravel())
+        J = np.column_stack(cols)
+        H = np.zeros((J.shape[0], N))
+        H[:, P_], H[:, TH], H[:, PB], H[:, THB] = J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12]
+        residual = (cur_n - predicted).ravel()
+        std = self.cfg.feature_std_px / self.cfg.focal_px
+        return self._correct(residual, H, std * std, gate=9.0)
+
+    # --- output ---------------------------------------------------------------------------------------
+    def covariance_diag(self) -> np.ndarray:
+        self.flush_covariance()
+        return np.diag(self.P).copy()

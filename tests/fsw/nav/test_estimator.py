@@ -1,0 +1,94 @@
+"""The estimator on synthetic trajectories: IMU, altimeter and ideal features from a known flight; its
+errors stay inside its covariance."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fsw.config.sensors import load_sensors
+from fsw.nav.estimator import Estimator, EstimatorConfig
+from sim_hal import mathx as mx
+from sim_hal.script import Script, attitude_for
+
+BODY_FROM_CAM = np.array(load_sensors().navcam.body_from_camera)
+G = 3.71
+
+
+def flight(seconds: float, rate: int = 500):
+    """Truth of a hop: up to 10 m, then 30 m north-east; (t, p, v, R, gyro, accel) per IMU sample."""
+    script = Script([(0.0, 0.0, 0.0, 0.0), (5.0, 0.0, 0.0, 10.0), (15.0, 20.0, 20.0, 10.0)], 0.0, 0.0)
+    out, prev = [], None
+    for k in range(int(seconds * rate) + 1):
+        t = k / rate
+        kin = script.at(t)
+        q = attitude_for(kin.acc_mps2, G, 0.2)
+        R = np.array(mx.matrix(q))
+        gyro = np.zeros(3) if prev is None else _log(prev.T @ R) * rate
+        accel = R.T @ (np.array(kin.acc_mps2) - np.array([0, 0, G]))
+        out.append((k * 2_000_000, np.array(kin.pos_m), np.array(kin.vel_mps), R, gyro, accel))
+        prev = R
+    return out
+
+
+def _log(R: np.ndarray) -> np.ndarray:
+    angle = math.acos(max(-1.0, min(1.0, (np.trace(R) - 1) / 2)))
+    if angle < 1e-12:
+        return np.zeros(3)
+    return angle / (2 * math.sin(angle)) * np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+
+
+def features(p_b, R_b, p, R, rng, n=60):
+    """Ground points seen from the base pose, with their normalized coordinates in both frames."""
+    cam_b = R_b @ BODY_FROM_CAM
+    n_b = rng.uniform(-0.8, 0.8, (n, 2))
+    rays = np.column_stack([n_b, np.ones(n)]) @ cam_b.T
+    ground = p_b + rays * ((0.0 - p_b[2]) / rays[:, 2])[:, None]
+    cam = (ground - p) @ (R @ BODY_FROM_CAM)
+    return n_b, cam[:, :2] / cam[:, 2:3]
+
+
+def run(seconds: float, vision: bool, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    truth = flight(seconds)
+    est = Estimator(EstimatorConfig(), BODY_FROM_CAM)
+    est.reset(truth[0][1], truth[0][3])
+    base = None
+    for k, (t, p, v, R, gyro, accel) in enumerate(truth):
+        est.propagate(t, gyro + rng.normal(0, 0.0017, 3), accel + rng.normal(0, 0.02, 3))
+        if k % 10 == 0 and -p[2] > 0.3:
+            down = R[:, 2]
+            est.update_altimeter(-p[2] / down[2] + rng.normal(0, 0.0125))
+        if vision and k % 16 == 0 and -p[2] > 1.0:
+            if base is None or k - base[0] > 16 * 30:
+                base = (k, p, R)
+                est.new_base()
+                continue
+            n_b, n_c = features(base[1], base[2], p, R, rng)
+            est.update_features(n_b, n_c + rng.normal(0, 1.0 / 275.5, n_c.shape))
+    return est, truth[-1]
+
+
+def test_with_vision_errors_stay_inside_the_covariance() -> None:
+    est, (t, p, v, R, _, _) = run(15.0, vision=True)
+    sd = np.sqrt(est.covariance_diag())
+    pos_err, vel_err = est.p - p, est.v - v
+    assert np.all(np.abs(pos_err) < 3 * sd[0:3] + 0.01), (pos_err, sd[0:3])
+    assert np.all(np.abs(vel_err) < 3 * sd[3:6] + 0.005), (vel_err, sd[3:6])
+    assert np.linalg.norm(pos_err[:2]) < 0.3  # 28 m flown
+    assert np.linalg.norm(vel_err) < 0.05
+
+
+def test_without_vision_horizontal_error_grows_and_the_filter_knows_it() -> None:
+    blind, (_, p, v, _, _, _) = run(15.0, vision=False)
+    seeing, _ = run(15.0, vision=True)
+    blind_sd = np.sqrt(blind.covariance_diag())
+    seeing_sd = np.sqrt(seeing.covariance_diag())
+    assert blind_sd[0] > 3 * seeing_sd[0]  # the horizontal uncertainty grows without features
+    assert abs(blind.p[2] - p[2]) < 0.1  # the altimeter keeps the height
+
+
+def test_altimeter_alone_holds_height_through_a_climb() -> None:
+    est, (_, p, _, _, _, _) = run(6.0, vision=False)
+    assert est.p[2] == pytest.approx(p[2], abs=0.05)
