@@ -59,6 +59,10 @@ class WorldConfig:
     lockstep: bool = True
     speed: float = 1.0  # real-time mode: how many times faster than real time
     lockstep_timeout_ms: int = 2000
+    frame_lead_ms: float = 50.0  # lockstep: a frame must be in navigation's hands this soon after exposure
+    # (keep it below navigation's fusion delay)
+    nav_lag_ms: float = 400.0  # lockstep: how far time may run ahead of the oldest frame navigation has not
+    # finished (more than nav's fusion delay plus the frames being rendered)
     truth_every_steps: int = 10
     clock_every_steps: int = 10
     terrain_extent_m: float = 1600.0

@@ -16,6 +16,7 @@ import json
 import logging
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from fsw.bus.messages import ClockTick, Severity, SimSensors
@@ -54,6 +55,9 @@ class WorldProcess(FlightProcess):
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
+        self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
+        self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
+        self._nav_seen = False
         self._deadline_ns = 0
         self._started = False
 
@@ -63,6 +67,9 @@ class WorldProcess(FlightProcess):
             self.add_publisher(topic)
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
         self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
+        if "nav" in self.ctx.topology.processes:
+            self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
+            self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
 
     # --- stepping -------------------------------------------------------------------------------------
@@ -79,10 +86,16 @@ class WorldProcess(FlightProcess):
             self._advance()
         elif not self.cfg.lockstep:
             self._pace_real_time()
-        elif self._awaiting_ns is not None and self.ctx.wall.now_ns() > self._deadline_ns:
+        elif self._awaiting_ns is None:
+            self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
+        elif self.ctx.wall.now_ns() > self._deadline_ns and (self._awaiting_ns is not None or self._nav_behind()):
+            who = "control" if self._awaiting_ns is not None else "navigation"
             self.stats.lockstep_timeouts += 1
             self.event("LOCKSTEP_TIMEOUT", Severity.WARNING_HI,
-                       f"control silent for {self.cfg.lockstep_timeout_ms} ms at step {self.world.step_count}")
+                       f"{who} silent for {self.cfg.lockstep_timeout_ms} ms at step {self.world.step_count}")
+            self._frames_out.clear()
+            self._unreceipted.clear()
+            self._awaiting_ns = None
             self._advance()
 
     def _pace_real_time(self) -> None:
@@ -95,6 +108,10 @@ class WorldProcess(FlightProcess):
         """World steps, published, until (in lockstep) one gives the control process an IMU sample to
         answer; then arm the wait for that answer. Real time: exactly one step."""
         while not self._finished():
+            if self._nav_behind():
+                self._awaiting_ns = None
+                self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
+                return  # _on_nav_track steps on
             t0 = time.perf_counter_ns()
             out = self.world.step()
             t1 = time.perf_counter_ns()
@@ -111,9 +128,7 @@ class WorldProcess(FlightProcess):
         self.stats.steps += 1
         w = self.world
         self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
-        for frame in out.navcam:
-            self.stats.frames += 1
-            self.publish("sim.navcam", frame)
+        self._publish_frames(out.navcam)
         if out.step % self.cfg.truth_every_steps == 0:
             self.publish("sim.truth", w.truth())
         if out.step % self.cfg.clock_every_steps == 0:
@@ -123,12 +138,17 @@ class WorldProcess(FlightProcess):
         if getattr(self, "world", None) is not None:
             self.world.close()
 
+    def _publish_frames(self, frames: list) -> None:
+        for frame in frames:
+            self.stats.frames += 1
+            self.publish("sim.navcam", frame)
+            self._frames_out.append((frame.frame_seq, frame.t_ns))
+            self._unreceipted.append((frame.frame_seq, frame.t_ns))
+
     def _finished(self) -> bool:
         if self.duration_ns is not None and self.world.t_ns >= self.duration_ns:
             if not self._stop.is_set():
-                for frame in self.world.flush_frames():
-                    self.stats.frames += 1
-                    self.publish("sim.navcam", frame)
+                self._publish_frames(self.world.flush_frames())
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
                 self.event("SIM_DONE", Severity.ACTIVITY_HI, json.dumps(self.summary()))
                 self.stop()
@@ -157,6 +177,37 @@ class WorldProcess(FlightProcess):
         if self._awaiting_ns is not None and rec.msg.t_ns >= self._awaiting_ns:
             self._awaiting_ns = None
             self._advance()
+
+    def _on_nav_track(self, rec: Received) -> None:
+        """Navigation has done a frame: frames up to it no longer hold the world back."""
+        self._nav_seen = True
+        while self._frames_out and self._frames_out[0][0] <= rec.msg.frame_seq:
+            self._frames_out.popleft()
+        if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
+            self._advance()
+
+    def _on_receipt(self, rec: Received) -> None:
+        self._nav_seen = True
+        while self._unreceipted and self._unreceipted[0][0] <= rec.msg.frame_seq:
+            self._unreceipted.popleft()
+        if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
+            self._advance()
+
+    def _nav_behind(self) -> bool:
+        """Lockstep holds time while navigation lags (once it has shown it runs): while it has a frame older
+        than `nav_lag_ms` to finish, or has not yet received a frame older than `frame_lead_ms`. So every
+        frame reaches it before the IMU samples `frame_lead_ms` after it (a frame always comes before the
+        IMU its fusion waits for: the same run every time), and none is dropped for being late."""
+        if not (self.cfg.lockstep and self._nav_seen):
+            return False
+        t = self.world.t_ns
+        lead = self.cfg.frame_lead_ms * NS_PER_MS
+        rendering = self.world.oldest_rendering_ns()
+        if rendering is not None and t - rendering >= lead:
+            self._publish_frames(self.world.wait_frame())
+        if self._unreceipted and t - self._unreceipted[0][1] >= lead:
+            return True
+        return bool(self._frames_out) and t - self._frames_out[0][1] >= self.cfg.nav_lag_ms * NS_PER_MS
 
     def _on_rte_request(self, rec: Received) -> None:
         self.publish("sim.rte", self.world.capture(rec.msg))

@@ -31,8 +31,9 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connectio
         t_ns, frame_seq, pos, q = job
         t0 = time.perf_counter_ns()
         pixels = renderer.render(pos, q)
+        took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
-        conn.send((t_ns, frame_seq, time.perf_counter_ns() - t0, terrain.making_ns))
+        conn.send((t_ns, frame_seq, took, terrain.making_ns))
 
 
 class ProcessRenderer:
@@ -45,7 +46,7 @@ class ProcessRenderer:
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child), daemon=True)
         self._proc.start()
-        self._in_flight: deque[int] = deque()
+        self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
         self.max_in_flight = max_in_flight
         self.render_ns = 0
@@ -55,7 +56,15 @@ class ProcessRenderer:
         while len(self._in_flight) >= self.max_in_flight:
             self._done.append(self._receive())
         self._conn.send((t_ns, frame_seq, tuple(pos_m), tuple(q)))
-        self._in_flight.append(frame_seq)
+        self._in_flight.append((frame_seq, t_ns))
+
+    def oldest_ns(self) -> int | None:
+        return self._in_flight[0][1] if self._in_flight else None
+
+    def wait_one(self) -> None:
+        """Block until the oldest frame in flight is back (it waits in `ready`)."""
+        if self._in_flight:
+            self._done.append(self._receive())
 
     def _receive(self) -> NavcamFrame:
         cam = self.sensors.navcam

@@ -145,8 +145,7 @@ class World:
         if t >= self._next_frame_ns:
             self._next_frame_ns += self._frame_period_ns
             self._start_frame()
-        for frame in self._finished_frames():
-            out.navcam += self._push("navcam", frame, frame.t_ns / NS_PER_S)
+        out.navcam += self.collect_frames()
         for name in ("imu", "altimeter", "inclinometer", "navcam"):
             late = self.streams[name].release(t_s) if not getattr(out, name) else []
             getattr(out, name).extend(late)
@@ -173,12 +172,29 @@ class World:
         self.render_ns += time.perf_counter_ns() - t0
         self._pending.append(NavcamFrame(self.t_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels))
 
+    def collect_frames(self) -> list[NavcamFrame]:
+        """Frames finished rendering, through the navcam's faults (a step does this; so may a waiting world)."""
+        out = []
+        for frame in self._finished_frames():
+            out += self._push("navcam", frame, frame.t_ns / NS_PER_S)
+        return out
+
     def _finished_frames(self) -> list[NavcamFrame]:
         if self._worker is not None:
             return self._worker.ready()
         out = list(self._pending)
         self._pending.clear()
         return out
+
+    def oldest_rendering_ns(self) -> int | None:
+        """Exposure time of the oldest frame still being rendered (None if none)."""
+        return self._worker.oldest_ns() if self._worker is not None else None
+
+    def wait_frame(self) -> list[NavcamFrame]:
+        """Wait for the oldest frame being rendered; return what is finished, through the faults."""
+        if self._worker is not None:
+            self._worker.wait_one()
+        return self.collect_frames()
 
     def flush_frames(self) -> list[NavcamFrame]:
         """Every frame still being rendered, waited for (at the end of a run)."""

@@ -198,3 +198,47 @@ class SimTruth(Message):
     contact: str
     rotor_rpm: float
     thrust_n: float
+
+
+# --- navigation ----------------------------------------------------------------------------------------
+
+class VisionStatus(enum.IntEnum):
+    OFF = 0  # below the navcam's minimum altitude, or no frames yet
+    GOOD = 1
+    DEGRADED = 2  # too few inliers for too long: estimating on IMU and altimeter
+    LOST = 3
+
+
+@dataclass(frozen=True, eq=False)
+class NavState(Message):
+    """The navigation estimate at t_ns (NED from the takeoff point on the ground), with its uncertainty."""
+
+    pos_m: Vec3
+    vel_mps: Vec3
+    q_wxyz: tuple[float, float, float, float]
+    pos_std_m: Vec3
+    vel_std_mps: Vec3
+    att_std_rad: Vec3
+    valid: bool
+    vision: VisionStatus
+    frame_seq: int  # the last frame used (0: none)
+
+
+@dataclass(frozen=True, eq=False)
+class NavTrack(Message):
+    """What the critical loop did with one frame: t_ns is the frame's exposure time."""
+
+    frame_seq: int
+    features: int
+    inliers: int
+    quality: int  # fsw.nav.tracker.TrackQuality
+    new_base: bool
+    proc_ms: float
+    latency_ms: float  # exposure to published estimate
+
+
+@dataclass(frozen=True, eq=False)
+class FrameReceipt(Message):
+    """Navigation has a frame in hand (t_ns: its exposure): lets a lockstep world keep frames ahead of IMU."""
+
+    frame_seq: int

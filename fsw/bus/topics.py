@@ -76,9 +76,12 @@ def default_registry() -> TopicRegistry:
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
         Topic("actuators", m.ActuatorCommand, "control", latest, 4),
-        # frames queue (shallow): nav must see every one, in order; a drop is a counted gap, never a skip
-        Topic("navcam", m.NavcamFrame, "camera", q, 4),
+        # frames queue (0.4 s deep): nav must see every one, in order; a drop is a counted gap, never a skip
+        Topic("navcam", m.NavcamFrame, "camera", q, 12),
         Topic("rte", m.ColourImage, "camera", q, 8),
+        Topic("nav.state", m.NavState, "nav", q, 200),
+        Topic("nav.track", m.NavTrack, "nav", q, 200),
+        Topic("nav.receipt", m.FrameReceipt, "nav", q, 200),
         # the simulated world and the sim HAL backend
         Topic("sim.sensors", m.SimSensors, "world", q, 5_000, hal=True),
         Topic("sim.navcam", m.NavcamFrame, "world", q, 16, hal=True),

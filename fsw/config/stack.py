@@ -60,11 +60,31 @@ class ProcessConfig:
 
 
 @dataclass(frozen=True)
+class NavConfig:
+    frame_timestamps: str = "exposure"  # "counted" re-creates Flight 6's bug: frame n stamped first + n periods
+    vision_degraded_after_s: float = 0.5  # too few inliers for this long: vision degraded
+    publish_every_imu: int = 10  # nav.state at 50 Hz between frames (and after every frame)
+    timing_window: int = 300  # frames in the p50/p99/max telemetry window
+    deadline_ms: float = 33.3
+    fusion_delay_ms: float = 0.0  # IMU is fused this far behind the newest sample, so frames that arrive
+    # within it are fused in time order, exactly and deterministically (the sim stack uses it); frames later
+    # than that are fused on arrival against the pose estimated for their own time
+
+    def __post_init__(self) -> None:
+        check(self.frame_timestamps in ("exposure", "counted"), "frame_timestamps",
+              "must be 'exposure' (each frame's own time) or 'counted' (the Flight 6 bug, for study)")
+        check(0 < self.vision_degraded_after_s <= 10, "vision_degraded_after_s", "must be 0..10 s")
+        check(self.publish_every_imu >= 1, "publish_every_imu", "must be at least 1")
+        check(0 <= self.fusion_delay_ms <= 500, "fusion_delay_ms", "must be 0..500 ms")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: StackSection
     processes: dict[str, ProcessConfig]
     health: HealthConfig = field(default_factory=HealthConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    nav: NavConfig = field(default_factory=NavConfig)
 
 
 @dataclass(frozen=True)

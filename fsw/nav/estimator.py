@@ -35,6 +35,13 @@ def orthonormalize(R: np.ndarray) -> np.ndarray:
     return u @ vt
 
 
+def kinematics(p: np.ndarray, v: np.ndarray, R: np.ndarray, w: np.ndarray, f: np.ndarray,
+               dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One strapdown step with bias-corrected rates `w` and specific force `f`."""
+    acc = R @ f + GRAVITY
+    return p + v * dt + 0.5 * acc * dt * dt, v + acc * dt, R @ rotvec_to_matrix(w * dt)
+
+
 @dataclass(frozen=True)
 class EstimatorConfig:
     gyro_noise_radps: float = 0.0017
@@ -43,7 +50,7 @@ class EstimatorConfig:
     accel_bias_walk: float = 0.002
     imu_rate_hz: float = 500.0
     altimeter_std_m: float = 0.03
-    feature_std_px: float = 1.0
+    feature_std_px: float = 1.5
     focal_px: float = 275.5
     ground_z_m: float = 0.0  # the ground plane in the nav frame (the takeoff point's level)
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
@@ -80,11 +87,8 @@ class Estimator:
         self.t_ns = t_ns
         w = np.asarray(gyro) - self.bg
         f = np.asarray(accel) - self.ba
-        acc = self.R @ f + GRAVITY
-        self.p = self.p + self.v * dt + 0.5 * acc * dt * dt
-        self.v = self.v + acc * dt
         R_old = self.R
-        self.R = R_old @ rotvec_to_matrix(w * dt)
+        self.p, self.v, self.R = kinematics(self.p, self.v, R_old, w, f, dt)
         F = np.eye(N)
         F[P_, V_] = np.eye(3) * dt
         F[V_, TH] = -R_old @ skew(f) * dt
@@ -154,10 +158,11 @@ class Estimator:
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
-    def new_base(self) -> None:
-        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots."""
+    def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots.
+        `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
-        self.p_b, self.R_b = self.p.copy(), self.R.copy()
+        self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0
@@ -165,11 +170,11 @@ class Estimator:
         J[THB, TH] = np.eye(3)
         self.P = J @ self.P @ J.T
 
-    def _predict_features(self, x: np.ndarray, base_n: np.ndarray) -> np.ndarray:
+    def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
         """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,
-        dtheta, dp_base, dtheta_base)."""
-        p = self.p + x[0:3]
-        R = self.R @ rotvec_to_matrix(x[3:6])
+        dtheta, dp_base, dtheta_base), seen from `pose` (the frame's estimated pose)."""
+        p = pose[0] + x[0:3]
+        R = pose[1] @ rotvec_to_matrix(x[3:6])
         p_b = self.p_b + x[6:9]
         R_b = self.R_b @ rotvec_to_matrix(x[9:12])
         rays_w = np.column_stack([base_n, np.ones(len(base_n))]) @ (R_b @ self.R_bc).T
@@ -178,21 +183,25 @@ class Estimator:
         cam = (ground - p) @ (R @ self.R_bc)
         return cam[:, :2] / cam[:, 2:3]
 
-    def update_features(self, base_n: np.ndarray, cur_n: np.ndarray) -> bool:
-        """Tracked inliers: base-frame and current-frame normalized coordinates of the same features."""
+    def update_features(self, base_n: np.ndarray, cur_n: np.ndarray,
+                        pose: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
+        """Tracked inliers: base-frame and current-frame normalized coordinates of the same features.
+        `pose`: the estimated pose at the frame's time when it is fused late; its error is taken to be the
+        current one (the interval is a few milliseconds)."""
+        pose = (self.p, self.R) if pose is None else pose
         if len(base_n) < 6 or (self.cfg.ground_z_m - self.p_b[2]) < 0.5:
             return False
         if len(base_n) > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
             base_n, cur_n = base_n[pick], cur_n[pick]
         zero = np.zeros(12)
-        predicted = self._predict_features(zero, base_n)
+        predicted = self._predict_features(zero, base_n, pose)
         eps = 1e-6
         cols = []
         for i in range(12):
             d = zero.copy()
             d[i] = eps
-            cols.append(((self._predict_features(d, base_n) - predicted) / eps).ravel())
+            cols.append(((self._predict_features(d, base_n, pose) - predicted) / eps).ravel())
         J = np.column_stack(cols)
         H = np.zeros((J.shape[0], N))
         H[:, P_], H[:, TH], H[:, PB], H[:, THB] = J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12]

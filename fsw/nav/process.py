@@ -1,18 +1,63 @@
-"""Navigation process: reads navcam frames, IMU and altimeter samples."""
+"""Navigation process: IMU, altimeter and navcam frames in; the nav state and the tracker's per-frame record
+out (`nav.state`, `nav.track`); timing, gaps and vision status as telemetry and events. The work is in
+`fsw.nav.pipeline`; this file only wires it to the bus."""
 from __future__ import annotations
 
+import time
+
+import cv2
+
+from fsw.bus.messages import FrameReceipt
 from fsw.bus.transport import Received
+from fsw.clock import MonotonicClock, SimClock
+from fsw.config.sensors import load_sensors
+from fsw.nav.pipeline import NavPipeline, Outputs
 from fsw.runtime.node import FlightProcess
 
 
 class NavProcess(FlightProcess):
     def setup(self) -> None:
+        # One OpenCV thread: its pool spin-waits for helpers, which on a loaded machine costs the critical
+        # loop more than it gains; the loop's time then depends on this thread alone.
+        cv2.setNumThreads(1)
+        # Processing time is wall time on the board. In simulation the world may run the stack flat out, so
+        # it is this thread's CPU time: the work of the critical loop, not how long the OS kept it waiting.
+        timer = time.thread_time_ns if isinstance(self.ctx.clock, SimClock) else MonotonicClock().now_ns
+        self.pipeline = NavPipeline(self.ctx.nav, load_sensors(), timer, self.ctx.clock.now_ns)
         self.received = {"navcam": 0, "imu": 0, "altimeter": 0}
-        for topic in self.received:
-            self.subscribe(topic, self._count)
+        self.subscribe("imu", self._on_imu)
+        self.subscribe("altimeter", self._on_altimeter)
+        self.subscribe("navcam", self._on_frame)
 
-    def _count(self, rec: Received) -> None:
-        self.received[rec.topic] += 1
+    def _on_imu(self, rec: Received) -> None:
+        self.received["imu"] += 1
+        out = Outputs()
+        self.pipeline.on_imu(rec.msg, out)
+        self._publish(out)
+
+    def _on_altimeter(self, rec: Received) -> None:
+        self.received["altimeter"] += 1
+        self.pipeline.on_altimeter(rec.msg)
+
+    def _on_frame(self, rec: Received) -> None:
+        self.received["navcam"] += 1
+        self.publish("nav.receipt", FrameReceipt(rec.msg.t_ns, rec.msg.frame_seq))
+        out = Outputs()
+        self.pipeline.on_frame(rec.msg, out)
+        self._publish(out)
+
+    def _publish(self, out: Outputs) -> None:
+        for track in out.tracks:
+            self.publish("nav.track", track)
+        for state in out.states:
+            self.publish("nav.state", state)
+        for name, severity, text in out.events:
+            self.event(name, severity, text)
 
     def telemetry(self) -> dict:
-        return {f"{k}_received": v for k, v in self.received.items()}
+        c = self.pipeline.counters
+        channels = {f"{k}_received": v for k, v in self.received.items()}
+        channels.update({"frames": c.frames, "frame_gaps": c.frame_gaps, "deadline_misses": c.deadline_misses,
+                         "vision_updates": c.vision_updates, "vision": self.pipeline.vision.name})
+        channels.update(self.pipeline.timing())
+        return channels

@@ -22,6 +22,7 @@ class TrackQuality(enum.IntEnum):
     GOOD = 0
     DEGRADED = 1  # few inliers: usable with care
     LOST = 2  # no usable geometry from this frame
+    SKIPPED = 3  # not tracked (below the navcam's minimum altitude)
 
 
 @dataclass(frozen=True)

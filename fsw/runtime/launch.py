@@ -41,7 +41,7 @@ def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContex
     clock = SimClock() if cfg.stack.backend == "sim" else MonotonicClock()  # the world is the clock master
     backend = select_backend(cfg.stack.backend, BackendContext(run_dir, {}, name, topology, clock))
     return ProcessContext(name=name, topology=topology, clock=clock, wall=MonotonicClock(),
-                          dictionary=default_dictionary(), process=process, health=cfg.health,
+                          dictionary=default_dictionary(), process=process, health=cfg.health, nav=cfg.nav,
                           events=cfg.events, backend=backend)
 
 

@@ -27,7 +27,7 @@ from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
 from fsw.clock import NS_PER_MS, Clock, SimClock
-from fsw.config.stack import EventsConfig, HealthConfig, ProcessConfig
+from fsw.config.stack import EventsConfig, HealthConfig, NavConfig, ProcessConfig
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
 from fsw.runtime.timers import Timers
@@ -49,11 +49,14 @@ class ProcessContext:
     process: ProcessConfig = field(default_factory=ProcessConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    nav: NavConfig = field(default_factory=NavConfig)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
 
 
 class FlightProcess:
     """Base of every flight process. Subclasses override `setup` (and `teardown`, `telemetry`)."""
+
+    DRAIN_LIMIT = 64  # messages taken from one socket per loop turn, so timers (heartbeats) always get a turn
 
     def __init__(self, ctx: ProcessContext) -> None:
         self.ctx = ctx
@@ -232,7 +235,7 @@ class FlightProcess:
         handled = 0
         for sub, handler in self._subscriptions:
             if sub.socket in ready:
-                for rec in sub.drain():
+                for rec in sub.drain(self.DRAIN_LIMIT):
                     self._handle(handler, rec)
                     handled += 1
         for pollable, callback in self._watched:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fsw.bus.reader import BusReader
@@ -24,12 +25,12 @@ faults = {faults}
 [wind]
 gust_std_mps = 0.5
 [script]
-waypoints = [[0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 6.0], [6.0, 4.0, 0.0, 6.0]]
+waypoints = [[0.0, 0.0, 0.0, 0.0], [0.5, 0.0, 0.0, 0.0], [4.5, 0.0, 0.0, 5.0], [7.5, 4.0, 0.0, 5.0]]
 """
-TOPICS = ["imu", "altimeter", "navcam", "sim.truth"]
+TOPICS = ["imu", "altimeter", "navcam", "sim.truth", "nav.state"]
 
 
-def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds: float = 6.0,
+def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds: float = 7.5,
         cli_faults: list[str] = ()) -> dict:
     """Run the stack and the world; return, per topic, what the flight software published (as digests)."""
     world = tmp_path / f"world-{seed}-{len(faults)}.toml"
@@ -73,9 +74,24 @@ def test_lockstep_is_deterministic_per_seed(tmp_path: Path, run_dir: str) -> Non
     for topic in TOPICS:
         assert digest(a[topic]), f"no {topic} after 1 s"
         assert digest(a[topic]) == digest(b[topic]), f"{topic} differs between two runs with one seed"
-    assert len(digest(a["imu"])) == 2501  # 1 s to 6 s at 500 Hz: every sample, through the control process
+    assert len(digest(a["imu"])) == 3251  # 1 s to 7.5 s at 500 Hz: every sample, through the control process
     assert digest(a["imu"]) != digest(c["imu"])
     assert digest(a["navcam"]) != digest(c["navcam"])
+    assert digest(a["nav.state"]) != digest(c["nav.state"])
+
+
+@pytest.mark.timeout(200)
+def test_navigation_follows_the_flight(tmp_path: Path, run_dir: str) -> None:
+    got = fly(tmp_path, run_dir, seed=5)
+    truth = {t.t_ns: t for t in got["sim.truth"]}
+    errors = []
+    for s in got["nav.state"]:
+        if s.t_ns in truth and s.t_ns > 1_000_000_000:
+            errors.append(np.linalg.norm(np.array(s.pos_m) - np.array(truth[s.t_ns].pos_m)))
+    assert len(errors) > 50
+    assert max(errors) < 0.5, f"nav position error up to {max(errors):.2f} m on a short hop"
+    last = got["nav.state"][-1]
+    assert last.vision.name == "GOOD" and last.valid
 
 
 @pytest.mark.timeout(200)

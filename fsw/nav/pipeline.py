@@ -1,0 +1,271 @@
+"""The navigation pipeline (pure): puts IMU samples, altimeter ranges and navcam frames through the tracker
+and the estimator in the order of their own timestamps, and says what to publish.
+
+Every input is applied at its own time. IMU samples are fused `fusion_delay_ms` behind the newest one (PX4's
+delayed horizon): a frame or range that arrives within that delay is fused in time order, after propagating
+exactly to its stamp -- the same result however the processes were scheduled, which makes lockstep runs
+reproducible. A frame that arrives later than that is fused on arrival against the pose estimated for its
+own time (kept in a short history). What is published is the fused state carried forward through the IMU
+samples not yet fused (an output predictor), so the delay costs no latency. A dropped frame is a gap in the frame counter, counted and
+reported; it never shifts the time of later frames (the Flight 6 lesson) -- unless `frame_timestamps =
+"counted"` re-creates that bug for study. Vision is flagged degraded when no frame has tracked well for
+`vision_degraded_after_s`; the filter goes on with the IMU and the altimeter.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fsw.bus.messages import AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity, VisionStatus
+from fsw.camera.model import FisheyeModel
+from fsw.config.sensors import SensorsConfig
+from fsw.config.stack import NavConfig
+from fsw.nav.estimator import Estimator, EstimatorConfig, kinematics
+from fsw.nav.tracker import TrackQuality, Tracker
+
+CG_HEIGHT_M = 0.13  # the IMU above the ground when the vehicle stands on its legs
+
+
+@dataclass
+class Outputs:
+    states: list[NavState] = field(default_factory=list)
+    tracks: list[NavTrack] = field(default_factory=list)
+    events: list[tuple[str, Severity, str]] = field(default_factory=list)
+
+
+@dataclass
+class Counters:
+    frames: int = 0
+    frame_gaps: int = 0
+    frames_skipped_low: int = 0
+    deadline_misses: int = 0
+    altimeter_rejected: int = 0
+    vision_updates: int = 0
+
+
+class NavPipeline:
+    def __init__(self, cfg: NavConfig, sensors: SensorsConfig, timer_ns: Callable[[], int],
+                 now_ns: Callable[[], int]) -> None:
+        self.cfg = cfg
+        self.sensors = sensors
+        self.timer_ns = timer_ns  # wall time, for processing time
+        self.now_ns = now_ns  # flight time, for the latency from exposure to estimate
+        model = FisheyeModel(sensors.navcam)
+        self.tracker = Tracker(model)
+        self.est = Estimator(EstimatorConfig(
+            gyro_noise_radps=sensors.imu.gyro_noise_radps, accel_noise_mps2=sensors.imu.accel_noise_mps2,
+            imu_rate_hz=sensors.imu.rate_hz, altimeter_std_m=2 * sensors.altimeter.noise_std_m,
+            focal_px=sensors.navcam.fx_px), model.body_from_camera)
+        self.R_bc = model.body_from_camera
+        self.frames: deque[NavcamFrame] = deque()
+        self.ranges: deque[AltimeterSample] = deque()
+        self.counters = Counters()
+        self.proc_ms: deque[float] = deque(maxlen=cfg.timing_window)
+        self.vision = VisionStatus.OFF
+        self._started = False
+        self._imu_count = 0
+        self._last_frame_seq = 0
+        self._last_used_seq = 0
+        self._first_frame_t: int | None = None
+        self._last_good_t: int | None = None
+        self._prev_frame_R: np.ndarray | None = None
+        self._imu: deque[ImuSample] = deque()  # received, not yet fused
+        self._history: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=500)  # fused (t, p, R)
+        self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
+
+    # --- inputs ---------------------------------------------------------------------------------------
+    def on_altimeter(self, sample: AltimeterSample) -> None:
+        if sample.valid:
+            self.ranges.append(sample)
+
+    def on_frame(self, frame: NavcamFrame, out: Outputs) -> None:
+        if self._last_frame_seq and frame.frame_seq > self._last_frame_seq + 1:
+            missing = frame.frame_seq - self._last_frame_seq - 1
+            self.counters.frame_gaps += missing
+            out.events.append(("FRAME_GAP", Severity.WARNING_LO,
+                               f"{missing} navcam frame(s) missing before frame {frame.frame_seq}"))
+        self._last_frame_seq = max(self._last_frame_seq, frame.frame_seq)
+        frame = self._stamp(frame)
+        if self._started and self.est.t_ns is not None and frame.t_ns <= self.est.t_ns:
+            self._apply_frame(frame, out, late=True)  # the horizon has passed it: fuse it now
+        else:
+            self.frames.append(frame)
+
+    def _stamp(self, frame: NavcamFrame) -> NavcamFrame:
+        """Each frame's own exposure time -- or, with the Flight 6 bug, the first one plus a count of periods."""
+        if self._first_frame_t is None:
+            self._first_frame_t = frame.t_ns
+            self._frames_counted = 0
+        self._frames_counted += 1
+        if self.cfg.frame_timestamps == "exposure":
+            return frame
+        period = round(1e9 / self.sensors.navcam.rate_hz)
+        t = self._first_frame_t + (self._frames_counted - 1) * period
+        return NavcamFrame(t, frame.frame_seq, frame.exposure_us, frame.pixels)
+
+    def on_imu(self, sample: ImuSample, out: Outputs) -> None:
+        """Buffer the sample; fuse every sample older than the fusion delay, with the frames and ranges
+        stamped before it (each at its own time)."""
+        if not self._started:
+            self._start(sample, np.array(sample.accel_mps2))
+            return
+        self._imu.append(sample)
+        horizon = sample.t_ns - self._delay_ns
+        while self._imu and self._imu[0].t_ns <= horizon:
+            self._fuse(self._imu.popleft(), out)
+        self._imu_count += 1
+        if self._imu_count % self.cfg.publish_every_imu == 0:
+            out.states.append(self.state(sample.t_ns))
+
+    def _fuse(self, sample: ImuSample, out: Outputs) -> None:
+        gyro, accel = np.array(sample.gyro_radps), np.array(sample.accel_mps2)
+        for t_ns, apply in self._due(sample.t_ns):
+            self.est.propagate(t_ns, gyro, accel)
+            apply(out)
+        self.est.propagate(sample.t_ns, gyro, accel)
+        self._history.append((sample.t_ns, self.est.p.copy(), self.est.R.copy()))
+
+    def _pose_at(self, t_ns: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The fused pose at the last sample at or before `t_ns` (None if the history does not reach it)."""
+        best = None
+        for t, p, R in reversed(self._history):
+            if t <= t_ns:
+                best = (p, R)
+                break
+        return best
+
+    def _start(self, sample: ImuSample, accel: np.ndarray) -> None:
+        """At rest: level from gravity (roll and pitch), heading 0 (the start heading), on the ground."""
+        roll = math.atan2(-accel[1], -accel[2])
+        pitch = math.atan2(accel[0], math.hypot(accel[1], accel[2]))
+        cr, sr, cp, sp = math.cos(roll), math.sin(roll), math.cos(pitch), math.sin(pitch)
+        R = np.array([[cp, sp * sr, sp * cr], [0, cr, -sr], [-sp, cp * sr, cp * cr]])
+        self.est.reset(np.array([0.0, 0.0, -CG_HEIGHT_M]), R)
+        self.est.propagate(sample.t_ns, np.zeros(3), accel)
+        self._started = True
+
+    def _due(self, t_ns: int) -> list[tuple[int, Callable[[Outputs], None]]]:
+        """Frames and ranges stamped up to `t_ns`, in time order, each with how to apply it."""
+        due = []
+        while self.ranges and self.ranges[0].t_ns <= t_ns:
+            r = self.ranges.popleft()
+            due.append((r.t_ns, 1, lambda out, r=r: self._apply_range(r)))
+        while self.frames and self.frames[0].t_ns <= t_ns:
+            f = self.frames.popleft()
+            due.append((f.t_ns, 0, lambda out, f=f: self._apply_frame(f, out)))
+        due.sort(key=lambda d: (d[0], d[1]))
+        return [(t, fn) for t, _, fn in due]
+
+    # --- updates --------------------------------------------------------------------------------------
+    def _apply_range(self, r: AltimeterSample) -> None:
+        if not self.est.update_altimeter(r.range_m):
+            self.counters.altimeter_rejected += 1
+
+    def altitude_m(self) -> float:
+        return -self.est.p[2] - CG_HEIGHT_M
+
+    def _apply_frame(self, frame: NavcamFrame, out: Outputs, late: bool = False) -> None:
+        """The critical loop: track, update, report time and quality. A late frame uses the pose estimated
+        for its own time."""
+        pose = self._pose_at(frame.t_ns) if late else None
+        if late and pose is None:
+            out.events.append(("FRAME_TOO_LATE", Severity.WARNING_LO,
+                               f"frame {frame.frame_seq} is older than the pose history"))
+            return
+        if self.altitude_m() < self.sensors.navcam.min_altitude_m:
+            self.counters.frames_skipped_low += 1
+            self._prev_frame_R = None
+            self._set_vision(VisionStatus.OFF, frame.t_ns, out)
+            out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, 0, 0, int(TrackQuality.SKIPPED), False, 0.0,
+                                       (self.now_ns() - frame.t_ns) / 1e6))
+            return
+        t0 = self.timer_ns()
+        R_cam = (self.est.R if pose is None else pose[1]) @ self.R_bc
+        rotation = None if self._prev_frame_R is None else R_cam.T @ self._prev_frame_R
+        self._prev_frame_R = R_cam
+        base_before = self.tracker.base_id
+        res = self.tracker.process(frame.pixels, frame.t_ns, rotation)
+        if res.new_base:
+            self.est.new_base(pose)
+        else:
+            if res.quality is not TrackQuality.LOST and res.homography is not None:
+                inl = res.inliers
+                if self.est.update_features(res.base_points[inl], res.points[inl], pose):
+                    self.counters.vision_updates += 1
+            if self.tracker.base_id != base_before:  # the tracker moved its base to this frame
+                self.est.new_base(None if pose is None else self._pose_at(frame.t_ns))
+        self._after_frame(frame, res, t0, out)
+
+    def _after_frame(self, frame: NavcamFrame, res, t0: int, out: Outputs) -> None:
+        self.counters.frames += 1
+        self._last_used_seq = frame.frame_seq
+        good = res.quality is TrackQuality.GOOD
+        if good:
+            self._last_good_t = frame.t_ns
+        elif self._last_good_t is None:
+            self._last_good_t = frame.t_ns
+        stale_s = (frame.t_ns - self._last_good_t) / 1e9
+        status = VisionStatus.GOOD if good else (
+            VisionStatus.DEGRADED if stale_s >= self.cfg.vision_degraded_after_s else self.vision)
+        self._set_vision(status if status is not VisionStatus.OFF else VisionStatus.GOOD, frame.t_ns, out)
+        out.states.append(self.state(frame.t_ns))
+        proc_ms = (self.timer_ns() - t0) / 1e6
+        self.proc_ms.append(proc_ms)
+        if proc_ms > self.cfg.deadline_ms:
+            self.counters.deadline_misses += 1
+            out.events.append(("DEADLINE_MISS", Severity.WARNING_HI,
+                               f"frame {frame.frame_seq} took {proc_ms:.1f} ms (deadline {self.cfg.deadline_ms} ms)"))
+        latency_ms = (self.now_ns() - frame.t_ns) / 1e6
+        out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, res.features, res.inlier_count, int(res.quality),
+                                   res.new_base, proc_ms, latency_ms))
+
+    def _set_vision(self, status: VisionStatus, t_ns: int, out: Outputs) -> None:
+        if status is self.vision:
+            return
+        if status is VisionStatus.DEGRADED:
+            out.events.append(("VISION_DEGRADED", Severity.WARNING_HI,
+                               "too few tracked features: navigating on IMU and altimeter"))
+        elif status is VisionStatus.GOOD and self.vision is VisionStatus.DEGRADED:
+            out.events.append(("VISION_RECOVERED", Severity.ACTIVITY_HI, "features tracked again"))
+        self.vision = status
+
+    # --- outputs --------------------------------------------------------------------------------------
+    def predict_now(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The fused state carried forward through the IMU samples not fused yet (no covariance)."""
+        e = self.est
+        p, v, R, t = e.p, e.v, e.R, e.t_ns
+        for s in self._imu:
+            dt = (s.t_ns - t) * 1e-9
+            if dt > 0:
+                p, v, R = kinematics(p, v, R, np.array(s.gyro_radps) - e.bg, np.array(s.accel_mps2) - e.ba, dt)
+                t = s.t_ns
+        return p, v, R
+
+    def state(self, t_ns: int) -> NavState:
+        e = self.est
+        sd = np.sqrt(np.maximum(e.covariance_diag(), 0.0))
+        p, v, R = self.predict_now() if self._imu else (e.p, e.v, e.R)
+        q = _quat(R)
+        valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0)
+        return NavState(t_ns, tuple(map(float, p)), tuple(map(float, v)), q, tuple(map(float, sd[0:3])),
+                        tuple(map(float, sd[3:6])), tuple(map(float, sd[6:9])), valid, self.vision,
+                        self._last_used_seq)
+
+    def timing(self) -> dict[str, float]:
+        if not self.proc_ms:
+            return {"tracker.p50_ms": 0.0, "tracker.p99_ms": 0.0, "tracker.max_ms": 0.0}
+        a = np.array(self.proc_ms)
+        return {"tracker.p50_ms": float(np.percentile(a, 50)), "tracker.p99_ms": float(np.percentile(a, 99)),
+                "tracker.max_ms": float(a.max())}
+
+
+def _quat(R: np.ndarray) -> tuple[float, float, float, float]:
+    w = math.sqrt(max(0.0, 1.0 + R[0, 0] + R[1, 1] + R[2, 2])) / 2
+    if w > 1e-6:
+        return (w, (R[2, 1] - R[1, 2]) / (4 * w), (R[0, 2] - R[2, 0]) / (4 * w), (R[1, 0] - R[0, 1]) / (4 * w))
+    x = math.sqrt(max(0.0, 1.0 + R[0, 0] - R[1, 1] - R[2, 2])) / 2
+    return (0.0, x, (R[0, 1] + R[1, 0]) / (4 * x), (R[0, 2] + R[2, 0]) / (4 * x))
