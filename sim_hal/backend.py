@@ -19,7 +19,7 @@ from fsw.bus.transport import Publisher, Subscription
 from fsw.clock import NS_PER_MS, MonotonicClock, SimClock
 from hal.backend import BackendContext
 from hal.board.health import HostBoardHealth
-from hal.device import DeviceError
+from hal.device import DeviceError, NullDevice
 
 WORLD = "world"
 
@@ -87,17 +87,10 @@ class SimLink:
             self._zmq = None
 
 
-class _SimDevice:
+class _SimDevice(NullDevice):
     def __init__(self, name: str, link: SimLink) -> None:
-        self.name = name
+        super().__init__(name)
         self.link = link
-        self.is_open = False
-
-    def open(self) -> None:
-        self.is_open = True
-
-    def close(self) -> None:
-        self.is_open = False
 
 
 class SimImu(_SimDevice):
