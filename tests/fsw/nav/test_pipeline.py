@@ -1,0 +1,89 @@
+"""The navigation pipeline on a simulated hover: frame gaps keep true times (and the Flight 6 bug, when asked
+for, does not), low texture raises the flag in time, and the estimate holds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fsw.bus.messages import NavcamFrame, VisionStatus
+from fsw.clock import NS_PER_S
+from fsw.config.sensors import load_sensors
+from fsw.config.stack import NavConfig
+from fsw.nav.pipeline import NavPipeline, Outputs
+from sim_hal.config import ScriptConfig, WorldConfig
+from sim_hal.params import load_vehicle
+from sim_hal.world import World
+
+SENSORS = load_sensors()
+HOVER = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (0.5, 0.0, 0.0, 0.0), (4.5, 0.0, 0.0, 6.0), (8.0, 2.0, 0.0, 6.0)])
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    """Every sensor output of a scripted hop over flat textured ground, in time order, with the truth."""
+    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=2, script=HOVER), load_vehicle(), SENSORS)
+    events, truth = [], {}
+    for _ in range(4000):
+        o = w.step()
+        truth[o.t_ns] = w.truth()
+        events += [(a.t_ns, 0, a) for a in o.altimeter] + [(f.t_ns, 1, f) for f in o.navcam]
+        events += [(i.t_ns, 2, i) for i in o.imu]
+    events.sort(key=lambda e: (e[0], e[1]))
+    return events, truth
+
+
+def run(events, cfg: NavConfig = NavConfig(), drop: set[int] = frozenset(), blank_after_s: float | None = None):
+    p = NavPipeline(cfg, SENSORS, lambda: 0, lambda: 0)
+    out = Outputs()
+    for t, kind, msg in events:
+        if kind == 0:
+            p.on_altimeter(msg)
+        elif kind == 1:
+            if msg.frame_seq in drop:
+                continue
+            if blank_after_s is not None and t >= blank_after_s * NS_PER_S:
+                msg = NavcamFrame(msg.t_ns, msg.frame_seq, msg.exposure_us, np.full_like(msg.pixels, 110))
+            p.on_frame(msg, out)
+        else:
+            p.on_imu(msg, out)
+    return p, out
+
+
+def test_a_dropped_frame_is_a_gap_and_later_frames_keep_their_exposure_times(inputs) -> None:
+    events, _ = inputs
+    frames = {m.frame_seq: m.t_ns for _, k, m in events if k == 1}
+    dropped = sorted(frames)[40]
+    p, out = run(events, drop={dropped})
+    assert p.counters.frame_gaps == 1
+    assert [e for e in out.events if e[0] == "FRAME_GAP" and f"before frame {dropped + 1}" in e[2]]
+    assert all(tr.t_ns == frames[tr.frame_seq] for tr in out.tracks)  # every frame at its own time
+
+
+def test_the_flight6_bug_shifts_every_later_frame_when_asked_for(inputs) -> None:
+    events, _ = inputs
+    frames = {m.frame_seq: m.t_ns for _, k, m in events if k == 1}
+    dropped = sorted(frames)[40]
+    _, out = run(events, NavConfig(frame_timestamps="counted"), drop={dropped})
+    shifted = [frames[tr.frame_seq] - tr.t_ns for tr in out.tracks if tr.frame_seq > dropped]
+    assert shifted and min(shifted) >= 30_000_000  # a whole frame period early, every one of them
+
+
+def test_low_texture_raises_the_flag_within_half_a_second_and_nav_goes_on(inputs) -> None:
+    events, truth = inputs
+    p, out = run(events, blank_after_s=6.0)
+    flagged = [s for s in out.states if s.vision is VisionStatus.DEGRADED]
+    assert flagged, "vision never flagged degraded"
+    assert flagged[0].t_ns - 6 * NS_PER_S <= 0.55 * NS_PER_S
+    assert [e for e in out.events if e[0] == "VISION_DEGRADED"]
+    last = out.states[-1]
+    assert last.valid and last.vision is VisionStatus.DEGRADED
+    err = np.linalg.norm(np.array(last.pos_m) - truth[last.t_ns].pos_m)
+    assert err < 1.0  # two blind seconds on IMU and altimeter
+
+
+def test_good_texture_tracks_the_truth(inputs) -> None:
+    events, truth = inputs
+    p, out = run(events)
+    errors = [np.linalg.norm(np.array(s.pos_m) - truth[s.t_ns].pos_m) for s in out.states]
+    assert max(errors) < 0.5 and p.counters.vision_updates > 150
+    assert out.states[-1].vision is VisionStatus.GOOD
