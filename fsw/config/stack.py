@@ -66,6 +66,8 @@ class NavConfig:
     publish_every_imu: int = 10  # nav.state at 50 Hz between frames (and after every frame)
     timing_window: int = 300  # frames in the p50/p99/max telemetry window
     deadline_ms: float = 33.3
+    realtime_priority: int = 0  # SCHED_FIFO priority of the nav process on the board (0: leave it alone)
+    cpus: list[int] = field(default_factory=list)  # CPUs the nav process may run on ([]: any)
     fusion_delay_ms: float = 0.0  # IMU is fused this far behind the newest sample, so frames that arrive
     # within it are fused in time order, exactly and deterministically (the sim stack uses it); frames later
     # than that are fused on arrival against the pose estimated for their own time
@@ -76,6 +78,8 @@ class NavConfig:
         check(0 < self.vision_degraded_after_s <= 10, "vision_degraded_after_s", "must be 0..10 s")
         check(self.publish_every_imu >= 1, "publish_every_imu", "must be at least 1")
         check(0 <= self.fusion_delay_ms <= 500, "fusion_delay_ms", "must be 0..500 ms")
+        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
+        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
 
 
 @dataclass(frozen=True)
