@@ -1,20 +1,50 @@
-"""The navcam's lens model (equidistant fisheye, OpenCV's `fisheye` convention), shared with the world.
+"""Camera lens models, shared by the flight software and the world: the navcam's equidistant fisheye
+(OpenCV's `fisheye` convention) and, for recorded datasets, a pinhole with radial-tangential distortion.
 
-Camera axes: x right, y down, z along the optical axis. A ray at angle theta from the axis lands at radius
-r = f * theta_d from the principal point, theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8).
+Camera axes: x right, y down, z along the optical axis. Fisheye: a ray at angle theta from the axis lands at
+radius r = f * theta_d from the principal point, theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 +
+k4 theta^8).
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from fsw.config.sensors import NavcamConfig
 
 
-class FisheyeModel:
+def camera_model(cfg: NavcamConfig) -> "FisheyeModel | RadtanModel":
+    return FisheyeModel(cfg) if cfg.model == "equidistant" else RadtanModel(cfg)
+
+
+class _Model:
     def __init__(self, cfg: NavcamConfig) -> None:
         self.cfg = cfg
         self.k = np.array(cfg.distortion, dtype=np.float64)
+        self.K = np.array([[cfg.fx_px, 0, cfg.cx_px], [0, cfg.fy_px, cfg.cy_px], [0, 0, 1.0]])
         self.body_from_camera = np.array(cfg.body_from_camera, dtype=np.float64)
+
+    def normalize(self, pixels: np.ndarray) -> np.ndarray:
+        """Pixels -> undistorted normalized coordinates (x/z, y/z), shape (N, 2)."""
+        rays = self.unproject(np.asarray(pixels, dtype=np.float64).reshape(-1, 2))
+        return rays[:, :2] / rays[:, 2:3]
+
+
+class RadtanModel(_Model):
+    """Pinhole with radial-tangential distortion (k1, k2, p1, p2), as EuRoC's `radial-tangential`."""
+
+    def project(self, points_cam: np.ndarray) -> np.ndarray:
+        p = np.asarray(points_cam, dtype=np.float64).reshape(-1, 1, 3)
+        px, _ = cv2.projectPoints(p, np.zeros(3), np.zeros(3), self.K, self.k)
+        return px.reshape(-1, 2)
+
+    def unproject(self, pixels: np.ndarray) -> np.ndarray:
+        n = cv2.undistortPoints(np.asarray(pixels, dtype=np.float64).reshape(-1, 1, 2), self.K, self.k)
+        rays = np.column_stack([n.reshape(-1, 2), np.ones(len(n))])
+        return rays / np.linalg.norm(rays, axis=1, keepdims=True)
+
+
+class FisheyeModel(_Model):
 
     def _distort(self, theta: np.ndarray) -> np.ndarray:
         t2 = theta * theta
@@ -29,6 +59,12 @@ class FisheyeModel:
         scale = np.where(rho > 1e-12, self._distort(theta) / np.maximum(rho, 1e-12), 1.0 / np.maximum(p[:, 2], 1e-12))
         c = self.cfg
         return np.column_stack([c.fx_px * p[:, 0] * scale + c.cx_px, c.fy_px * p[:, 1] * scale + c.cy_px])
+
+    def normalize(self, pixels: np.ndarray) -> np.ndarray:
+        if len(pixels) == 0:
+            return np.empty((0, 2), np.float64)
+        und = cv2.fisheye.undistortPoints(np.asarray(pixels, np.float64).reshape(-1, 1, 2), self.K, self.k)
+        return und.reshape(-1, 2)
 
     def unproject(self, pixels: np.ndarray) -> np.ndarray:
         """(N, 2) pixels -> (N, 3) unit rays in camera axes (Newton iterations invert the distortion)."""

@@ -25,9 +25,11 @@ class NavcamConfig:
     min_altitude_m: float
     noise_std_dn: float
     body_from_camera: tuple[Row, Row, Row]
+    model: str = "equidistant"  # or "radtan" (pinhole with radial-tangential distortion k1, k2, p1, p2)
 
     def __post_init__(self) -> None:
         check(self.width_px > 0 and self.height_px > 0, "width_px", "must be positive")
+        check(self.model in ("equidistant", "radtan"), "model", "must be 'equidistant' or 'radtan'")
         check(0 < self.rate_hz <= 200, "rate_hz", "must be 0..200 Hz")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fsw.bus.messages import AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity, VisionStatus
-from fsw.camera.model import FisheyeModel
+from fsw.camera.model import camera_model
 from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
 from fsw.nav.estimator import Estimator, EstimatorConfig, kinematics
@@ -54,7 +54,7 @@ class NavPipeline:
         self.sensors = sensors
         self.timer_ns = timer_ns  # wall time, for processing time
         self.now_ns = now_ns  # flight time, for the latency from exposure to estimate
-        model = FisheyeModel(sensors.navcam)
+        model = camera_model(sensors.navcam)
         self.tracker = Tracker(model)
         self.est = Estimator(EstimatorConfig(
             gyro_noise_radps=sensors.imu.gyro_noise_radps, accel_noise_mps2=sensors.imu.accel_noise_mps2,
@@ -180,6 +180,7 @@ class NavPipeline:
             self.counters.frames_skipped_low += 1
             self._prev_frame_R = None
             self._set_vision(VisionStatus.OFF, frame.t_ns, out)
+            out.states.append(self.state(frame.t_ns))
             out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, 0, 0, int(TrackQuality.SKIPPED), False, 0.0,
                                        (self.now_ns() - frame.t_ns) / 1e6))
             return

@@ -63,11 +63,11 @@ class Tracker:
         self.model = model
         self.cfg = cfg
         c = model.cfg
-        self.K = np.array([[c.fx_px, 0, c.cx_px], [0, c.fy_px, c.cy_px], [0, 0, 1.0]])
-        self.D = np.array(c.distortion, dtype=np.float64)
         self._fast = cv2.FastFeatureDetector_create(cfg.fast_threshold, True)
         yy, xx = np.mgrid[0:c.height_px, 0:c.width_px]
-        self._mask = (((xx - c.cx_px) ** 2 + (yy - c.cy_px) ** 2) <= cfg.mask_radius_px ** 2).astype(np.uint8)
+        radius = cfg.mask_radius_px if c.model == "equidistant" else float(np.hypot(c.width_px, c.height_px))
+        self._radius = radius
+        self._mask = (((xx - c.cx_px) ** 2 + (yy - c.cy_px) ** 2) <= radius ** 2).astype(np.uint8)
         self._lk = dict(winSize=(cfg.lk_window_px, cfg.lk_window_px), maxLevel=cfg.lk_levels,
                         criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.03),
                         flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
@@ -99,8 +99,7 @@ class Tracker:
         """Pixels -> undistorted normalized coordinates (x/z, y/z)."""
         if len(pixels) == 0:
             return np.empty((0, 2), np.float64)
-        und = cv2.fisheye.undistortPoints(pixels.reshape(-1, 1, 2).astype(np.float64), self.K, self.D)
-        return und.reshape(-1, 2)
+        return self.model.normalize(pixels)
 
     # --- tracking -------------------------------------------------------------------------------------
     def _new_base(self, image: np.ndarray, t_ns: int) -> None:
@@ -139,7 +138,8 @@ class Tracker:
     def _inside(self, pixels: np.ndarray) -> np.ndarray:
         c = self.model.cfg
         r2 = (pixels[:, 0] - c.cx_px) ** 2 + (pixels[:, 1] - c.cy_px) ** 2
-        return r2 <= (self.cfg.mask_radius_px + 40) ** 2
+        inside = (pixels[:, 0] >= 0) & (pixels[:, 1] >= 0) & (pixels[:, 0] < c.width_px) & (pixels[:, 1] < c.height_px)
+        return inside & (r2 <= (self._radius + 40) ** 2)
 
     def _fit(self, t_ns: int, tracked: np.ndarray) -> TrackResult:
         alive = self._alive
