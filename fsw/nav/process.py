@@ -34,6 +34,8 @@ class NavProcess(FlightProcess):
 
     def _on_imu(self, rec: Received) -> None:
         self.received["imu"] += 1
+        if isinstance(self.ctx.clock, SimClock):
+            self.ctx.clock.on_tick(rec.msg.t_ns)  # simulated time to the IMU's 2 ms, for latency figures
         out = Outputs()
         self.pipeline.on_imu(rec.msg, out)
         self._publish(out)

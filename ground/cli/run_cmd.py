@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", default=None, help="folder for sockets and process logs (default: /tmp/ginny-UID)")
     p.add_argument("--world", default=None, help="also run the simulated world from this world config")
     p.add_argument("--sim-seconds", type=float, default=None, help="with --world: simulated time to fly")
+    p.add_argument("--realtime", action="store_true", help="with --world: pace to the wall clock, not lockstep")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="with --world: inject a fault, device.kind@start_s[:duration_s] (repeatable)")
     p.set_defaults(func=run)
@@ -73,6 +74,8 @@ class WorldRunner:
                 cmd += ["--seconds", str(self.args.sim_seconds)]
             for spec in self.args.fault:
                 cmd += ["--fault", spec]
+            if self.args.realtime:
+                cmd.append("--realtime")
             log = open(Path(self.run_dir) / "logs" / "world.log", "ab")  # noqa: SIM115 - the child keeps it
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
             log.close()
