@@ -107,3 +107,32 @@ def bench_nav(count: int = 300) -> dict:
     return {"frames": len(t_tr), "tracker": tr, "baseline": bl,
             "ratio_p50": round(tr["p50_ms"] / bl["p50_ms"], 3), "ratio_p99": round(tr["p99_ms"] / bl["p99_ms"], 3),
             "inliers_p50": int(np.median(inliers)), "new_bases": tracker.base_id}
+
+
+def bench_latency(sim_seconds: float = 33.0, world: Path = HOP) -> dict:
+    """Fly `world` in real time with the whole stack and collect the critical loop's record (`nav.track`):
+    processing time and exposure-to-estimate latency per frame, and deadline misses."""
+    from fsw.bus.reader import BusReader
+    from fsw.bus.topics import default_registry
+    from fsw.bus.topology import Topology
+    from fsw.config.stack import DEFAULT_DIR
+
+    run_dir = tempfile.mkdtemp(prefix="glat-", dir="/tmp")
+    topology = Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), run_dir)
+    tracks = []
+    with BusReader(topology, ["nav.track"]) as reader:
+        proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--realtime",
+                                 "--sim-seconds", str(sim_seconds), "--run-dir", run_dir],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while proc.poll() is None:
+            tracks += [r.msg for r in reader.poll(100)]
+        tracks += [r.msg for r in reader.poll(300)]
+    used = [t for t in tracks if t.quality != 3]  # frames tracked (not skipped below 1 m)
+    if proc.returncode != 0 or not used:
+        raise RuntimeError(f"real-time run failed or tracked nothing (exit {proc.returncode}); logs in {run_dir}")
+    lat = np.array([t.latency_ms for t in used])
+    ms = np.array([t.proc_ms for t in used])
+    return {"frames": len(used), "latency_p50_ms": round(float(np.percentile(lat, 50)), 2),
+            "latency_p99_ms": round(float(np.percentile(lat, 99)), 2), "latency_max_ms": round(float(lat.max()), 2),
+            "proc_p50_ms": round(float(np.percentile(ms, 50)), 2), "proc_p99_ms": round(float(np.percentile(ms, 99)), 2),
+            "deadline_misses": int((ms > 33.3).sum())}

@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     nav.add_argument("--frames", type=int, default=300)
     nav.add_argument("--json", action="store_true")
     nav.set_defaults(func=bench_nav)
+    lat = bench.add_parser("latency", help="the critical loop in a real-time flight: latency, time, misses")
+    lat.add_argument("--sim-seconds", type=float, default=33.0)
+    lat.add_argument("--json", action="store_true")
+    lat.set_defaults(func=bench_latency)
 
 
 def _print(result: dict, as_json: bool, out: TextIO) -> int:
@@ -69,6 +73,15 @@ def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("ginny bench nav: --frames must be at least 2", file=sys.stderr)
         return 2
     return _print(run(args.frames), args.json, out or sys.stdout)
+
+
+def bench_latency(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.bench import bench_latency as run
+
+    if not args.sim_seconds > 0:
+        print("ginny bench latency: --sim-seconds must be positive", file=sys.stderr)
+        return 2
+    return _print(run(args.sim_seconds), args.json, out or sys.stdout)
 
 
 def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
