@@ -122,6 +122,7 @@ def bench_latency(sim_seconds: float = 33.0, world: Path = HOP) -> dict:
     tracks = []
     with BusReader(topology, ["nav.track"]) as reader:
         proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--realtime",
+                                 "--config", str(DEFAULT_DIR / "sim_realtime.toml"),
                                  "--sim-seconds", str(sim_seconds), "--run-dir", run_dir],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while proc.poll() is None:
