@@ -30,7 +30,9 @@ class TrackerConfig:
     grid_cols: int = 8
     grid_rows: int = 6
     per_cell: int = 4  # corners kept per grid cell: at most 192 features
-    fast_threshold: int = 15
+    fast_threshold: int = 15  # starting value: adapted so that a detection finds 1,000-3,000 corners
+    min_fast_threshold: int = 6
+    max_fast_threshold: int = 60
     mask_radius_px: float = 260.0  # the far periphery of the fisheye is too oblique and blurred to track
     lk_window_px: int = 21
     lk_levels: int = 3
@@ -81,6 +83,7 @@ class Tracker:
     def detect(self, image: np.ndarray) -> np.ndarray:
         """Corners spread over a grid: the strongest `per_cell` FAST corners of each cell, (N, 2) float32."""
         kps = self._fast.detect(image, self._mask)
+        self._adapt_threshold(len(kps))
         if not kps:
             return np.empty((0, 2), np.float32)
         pts = cv2.KeyPoint_convert(kps).reshape(-1, 2)
@@ -94,6 +97,16 @@ class Tracker:
         first = np.searchsorted(cell_sorted, cell_sorted, side="left")
         rank = np.arange(len(order)) - first
         return pts[order[rank < self.cfg.per_cell]]
+
+    def _adapt_threshold(self, found: int) -> None:
+        """Thousands of corners cost milliseconds (each becomes a Python object) and only a grid's worth
+        are kept: raise the threshold on busy ground, lower it on bland ground, for the next detection."""
+        t = self._fast.getThreshold()
+        if found > 3000:
+            t = min(t + 5, self.cfg.max_fast_threshold)
+        elif found < 1000:
+            t = max(t - 3, self.cfg.min_fast_threshold)
+        self._fast.setThreshold(t)
 
     def normalize(self, pixels: np.ndarray) -> np.ndarray:
         """Pixels -> undistorted normalized coordinates (x/z, y/z)."""
