@@ -24,23 +24,35 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connectio
     cv2.setNumThreads(1)
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
+    last = ahead = None  # the previous camera position; where it will be in about a second
     while True:
+        while ahead is not None and not conn.poll(0) and terrain.prefetch(*ahead):
+            pass  # idle: make the tiles the camera is heading for
         job = conn.recv()
         if job is None:
             return
-        t_ns, frame_seq, pos, q = job
+        pos = job[2]
+        ahead = _ahead(last or pos, pos)
+        last = pos
+        t_ns, frame_seq, pos, q, *warm = job
         t0 = time.perf_counter_ns()
-        pixels = renderer.render(pos, q)
+        pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
         took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns))
+
+
+def _ahead(last: tuple, pos: tuple) -> tuple[float, float]:
+    """About a second ahead of the camera (30 frames a second), from its last two positions."""
+    return (pos[0] + 30 * (pos[0] - last[0]), pos[1] + 30 * (pos[1] - last[1]))
 
 
 class ProcessRenderer:
     """At most `max_in_flight` frames are queued for the worker: when it falls behind, the world waits for
     it (back-pressure), rather than piling up jobs until both ends block on full pipes."""
 
-    def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3) -> None:
+    def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3,
+                 warm_up_at: tuple[float, float, float] | None = None) -> None:
         self.sensors = sensors
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
@@ -51,6 +63,15 @@ class ProcessRenderer:
         self.max_in_flight = max_in_flight
         self.render_ns = 0
         self.tiles_ns = 0
+        if warm_up_at is not None:
+            self.warm_up(warm_up_at)
+
+    def warm_up(self, pos_m: tuple[float, float, float]) -> None:
+        """Render one throw-away frame at `pos_m` and wait for it: the coarse map and the first tiles are made
+        before the flight starts, not while its first frames wait."""
+        self._conn.send((0, 0, tuple(pos_m), (1.0, 0.0, 0.0, 0.0), False))
+        self._conn.recv_bytes()
+        self._conn.recv()
 
     def submit(self, t_ns: int, frame_seq: int, pos_m, q) -> None:
         while len(self._in_flight) >= self.max_in_flight:

@@ -259,7 +259,7 @@ class Terrain:
         self.spec = spec
         self._tiles: dict[tuple[int, int], Grid] = {}
         self._max_tiles = max_tiles
-        self._window: tuple[tuple[int, int], Grid] | None = None
+        self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
         self._coarse: Grid | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
@@ -282,17 +282,36 @@ class Terrain:
     def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
         """The fine grid of (2 radius + 1)^2 tiles centred on the tile holding the point (cached)."""
         centre = self.tile_index(north_m, east_m)
-        if self._window is None or self._window[0] != centre:
-            ci, cj = centre
-            span = range(-radius_tiles, radius_tiles + 1)
-            rows = [[self.tile(ci + di, cj + dj) for dj in span] for di in span]
-            first = rows[0][0]
-            grid = Grid(first.origin_n, first.origin_e, first.res_m,
-                        np.block([[t.height for t in r] for r in rows]),
-                        np.block([[t.shade for t in r] for r in rows]),
-                        np.block([[t.rover for t in r] for r in rows]))
-            self._window = (centre, grid)
-        return self._window[1]
+        if centre not in self._windows:
+            self._windows = {k: v for k, v in self._windows.items() if k == self._last_centre}
+            self._windows[centre] = self._build_window(centre, radius_tiles)
+        self._last_centre = centre
+        return self._windows[centre]
+
+    _last_centre: tuple[int, int] | None = None
+
+    def _build_window(self, centre: tuple[int, int], radius_tiles: int) -> Grid:
+        ci, cj = centre
+        span = range(-radius_tiles, radius_tiles + 1)
+        rows = [[self.tile(ci + di, cj + dj) for dj in span] for di in span]
+        first = rows[0][0]
+        return Grid(first.origin_n, first.origin_e, first.res_m,
+                    np.block([[t.height for t in r] for r in rows]), np.block([[t.shade for t in r] for r in rows]),
+                    np.block([[t.rover for t in r] for r in rows]))
+
+    def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2) -> bool:
+        """Make one missing tile of the window around the point, or else the window itself; False when all is
+        ready. Idle time spent here keeps tile making out of the frames (tiles are the same whenever made)."""
+        ci, cj = centre = self.tile_index(north_m, east_m)
+        for di in range(-radius_tiles, radius_tiles + 1):
+            for dj in range(-radius_tiles, radius_tiles + 1):
+                if (ci + di, cj + dj) not in self._tiles:
+                    self.tile(ci + di, cj + dj)
+                    return True
+        if centre not in self._windows:
+            self._windows[centre] = self._build_window(centre, radius_tiles)
+            return True
+        return False
 
     @property
     def coarse(self) -> Grid:

@@ -79,7 +79,9 @@ class World:
         self.altimeter = AltimeterModel(sensors.altimeter, cfg.seed)
         self.inclinometer = InclinometerModel(sensors.inclinometer, cfg.seed)
         self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
-        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed) if render_process else None
+        start = (cfg.start.north_m, cfg.start.east_m, -12.0)
+        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start) if render_process \
+            else None
         self.colour = ColourRenderer(sensors.colour_camera, self.terrain)
         self._every = {"altimeter": max(1, round(cfg.step_hz / sensors.altimeter.rate_hz)),
                        "inclinometer": max(1, round(cfg.step_hz / sensors.inclinometer.rate_hz)),
