@@ -48,40 +48,41 @@ def _print(result: dict, as_json: bool, out: TextIO) -> int:
     return 0
 
 
-def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal.bench import bench_render as run
-
-    if args.frames < 1:
-        print("ginny bench render: --frames must be at least 1", file=sys.stderr)
+def _simulation_bench(name: str, valid: bool, rule: str, run, args: argparse.Namespace,
+                      out: TextIO | None) -> int:
+    """Check the arguments (`valid`, else say `rule`), run, print."""
+    if not valid:
+        print(f"ginny bench {name}: {rule}", file=sys.stderr)
         return 2
-    return _print(run(args.frames, args.terrain), args.json, out or sys.stdout)
+    return _print(run(), args.json, out or sys.stdout)
+
+
+def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal import bench
+
+    return _simulation_bench("render", args.frames >= 1, "--frames must be at least 1",
+                             lambda: bench.bench_render(args.frames, args.terrain), args, out)
 
 
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal.bench import bench_lockstep as run
+    from sim_hal import bench
 
-    if not args.sim_seconds > 0:
-        print("ginny bench lockstep: --sim-seconds must be positive", file=sys.stderr)
-        return 2
-    return _print(run(args.sim_seconds), args.json, out or sys.stdout)
+    return _simulation_bench("lockstep", args.sim_seconds > 0, "--sim-seconds must be positive",
+                             lambda: bench.bench_lockstep(args.sim_seconds), args, out)
 
 
 def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal.bench import bench_nav as run
+    from sim_hal import bench
 
-    if args.frames < 2:
-        print("ginny bench nav: --frames must be at least 2", file=sys.stderr)
-        return 2
-    return _print(run(args.frames), args.json, out or sys.stdout)
+    return _simulation_bench("nav", args.frames >= 2, "--frames must be at least 2",
+                             lambda: bench.bench_nav(args.frames), args, out)
 
 
 def bench_latency(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal.bench import bench_latency as run
+    from sim_hal import bench
 
-    if not args.sim_seconds > 0:
-        print("ginny bench latency: --sim-seconds must be positive", file=sys.stderr)
-        return 2
-    return _print(run(args.sim_seconds), args.json, out or sys.stdout)
+    return _simulation_bench("latency", args.sim_seconds > 0, "--sim-seconds must be positive",
+                             lambda: bench.bench_latency(args.sim_seconds), args, out)
 
 
 def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -27,3 +27,22 @@ def test_bench_bus_table(capsys) -> None:
 def test_bench_bus_refuses_nonsense(capsys) -> None:
     assert main(["bench", "bus", "--frames", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_simulation_benches_refuse_nonsense(capsys) -> None:
+    assert main(["bench", "nav", "--frames", "1"]) == 2
+    assert main(["bench", "render", "--frames", "0"]) == 2
+    assert main(["bench", "lockstep", "--sim-seconds", "0"]) == 2
+    assert main(["bench", "latency", "--sim-seconds", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--frames must be at least 2" in err and "--sim-seconds must be positive" in err
+
+
+def test_bench_render_and_nav_json(capsys) -> None:
+    assert main(["bench", "render", "--frames", "3", "--terrain", "flat", "--json"]) == 0
+    render = json.loads(capsys.readouterr().out)
+    assert render["frames"] == 3 and render["render_p50_ms"] > 0
+    assert main(["bench", "nav", "--frames", "6", "--json"]) == 0
+    nav = json.loads(capsys.readouterr().out)
+    assert set(nav) >= {"frames", "tracker", "baseline", "ratio_p50", "ratio_p99"}
+    assert set(nav["tracker"]) == {"p50_ms", "p99_ms", "max_ms"} and nav["frames"] == 5
