@@ -73,7 +73,6 @@ class NavcamRenderer:
         """A 8-bit grayscale frame seen from `pos_m` (NED) with attitude `q` (body to world). `layer="rover"`
         renders the rover's footprint instead (a truth label), and `noise=False` leaves out read noise."""
         cfg = self.cfg
-        shape = (cfg.height_px, cfg.width_px)
         m, horizon = self._world_from_cam(q)
         alt = -pos_m[2]
         win = self.terrain.window(pos_m[0], pos_m[1])

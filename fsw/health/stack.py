@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,11 +17,6 @@ HEALTH = "health"
 def default_run_dir() -> str:
     """Where `ginny run` puts its sockets and logs unless told otherwise, and where `ginny bus` looks."""
     return f"/tmp/ginny-{os.getuid()}"
-
-
-def new_run_dir() -> str:
-    """A fresh folder for one run (short, for the 107-byte ipc path limit)."""
-    return tempfile.mkdtemp(prefix="ginny-", dir="/tmp")
 
 
 class StackBusy(RuntimeError):

@@ -32,7 +32,6 @@ def test_sensor_rates_and_the_navcam_altitude_gate() -> None:
     assert sum(len(o.altimeter) for o in out) == 500
     assert sum(len(o.inclinometer) for o in out) == 100
     frames = [(o.t_ns, f) for o in out for f in o.navcam]
-    heights = {o.t_ns: None for o in out}
     # frames only while the feet are above 1 m: the hop spends about 7 of its 10 s there
     assert 180 < len(frames) < 230
     assert [f.frame_seq for _, f in frames] == list(range(1, len(frames) + 1))
