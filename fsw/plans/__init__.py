@@ -1,0 +1,1 @@
+"""Bundled flight plans (TOML): flight1, flight6, flight51 (the default), flight72."""
