@@ -1,0 +1,60 @@
+"""The controller closing the loop around the simulated vehicle's dynamics (given the true state here: this
+tests the control law alone, not navigation)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fsw.control.controller import ControlConfig, Controller, Setpoint
+from sim_hal import mathx as mx
+from sim_hal.dynamics import Command, Contact, Vehicle
+from sim_hal.params import load_vehicle
+
+P = load_vehicle()
+DT = 0.002
+FLAT = (lambda n, e: 0.0, lambda n, e: (0.0, 0.0, -1.0))
+
+
+def fly(setpoint_at, seconds: float, wind=(0.0, 0.0, 0.0)) -> tuple[Vehicle, list]:
+    v = Vehicle(P, *FLAT)
+    v.state.rotor_rpm = P.rotor.nominal_speed_rpm  # spun up
+    ctl = Controller(ControlConfig())
+    trace = []
+    for i in range(round(seconds / DT)):
+        s = v.state
+        R = np.array(mx.matrix(s.q))
+        thrust, torque = ctl.update(np.array(s.pos_m), np.array(s.vel_mps), R, np.array(s.omega_radps),
+                                    setpoint_at(i * DT), DT)
+        v.step(Command(True, thrust, torque), wind, DT, i * 2_000_000)
+        trace.append((i * DT, np.array(s.pos_m), math.degrees(mx.tilt(s.q))))
+    return v, trace
+
+
+def hold(n: float, e: float, alt: float, yaw: float = 0.0):
+    sp = Setpoint(np.array([n, e, -alt - P.body.feet_below_cg_m]), np.zeros(3), np.zeros(3), yaw)
+    return lambda t: sp
+
+
+def test_takes_off_and_holds_three_metres() -> None:
+    v, trace = fly(hold(0.0, 0.0, 3.0), 12.0)
+    assert v.state.contact is Contact.AIRBORNE
+    assert -v.state.pos_m[2] - P.body.feet_below_cg_m == pytest.approx(3.0, abs=0.03)
+    assert np.hypot(*v.state.pos_m[:2]) < 0.02
+    assert max(t for _, _, t in trace) < 5.0
+
+
+def test_moves_ten_metres_within_the_tilt_limit_and_settles() -> None:
+    def sp(t: float) -> Setpoint:
+        return hold(0.0, 0.0, 5.0)(t) if t < 8.0 else hold(10.0, 0.0, 5.0)(t)
+
+    v, trace = fly(sp, 25.0)
+    assert v.state.pos_m[0] == pytest.approx(10.0, abs=0.05)
+    assert max(t for _, _, t in trace) < ControlConfig().max_tilt_deg + 2.0
+
+
+def test_turns_to_a_heading_and_rejects_steady_wind() -> None:
+    v, _ = fly(hold(0.0, 0.0, 4.0, yaw=math.radians(90)), 20.0, wind=(3.0, 0.0, 0.0))
+    assert math.degrees(mx.q_to_euler(v.state.q)[2]) == pytest.approx(90.0, abs=1.0)
+    assert np.hypot(*v.state.pos_m[:2]) < 0.1  # the integrator holds position against 3 m/s of wind
