@@ -1,0 +1,114 @@
+"""Guidance (pure): a flight plan turned into a smooth setpoint at any time since liftoff.
+
+The flight is a list of segments: the climb to the takeoff altitude, a hover, then for each waypoint a leg
+(rest to rest, trapezoidal speed within the plan's speed and acceleration limits, facing along the leg unless
+the waypoint sets a heading) and its hold, and last the descent at the plan's descent rate, which goes on
+until the control process detects the touchdown.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from fsw.control.controller import Setpoint
+from fsw.control.plan import Plan
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # climb | hover | leg | hold | descend
+    index: int  # waypoint index for legs and holds, else -1
+    t0_s: float
+    duration_s: float
+    start: np.ndarray  # NED
+    end: np.ndarray
+    speed_mps: float
+    yaw_rad: float
+
+
+def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[float, float, float]:
+    """Distance, speed and acceleration along a rest-to-rest trapezoid at time t."""
+    if distance <= 0:
+        return 0.0, 0.0, 0.0
+    t_acc = speed / accel
+    if distance < speed * t_acc:  # a triangle: never reaches `speed`
+        t_acc = math.sqrt(distance / accel)
+        speed = accel * t_acc
+    t_total = 2 * t_acc + (distance - speed * t_acc) / speed
+    t = min(max(t, 0.0), t_total)
+    if t < t_acc:
+        return 0.5 * accel * t * t, accel * t, accel
+    if t < t_total - t_acc:
+        return 0.5 * speed * t_acc + speed * (t - t_acc), speed, 0.0
+    rest = t_total - t
+    return distance - 0.5 * accel * rest * rest, accel * rest, -accel
+
+
+def _move_time(distance: float, speed: float, accel: float) -> float:
+    if distance <= 0:
+        return 0.0
+    t_acc = speed / accel
+    if distance < speed * t_acc:
+        return 2 * math.sqrt(distance / accel)
+    return 2 * t_acc + (distance - speed * t_acc) / speed
+
+
+class Guidance:
+    def __init__(self, plan: Plan, start_m: np.ndarray, start_yaw_rad: float, cg_height_m: float) -> None:
+        """`start_m`: the vehicle (its IMU) on the ground at the takeoff point, NED."""
+        self.plan = plan
+        self.accel = plan.limits.max_accel_mps2
+        self.ground_z = float(start_m[2]) + cg_height_m
+        self.cg_height_m = cg_height_m
+        self.segments = self._build(np.asarray(start_m, float), start_yaw_rad)
+
+    def _point(self, north: float, east: float, alt: float) -> np.ndarray:
+        return np.array([north, east, self.ground_z - alt - self.cg_height_m])
+
+    def _build(self, start: np.ndarray, yaw: float) -> list[Segment]:
+        p, lim, segs, t = self.plan, self.plan.limits, [], 0.0
+
+        def add(kind: str, index: int, a: np.ndarray, b: np.ndarray, speed: float, yaw_rad: float,
+                hold: float = 0.0) -> None:
+            nonlocal t
+            dur = hold if kind in ("hover", "hold") else _move_time(float(np.linalg.norm(b - a)), speed, self.accel)
+            segs.append(Segment(kind, index, t, dur, a, b, speed, yaw_rad))
+            t += dur
+
+        top = self._point(start[0], start[1], p.takeoff_altitude_m)
+        add("climb", -1, start.copy(), top, lim.climb_mps, yaw)
+        add("hover", -1, top, top, 0.0, yaw, p.start_hold_s)
+        here = top
+        for i, w in enumerate(p.waypoints):
+            there = self._point(w.north_m, w.east_m, w.altitude_m)
+            d = there - here
+            heading = math.atan2(d[1], d[0]) if np.hypot(d[0], d[1]) > 0.5 else yaw
+            add("leg", i, here, there, w.speed_mps, heading)
+            yaw = heading if w.yaw_deg is None else math.radians(w.yaw_deg)
+            add("hold", i, there, there, 0.0, yaw, w.hold_s)
+            here = there
+        self.descent_start_s = t
+        segs.append(Segment("descend", -1, t, math.inf, here, here, lim.descent_mps, yaw))
+        return segs
+
+    def segment_at(self, t_s: float) -> Segment:
+        for s in self.segments:
+            if t_s < s.t0_s + s.duration_s:
+                return s
+        return self.segments[-1]
+
+    def setpoint(self, t_s: float) -> tuple[Setpoint, Segment]:
+        s = self.segment_at(t_s)
+        if s.kind == "descend":  # down at the descent rate until the touchdown is detected
+            dt = max(0.0, t_s - s.t0_s)
+            pos = s.start + np.array([0.0, 0.0, s.speed_mps * dt])
+            return Setpoint(pos, np.array([0.0, 0.0, s.speed_mps]), np.zeros(3), s.yaw_rad), s
+        if s.kind in ("hover", "hold"):
+            return Setpoint(s.end.copy(), np.zeros(3), np.zeros(3), s.yaw_rad), s
+        d = s.end - s.start
+        length = float(np.linalg.norm(d))
+        u = d / length if length > 0 else np.zeros(3)
+        dist, speed, acc = _profile(t_s - s.t0_s, length, s.speed_mps, self.accel)
+        return Setpoint(s.start + u * dist, u * speed, u * acc, s.yaw_rad), s
