@@ -86,7 +86,8 @@ class Codec:
         if self.payload_index >= 0:
             array = np.ascontiguousarray(body[self.payload_index])
             body[self.payload_index] = [list(array.shape), array.dtype.str]
-        header = msgpack.packb([self.cls.SCHEMA_VERSION, env.publisher, env.seq, body], use_bin_type=True)
+        header = msgpack.packb([self.cls.SCHEMA_VERSION, env.publisher, env.seq, body], use_bin_type=True,
+                               default=_plain_scalar)
         return header, array
 
     def decode(self, topic: str, header: bytes | memoryview, payload: Any = None) -> tuple[Message, Envelope]:
@@ -113,6 +114,14 @@ class Codec:
         elif payload is not None:
             raise DecodeError("malformed", topic, "unexpected payload frame")
         return self.cls(*values), Envelope(publisher, seq)
+
+
+def _plain_scalar(value: Any) -> Any:
+    """msgpack's fallback: a numpy scalar (a float64 from arithmetic, a bool from a comparison) goes as the
+    Python value it holds; anything else is an error in the message."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot encode {type(value).__name__} in a message")
 
 
 _DTYPES = frozenset({"|u1", "<u2", "<f4", "<f8", "<i4"})

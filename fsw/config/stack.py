@@ -83,12 +83,27 @@ class NavConfig:
 
 
 @dataclass(frozen=True)
+class FlightConfig:
+    """The control process's flight: which plan, and whether to fly it without waiting for the ground."""
+
+    plan: str = ""  # a bundled plan's name or a plan file; "" = none until one is uploaded
+    autostart: bool = False  # fly the plan as soon as preflight passes (simulation without a ground station)
+    spin_up_s: float = 9.0  # rotor spin-up before takeoff
+    cg_height_m: float = 0.13  # the IMU above the ground on the legs
+    touchdown_altitude_m: float = 0.08  # descending, below this (estimated) height: touchdown
+
+    def __post_init__(self) -> None:
+        check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: StackSection
     processes: dict[str, ProcessConfig]
     health: HealthConfig = field(default_factory=HealthConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     nav: NavConfig = field(default_factory=NavConfig)
+    flight: FlightConfig = field(default_factory=FlightConfig)
 
 
 @dataclass(frozen=True)

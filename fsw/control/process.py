@@ -1,14 +1,16 @@
 """Control process: owns the IMU, altimeter, inclinometer and actuators. One control cycle runs per IMU
-sample and ends with one actuator command stamped with that sample's time (in simulation, that command is
-also the lockstep answer the world waits for). Until flight control lands the command keeps the rotors idle."""
+sample (the flight director: modes, guidance, control on the nav estimate) and ends with one actuator command
+stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
 from __future__ import annotations
 
-from fsw.bus.messages import ActuatorCommand, ImuSample
+from fsw.bus.messages import Severity
+from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
+from fsw.control.flight import FlightDirector
+from fsw.control.plan import load_plan
 from fsw.runtime.node import FlightProcess
 
 _SENSOR_PERIOD_NS = 2 * NS_PER_MS  # 500 Hz, the IMU rate, for devices that cannot wake the process
-IDLE = (0.0, 0.0, 0.0)
 
 
 class ControlProcess(FlightProcess):
@@ -18,7 +20,10 @@ class ControlProcess(FlightProcess):
         self.imu, self.altimeter, self.inclinometer, self.actuators = self.devices
         for device in self.devices:
             device.open()
+        plan = load_plan(self.ctx.flight.plan) if self.ctx.flight.plan else None
+        self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
+        self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
         handle = getattr(self.imu, "wait_handle", None)
         if handle is not None:
             self.watch(handle, self._read_sensors)
@@ -40,11 +45,16 @@ class ControlProcess(FlightProcess):
         for sample in imu:
             self.publish("imu", sample)
             self.samples["imu"] += 1
-            self._cycle(sample)
+            self.samples["cycles"] += 1
+            self.actuators.write(self.director.cycle(sample))
+            self._report_modes()
 
-    def _cycle(self, sample: ImuSample) -> None:
-        self.samples["cycles"] += 1
-        self.actuators.write(ActuatorCommand(sample.t_ns, False, 0.0, IDLE))
+    def _report_modes(self) -> None:
+        while self.director.transitions:
+            tr = self.director.transitions.pop(0)
+            self.event("MODE", Severity.ACTIVITY_HI, f"{tr.old.name} -> {tr.new.name}: {tr.reason}")
 
     def telemetry(self) -> dict:
-        return {f"{k}_samples": v for k, v in self.samples.items()}
+        channels = {f"{k}_samples": v for k, v in self.samples.items()}
+        channels["mode"] = self.director.modes.mode.name
+        return channels

@@ -27,7 +27,7 @@ from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
 from fsw.clock import NS_PER_MS, Clock, SimClock
-from fsw.config.stack import EventsConfig, HealthConfig, NavConfig, ProcessConfig
+from fsw.config.stack import EventsConfig, FlightConfig, HealthConfig, NavConfig, ProcessConfig
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
 from fsw.runtime.timers import Timers
@@ -50,6 +50,7 @@ class ProcessContext:
     health: HealthConfig = field(default_factory=HealthConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     nav: NavConfig = field(default_factory=NavConfig)
+    flight: FlightConfig = field(default_factory=FlightConfig)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
 
 

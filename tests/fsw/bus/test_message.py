@@ -134,3 +134,12 @@ def test_array_dtype_is_kept() -> None:
     header, pixels = codec.encode(frame, ENV)
     msg, _ = codec.decode("navcam", header, pixels.data)
     assert msg.pixels.dtype == np.uint16 and msg == frame
+
+
+def test_numpy_scalars_encode_as_plain_values() -> None:
+    codec = REGISTRY["altimeter"].codec
+    msg = m.AltimeterSample(T, np.float64(2.5), np.bool_(True))
+    header, _ = codec.encode(msg, ENV)
+    assert codec.decode("altimeter", header)[0] == m.AltimeterSample(T, 2.5, True)
+    with pytest.raises(TypeError, match="cannot encode object"):
+        REGISTRY["tlm"].codec.encode(m.Telemetry(T, "x", {"bad": object()}), ENV)

@@ -1,0 +1,132 @@
+"""The flight director (pure): one control cycle per IMU sample -- modes, guidance and the controller on the
+navigation estimate (carried to the sample's time with the gyro), ending in one actuator command.
+
+Preflight waits for the estimate and the sensors; with `autostart` the plan is flown at once (a simulated
+flight without a ground station), otherwise ARM and PLAN_START come from the ground. Touchdown is the
+estimated height falling below `touchdown_altitude_m` while descending; then the rotors stop.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fsw.bus.messages import ActuatorCommand, ImuSample, NavState
+from fsw.config.stack import FlightConfig
+from fsw.control.controller import ControlConfig, Controller, Setpoint
+from fsw.control.guidance import Guidance
+from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
+from fsw.control.plan import Plan
+from fsw.nav.estimator import rotvec_to_matrix
+
+NS = 1e-9
+
+
+def _matrix(q: tuple[float, float, float, float]) -> np.ndarray:
+    w, x, y, z = q
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                     [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                     [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+
+
+@dataclass
+class Estimate:
+    """The latest navigation state, carried forward with the gyro between nav updates."""
+
+    t_ns: int = 0
+    p: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    v: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    R: np.ndarray = field(default_factory=lambda: np.eye(3))
+    valid: bool = False
+
+
+class FlightDirector:
+    def __init__(self, cfg: FlightConfig, plan: Plan | None, control: ControlConfig = ControlConfig()) -> None:
+        self.cfg = cfg
+        self.plan = plan
+        self.modes = ModeCommander()
+        self.controller = Controller(control)
+        self.est = Estimate()
+        self.guidance: Guidance | None = None
+        self._mode_t0 = 0
+        self._guidance_t0 = 0
+        self._last_imu_t: int | None = None
+        self.transitions: list[Transition] = []
+
+    def on_nav(self, s: NavState) -> None:
+        self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), _matrix(s.q_wxyz), s.valid)
+
+    def _carry(self, imu: ImuSample) -> np.ndarray:
+        """Body rates now, and the attitude carried to this sample with them."""
+        w = np.array(imu.gyro_radps)
+        if self._last_imu_t is not None and self.est.valid:
+            dt = (imu.t_ns - self._last_imu_t) * NS
+            if 0 < dt < 0.1:
+                self.est.R = self.est.R @ rotvec_to_matrix(w * dt)
+                self.est.p = self.est.p + self.est.v * dt
+        self._last_imu_t = imu.t_ns
+        return w
+
+    def _go(self, fn, *args) -> None:
+        try:
+            self.transitions.append(fn(*args))
+        except ModeRefused:
+            pass
+
+    def _auto(self, t_ns: int) -> None:
+        """The autostart sequence, from the ground to the air and back."""
+        m = self.modes.mode
+        elapsed = (t_ns - self._mode_t0) * NS
+        if m is Mode.IDLE and self.est.valid and self.plan is not None:
+            self._go(self.modes.preflight, t_ns)
+        elif m is Mode.PREFLIGHT:
+            facts = PreflightFacts(self.est.valid, True, True, self._tilt_deg(), self.plan is not None)
+            self._go(self.modes.arm, t_ns, facts)
+        elif m is Mode.ARMED:
+            self._go(self.modes.step, t_ns, Mode.SPIN_UP, "spinning up")
+        elif m is Mode.SPIN_UP and elapsed >= self.cfg.spin_up_s:
+            self.guidance = Guidance(self.plan, self.est.p.copy(), self._yaw(), self.cfg.cg_height_m)
+            self._guidance_t0 = t_ns
+            self.controller.reset()
+            self._go(self.modes.step, t_ns, Mode.TAKEOFF, f"flying {self.plan.name}")
+        if self.modes.mode is not m:
+            self._mode_t0 = t_ns
+
+    def _tilt_deg(self) -> float:
+        return math.degrees(math.acos(max(-1.0, min(1.0, self.est.R[2, 2]))))
+
+    def _yaw(self) -> float:
+        return math.atan2(self.est.R[1, 0], self.est.R[0, 0])
+
+    def _airborne(self, t_ns: int) -> Setpoint:
+        t_s = (t_ns - self._guidance_t0) * NS
+        sp, seg = self.guidance.setpoint(t_s)
+        m = self.modes.mode
+        if m is Mode.TAKEOFF and seg.kind != "climb":
+            self._go(self.modes.step, t_ns, Mode.FLY, "at altitude")
+        elif m is Mode.FLY and seg.kind == "descend":
+            self._go(self.modes.step, t_ns, Mode.LAND, "plan done")
+        return sp
+
+    def cycle(self, imu: ImuSample) -> ActuatorCommand:
+        """One control cycle: the actuator command for this IMU sample."""
+        w = self._carry(imu)
+        t = imu.t_ns
+        if self.cfg.autostart:
+            self._auto(t)
+        m = self.modes.mode
+        if m in (Mode.TAKEOFF, Mode.FLY, Mode.LAND, Mode.LAND_NOW):
+            return self._fly(t, w)
+        armed = m in (Mode.ARMED, Mode.SPIN_UP)
+        return ActuatorCommand(t, armed, 0.0, (0.0, 0.0, 0.0))
+
+    def _fly(self, t: int, w: np.ndarray) -> ActuatorCommand:
+        sp = self._airborne(t)
+        height = -self.est.p[2] - self.cfg.cg_height_m
+        descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW)
+        if descending and height < self.cfg.touchdown_altitude_m:
+            self._go(self.modes.step, t, Mode.LANDED, f"touchdown at {height:.2f} m")
+            return ActuatorCommand(t, False, 0.0, (0.0, 0.0, 0.0))
+        thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, 0.002)
+        return ActuatorCommand(t, True, thrust, torque)
