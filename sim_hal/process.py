@@ -108,6 +108,7 @@ class WorldProcess(FlightProcess):
         """World steps, published, until (in lockstep) one gives the control process an IMU sample to
         answer; then arm the wait for that answer. Real time: exactly one step."""
         while not self._finished():
+            self._hand_over_late_renders()
             if self._nav_behind():
                 self._awaiting_ns = None
                 self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
@@ -180,16 +181,16 @@ class WorldProcess(FlightProcess):
 
     def _on_nav_track(self, rec: Received) -> None:
         """Navigation has done a frame: frames up to it no longer hold the world back."""
-        self._nav_seen = True
-        while self._frames_out and self._frames_out[0][0] <= rec.msg.frame_seq:
-            self._frames_out.popleft()
-        if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
-            self._advance()
+        self._frames_acknowledged(self._frames_out, rec.msg.frame_seq)
 
     def _on_receipt(self, rec: Received) -> None:
+        """Navigation has a frame in hand: the IMU after it may go out."""
+        self._frames_acknowledged(self._unreceipted, rec.msg.frame_seq)
+
+    def _frames_acknowledged(self, waiting: deque, frame_seq: int) -> None:
         self._nav_seen = True
-        while self._unreceipted and self._unreceipted[0][0] <= rec.msg.frame_seq:
-            self._unreceipted.popleft()
+        while waiting and waiting[0][0] <= frame_seq:
+            waiting.popleft()
         if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
             self._advance()
 
@@ -202,12 +203,16 @@ class WorldProcess(FlightProcess):
             return False
         t = self.world.t_ns
         lead = self.cfg.frame_lead_ms * NS_PER_MS
-        rendering = self.world.oldest_rendering_ns()
-        if rendering is not None and t - rendering >= lead:
-            self._publish_frames(self.world.wait_frame())
         if self._unreceipted and t - self._unreceipted[0][1] >= lead:
             return True
         return bool(self._frames_out) and t - self._frames_out[0][1] >= self.cfg.nav_lag_ms * NS_PER_MS
+
+    def _hand_over_late_renders(self) -> None:
+        """In lockstep, wait for (and publish) a frame still being drawn `frame_lead_ms` after its exposure."""
+        rendering = self.world.oldest_rendering_ns()
+        if (self.cfg.lockstep and self._nav_seen and rendering is not None
+                and self.world.t_ns - rendering >= self.cfg.frame_lead_ms * NS_PER_MS):
+            self._publish_frames(self.world.wait_frame())
 
     def _on_rte_request(self, rec: Received) -> None:
         self.publish("sim.rte", self.world.capture(rec.msg))

@@ -18,16 +18,9 @@ from fsw.control.controller import ControlConfig, Controller, Setpoint
 from fsw.control.guidance import Guidance
 from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
 from fsw.control.plan import Plan
-from fsw.nav.estimator import rotvec_to_matrix
+from fsw.rotation import quat_to_matrix, rotvec_to_matrix
 
 NS = 1e-9
-
-
-def _matrix(q: tuple[float, float, float, float]) -> np.ndarray:
-    w, x, y, z = q
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-                     [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-                     [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
 
 
 @dataclass
@@ -55,7 +48,7 @@ class FlightDirector:
         self.transitions: list[Transition] = []
 
     def on_nav(self, s: NavState) -> None:
-        self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), _matrix(s.q_wxyz), s.valid)
+        self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), quat_to_matrix(s.q_wxyz), s.valid)
 
     def _carry(self, imu: ImuSample) -> np.ndarray:
         """Body rates now, and the attitude carried to this sample with them."""

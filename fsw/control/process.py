@@ -4,7 +4,6 @@ stamped with that sample's time -- in simulation also the lockstep answer the wo
 from __future__ import annotations
 
 from fsw.bus.messages import Severity
-from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.control.flight import FlightDirector
 from fsw.control.plan import load_plan

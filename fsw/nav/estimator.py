@@ -13,21 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fsw.rotation import rotvec_to_matrix, skew
+
 GRAVITY = np.array([0.0, 0.0, 3.71])
 N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
-
-
-def skew(v: np.ndarray) -> np.ndarray:
-    return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-
-
-def rotvec_to_matrix(r: np.ndarray) -> np.ndarray:
-    angle = np.linalg.norm(r)
-    if angle < 1e-12:
-        return np.eye(3) + skew(r)
-    k = skew(r / angle)
-    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
 
 
 def orthonormalize(R: np.ndarray) -> np.ndarray:

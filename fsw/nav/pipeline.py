@@ -26,6 +26,7 @@ from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
 from fsw.nav.estimator import Estimator, EstimatorConfig, kinematics
 from fsw.nav.tracker import TrackQuality, Tracker
+from fsw.rotation import matrix_to_quat
 
 CG_HEIGHT_M = 0.13  # the IMU above the ground when the vehicle stands on its legs
 
@@ -250,7 +251,7 @@ class NavPipeline:
         e = self.est
         sd = np.sqrt(np.maximum(e.covariance_diag(), 0.0))
         p, v, R = self.predict_now() if self._imu else (e.p, e.v, e.R)
-        q = _quat(R)
+        q = matrix_to_quat(R)
         valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0)
         return NavState(t_ns, tuple(map(float, p)), tuple(map(float, v)), q, tuple(map(float, sd[0:3])),
                         tuple(map(float, sd[3:6])), tuple(map(float, sd[6:9])), valid, self.vision,
@@ -263,10 +264,3 @@ class NavPipeline:
         return {"tracker.p50_ms": float(np.percentile(a, 50)), "tracker.p99_ms": float(np.percentile(a, 99)),
                 "tracker.max_ms": float(a.max())}
 
-
-def _quat(R: np.ndarray) -> tuple[float, float, float, float]:
-    w = math.sqrt(max(0.0, 1.0 + R[0, 0] + R[1, 1] + R[2, 2])) / 2
-    if w > 1e-6:
-        return (w, (R[2, 1] - R[1, 2]) / (4 * w), (R[0, 2] - R[2, 0]) / (4 * w), (R[1, 0] - R[0, 1]) / (4 * w))
-    x = math.sqrt(max(0.0, 1.0 + R[0, 0] - R[1, 1] - R[2, 2])) / 2
-    return (0.0, x, (R[0, 1] + R[1, 0]) / (4 * x), (R[0, 2] + R[2, 0]) / (4 * x))

@@ -2,7 +2,6 @@
 controller flies it around the vehicle's dynamics (true state: control law and guidance alone)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
