@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 from collections import deque
@@ -28,6 +29,7 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
+from sim_hal.flightmeter import FlightMeter
 from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.params import load_vehicle
 from sim_hal.world import StepOutput, World
@@ -35,6 +37,7 @@ from sim_hal.world import StepOutput, World
 NAME = "world"
 _REALTIME_TICK_NS = 1 * NS_PER_MS
 _MAX_STEPS_PER_TICK = 50
+_SETTLE_NS = NS_PER_S  # down this long after flying, rotors commanded off: the flight is over
 
 
 @dataclass
@@ -49,10 +52,14 @@ class RunStats:
 
 
 class WorldProcess(FlightProcess):
-    def __init__(self, ctx: ProcessContext, cfg: WorldConfig, duration_s: float | None = None) -> None:
+    def __init__(self, ctx: ProcessContext, cfg: WorldConfig, duration_s: float | None = None,
+                 end_on_landing: bool = False) -> None:
         super().__init__(ctx)
         self.cfg = cfg
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
+        self.end_on_landing = end_on_landing
+        self.ended = "running"
+        self.meter = FlightMeter(cfg.start.north_m, cfg.start.east_m, math.radians(cfg.start.yaw_deg))
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
         self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
@@ -70,6 +77,7 @@ class WorldProcess(FlightProcess):
         if "nav" in self.ctx.topology.processes:
             self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
             self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
+            self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
 
     # --- stepping -------------------------------------------------------------------------------------
@@ -117,6 +125,7 @@ class WorldProcess(FlightProcess):
             out = self.world.step()
             t1 = time.perf_counter_ns()
             self.ctx.clock.on_tick(out.t_ns)
+            self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
             self._publish(out)
             self.stats.step_ns += t1 - t0
             self.stats.publish_ns += time.perf_counter_ns() - t1
@@ -147,7 +156,9 @@ class WorldProcess(FlightProcess):
             self._unreceipted.append((frame.frame_seq, frame.t_ns))
 
     def _finished(self) -> bool:
-        if self.duration_ns is not None and self.world.t_ns >= self.duration_ns:
+        if self.ended == "running":
+            self.ended = self._end_reason()
+        if self.ended != "running":
             if not self._stop.is_set():
                 self._publish_frames(self.world.flush_frames())
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
@@ -155,6 +166,24 @@ class WorldProcess(FlightProcess):
                 self.stop()
             return True
         return False
+
+    def _end_reason(self) -> str:
+        """Why the run ends now ("running": it does not): its time is up, or (with end_on_landing) the vehicle
+        is down after flying -- a second after touchdown with the rotors commanded off, or tipped over."""
+        t = self.world.t_ns
+        if self.end_on_landing:
+            down_ns = self.meter.on_ground_since_ns(t, self.world.vehicle.state.contact)
+            if self.meter.tipped and down_ns >= _SETTLE_NS:
+                return "tipped"
+            if down_ns >= _SETTLE_NS and not self.world.command.armed:
+                return "landed"
+        if self.duration_ns is not None and t >= self.duration_ns:
+            return "time"
+        return "running"
+
+    def _on_nav_state(self, rec: Received) -> None:
+        s = rec.msg
+        self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps)
 
     def summary(self) -> dict:
         """The run in figures, with where the world process's wall time went: its main thread steps,
@@ -170,7 +199,9 @@ class WorldProcess(FlightProcess):
                                   "waiting_for_flight_software": round(max(0.0, st.wall_s - step_s - publish_s), 3)},
                 "render_process_s": {"navcam_render_with_tiles": round(render_ns / NS_PER_S, 3),
                                      "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
-                "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2)}
+                "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
+                "ended": self.ended, "seed": self.cfg.seed, "terrain": self.cfg.terrain,
+                "faults": list(self.cfg.faults), "flight": self.meter.report(), "nav": self.meter.nav.report()}
 
     # --- inputs -----------------------------------------------------------------------------------------
     def _on_actuators(self, rec: Received) -> None:
@@ -237,6 +268,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fault", action="append", help="fault spec, e.g. navcam.drop@54 (repeatable)")
     p.add_argument("--realtime", action="store_true", help="pace to the wall clock instead of lockstep")
     p.add_argument("--speed", type=float, default=None, help="real-time mode: multiple of real time")
+    p.add_argument("--end-on-landing", action="store_true",
+                   help="end the run once the vehicle is down after flying (settled or tipped over)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent()
     try:
         proc = WorldProcess(build_context(load_stack(args.config), NAME, args.run_dir), world_config(args),
-                            args.seconds)
+                            args.seconds, args.end_on_landing)
     except (ConfigError, RuntimeError, ValueError) as exc:
         logging.error("cannot start: %s", exc)
         return EXIT_CONFIG

@@ -91,9 +91,15 @@ class FlightConfig:
     spin_up_s: float = 9.0  # rotor spin-up before takeoff
     cg_height_m: float = 0.13  # the IMU above the ground on the legs
     touchdown_altitude_m: float = 0.08  # descending, below this (estimated) height: touchdown
+    # contingencies: LAND_NOW when ...
+    vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight
+    nav_timeout_ms: float = 500.0  # ... the nav estimate is invalid or silent this long in flight
+    critical: list[str] = field(default_factory=lambda: ["nav", "camera"])  # ... one of these is gone
 
     def __post_init__(self) -> None:
         check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
+        check(0 < self.vision_degraded_land_s <= 600, "vision_degraded_land_s", "must be 0..600 s")
+        check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ navigation estimate (carried to the sample's time with the gyro), ending in one 
 Preflight waits for the estimate and the sensors; with `autostart` the plan is flown at once (a simulated
 flight without a ground station), otherwise ARM and PLAN_START come from the ground. Touchdown is the
 estimated height falling below `touchdown_altitude_m` while descending; then the rotors stop.
+
+Contingencies (LAND_NOW: straight down where the vehicle is, at the plan's descent rate): vision degraded or
+lost for `vision_degraded_land_s`; the nav estimate invalid or silent for `nav_timeout_ms`; a critical
+process gone. Without a nav estimate the director dead-reckons: velocity from the accelerometers, height and
+vertical speed pulled to the laser altimeter.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fsw.bus.messages import ActuatorCommand, ImuSample, NavState
+from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.controller import ControlConfig, Controller, Setpoint
 from fsw.control.guidance import Guidance
@@ -21,6 +26,8 @@ from fsw.control.plan import Plan
 from fsw.rotation import quat_to_matrix, rotvec_to_matrix
 
 NS = 1e-9
+_ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
+_ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 
 
 @dataclass
@@ -46,17 +53,48 @@ class FlightDirector:
         self._guidance_t0 = 0
         self._last_imu_t: int | None = None
         self.transitions: list[Transition] = []
+        self._nav_good_t = 0  # the last valid nav estimate's time
+        self._vision_bad_since: int | None = None
+        self._lost: str | None = None  # a critical process gone
+        self._land_here: np.ndarray | None = None
+        self._land_t0 = 0
 
     def on_nav(self, s: NavState) -> None:
         self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), quat_to_matrix(s.q_wxyz), s.valid)
+        if s.valid:
+            self._nav_good_t = s.t_ns
+        if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
+            self._vision_bad_since = s.t_ns if self._vision_bad_since is None else self._vision_bad_since
+        else:
+            self._vision_bad_since = None
+
+    def on_altimeter(self, a: AltimeterSample) -> None:
+        """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical)."""
+        if not self._nav_stale(a.t_ns) or not a.valid:
+            return
+        z_meas = -a.range_m * max(self.est.R[2, 2], 0.5)
+        err = z_meas - self.est.p[2]
+        self.est.p[2] += _ALT_GAIN_POS * err
+        self.est.v[2] += _ALT_GAIN_VEL * err * 0.02
+
+    def on_process_lost(self, name: str) -> None:
+        if name in self.cfg.critical:
+            self._lost = name
+
+    def _nav_stale(self, t_ns: int) -> bool:
+        return (t_ns - self._nav_good_t) * NS * 1000 > self.cfg.nav_timeout_ms
 
     def _carry(self, imu: ImuSample) -> np.ndarray:
-        """Body rates now, and the attitude carried to this sample with them."""
+        """Body rates now, and the attitude carried to this sample with them (and, with no nav estimate for a
+        while, the velocity with the accelerometers)."""
         w = np.array(imu.gyro_radps)
-        if self._last_imu_t is not None and self.est.valid:
+        if self._last_imu_t is not None and (self.est.valid or self._nav_good_t):
             dt = (imu.t_ns - self._last_imu_t) * NS
             if 0 < dt < 0.1:
                 self.est.R = self.est.R @ rotvec_to_matrix(w * dt)
+                if self._nav_stale(imu.t_ns):
+                    g = np.array([0.0, 0.0, self.controller.cfg.gravity_mps2])
+                    self.est.v = self.est.v + (self.est.R @ np.array(imu.accel_mps2) + g) * dt
                 self.est.p = self.est.p + self.est.v * dt
         self._last_imu_t = imu.t_ns
         return w
@@ -92,7 +130,32 @@ class FlightDirector:
     def _yaw(self) -> float:
         return math.atan2(self.est.R[1, 0], self.est.R[0, 0])
 
+    def _contingency(self, t_ns: int) -> str | None:
+        """Why the vehicle must land now, if it must."""
+        if self._lost is not None:
+            return f"critical process lost: {self._lost}"
+        if self._nav_stale(t_ns):
+            return f"no valid nav estimate for {(t_ns - self._nav_good_t) * NS * 1000:.0f} ms"
+        bad = self._vision_bad_since
+        if bad is not None and (t_ns - bad) * NS >= self.cfg.vision_degraded_land_s:
+            return f"vision degraded for {(t_ns - bad) * NS:.1f} s"
+        return None
+
+    def _land_now_setpoint(self, t_ns: int) -> Setpoint:
+        if self._land_here is None:
+            self._land_here, self._land_t0 = self.est.p.copy(), t_ns
+            self._land_yaw = self._yaw()
+        rate = self.plan.limits.descent_mps if self.plan else 0.5
+        pos = self._land_here + np.array([0.0, 0.0, rate * (t_ns - self._land_t0) * NS])
+        return Setpoint(pos, np.array([0.0, 0.0, rate]), np.zeros(3), self._land_yaw)
+
     def _airborne(self, t_ns: int) -> Setpoint:
+        if self.modes.mode in (Mode.TAKEOFF, Mode.FLY):
+            why = self._contingency(t_ns)
+            if why is not None:
+                self._go(self.modes.land_now, t_ns, why)
+        if self.modes.mode is Mode.LAND_NOW:
+            return self._land_now_setpoint(t_ns)
         t_s = (t_ns - self._guidance_t0) * NS
         sp, seg = self.guidance.setpoint(t_s)
         m = self.modes.mode

@@ -3,7 +3,8 @@ sample (the flight director: modes, guidance, control on the nav estimate) and e
 stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
 from __future__ import annotations
 
-from fsw.bus.messages import Severity
+from fsw.bus.messages import ProcState, Severity
+from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.control.flight import FlightDirector
 from fsw.control.plan import load_plan
@@ -23,6 +24,7 @@ class ControlProcess(FlightProcess):
         self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
         self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
+        self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
         if handle is not None:
             self.watch(handle, self._read_sensors)
@@ -37,6 +39,7 @@ class ControlProcess(FlightProcess):
         imu = self.imu.read()
         for sample in self.altimeter.read():
             self.publish("altimeter", sample)
+            self.director.on_altimeter(sample)
             self.samples["altimeter"] += 1
         tilt = self.inclinometer.read()
         if tilt is not None:
@@ -47,6 +50,12 @@ class ControlProcess(FlightProcess):
             self.samples["cycles"] += 1
             self.actuators.write(self.director.cycle(sample))
             self._report_modes()
+
+    def _on_procs(self, rec: Received) -> None:
+        """A critical flight process the supervisor no longer has running is a reason to land now."""
+        for p in rec.msg.processes:
+            if p.state in (ProcState.DEAD, ProcState.STARTING) and p.restarts > 0:
+                self.director.on_process_lost(p.name)
 
     def _report_modes(self) -> None:
         while self.director.transitions:

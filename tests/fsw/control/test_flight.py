@@ -1,7 +1,9 @@
 """The flight director on its own: the autostart sequence from the ground, one command per IMU sample."""
 from __future__ import annotations
 
-from fsw.bus.messages import ImuSample, NavState, VisionStatus
+from dataclasses import replace
+
+from fsw.bus.messages import AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.flight import FlightDirector
 from fsw.control.modes import Mode
@@ -15,10 +17,36 @@ def imu(t_ns: int) -> ImuSample:
     return ImuSample(t_ns, (0.0, 0.0, 0.0), (0.0, 0.0, -3.71), 20.0)
 
 
+def flying(t_ns: int, **changes) -> NavState:
+    fields = {"pos_m": (0.0, 0.0, -3.0), "vision": VisionStatus.GOOD, **changes}
+    return replace(REST, t_ns=t_ns, **fields)
+
+
+def airborne_director(**cfg) -> FlightDirector:
+    """A director of flight1 just after takeoff (2 s spin-up), fed a good estimate every cycle."""
+    d = FlightDirector(FlightConfig(plan="flight1", autostart=True, spin_up_s=2.0, **cfg), load_plan("flight1"))
+    d.on_nav(REST)
+    for k in range(1, 1100):
+        d.on_nav(replace(REST, t_ns=k * 2_000_000))
+        d.cycle(imu(k * 2_000_000))
+    assert d.modes.mode is Mode.TAKEOFF
+    return d
+
+
+def fly_on(d: FlightDirector, start_k: int, cycles: int, nav=flying) -> None:
+    for k in range(start_k, start_k + cycles):
+        if nav is not None:
+            d.on_nav(nav(k * 2_000_000))
+        d.cycle(imu(k * 2_000_000))
+
+
 def test_autostart_arms_spins_up_then_takes_off() -> None:
     d = FlightDirector(FlightConfig(plan="flight1", autostart=True, spin_up_s=2.0), load_plan("flight1"))
     d.on_nav(REST)
-    commands = [d.cycle(imu(k * 2_000_000)) for k in range(1, 1200)]
+    commands = []
+    for k in range(1, 1200):
+        d.on_nav(replace(REST, t_ns=k * 2_000_000))
+        commands.append(d.cycle(imu(k * 2_000_000)))
     modes = [tr.new for tr in d.transitions]
     assert modes == [Mode.PREFLIGHT, Mode.ARMED, Mode.SPIN_UP, Mode.TAKEOFF]
     takeoff_t = d.transitions[-1].t_ns
@@ -36,3 +64,63 @@ def test_without_a_plan_or_autostart_nothing_moves() -> None:
         d.on_nav(REST)
         commands = [d.cycle(imu(k * 2_000_000)) for k in range(1, 100)]
         assert d.modes.mode is Mode.IDLE and not any(c.armed for c in commands)
+
+
+def test_vision_degraded_too_long_lands_now() -> None:
+    d = airborne_director(vision_degraded_land_s=1.0)
+    fly_on(d, 1100, 400, lambda t: flying(t, vision=VisionStatus.DEGRADED))  # 0.8 s: not yet
+    assert d.modes.mode is Mode.TAKEOFF
+    fly_on(d, 1500, 200, lambda t: flying(t, vision=VisionStatus.DEGRADED))
+    assert d.modes.mode is Mode.LAND_NOW
+    assert "vision degraded for 1.0 s" in d.transitions[-1].reason
+
+
+def test_vision_recovering_in_time_keeps_flying() -> None:
+    d = airborne_director(vision_degraded_land_s=1.0)
+    fly_on(d, 1100, 400, lambda t: flying(t, vision=VisionStatus.DEGRADED))
+    fly_on(d, 1500, 10)
+    fly_on(d, 1510, 400, lambda t: flying(t, vision=VisionStatus.DEGRADED))
+    assert d.modes.mode is Mode.TAKEOFF
+
+
+def test_invalid_nav_lands_now_on_dead_reckoning() -> None:
+    d = airborne_director(nav_timeout_ms=200)
+    fly_on(d, 1100, 50, lambda t: flying(t, valid=False))  # 100 ms: not yet
+    assert d.modes.mode is Mode.TAKEOFF
+    fly_on(d, 1150, 100, lambda t: flying(t, valid=False))
+    assert d.modes.mode is Mode.LAND_NOW and "no valid nav estimate" in d.transitions[-1].reason
+    # the altimeter pulls the dead-reckoned height: it says 2 m, the frozen estimate said 3 m
+    for k in range(1250, 1500):
+        if k % 10 == 0:
+            d.on_altimeter(AltimeterSample(k * 2_000_000, 2.0, True))
+        d.cycle(imu(k * 2_000_000))
+    assert abs(-d.est.p[2] - 2.0) < 0.5
+
+
+def test_silent_nav_lands_now() -> None:
+    d = airborne_director(nav_timeout_ms=200)
+    fly_on(d, 1100, 150, nav=None)
+    land_now = [tr for tr in d.transitions if tr.new is Mode.LAND_NOW]
+    assert len(land_now) == 1 and land_now[0].reason.startswith("no valid nav estimate for 20")
+
+
+def test_lost_critical_process_lands_now_but_not_a_non_critical_one() -> None:
+    d = airborne_director()
+    d.on_process_lost("logger")
+    fly_on(d, 1100, 5)
+    assert d.modes.mode is Mode.TAKEOFF
+    d.on_process_lost("camera")
+    fly_on(d, 1105, 5)
+    assert d.modes.mode is Mode.LAND_NOW and d.transitions[-1].reason == "critical process lost: camera"
+
+
+def test_land_now_descends_where_it_is_and_stops_the_rotors_at_touchdown() -> None:
+    d = airborne_director()
+    d.on_process_lost("nav")
+    fly_on(d, 1100, 2)
+    assert d.modes.mode is Mode.LAND_NOW
+    sp = d._land_now_setpoint(1101 * 2_000_000 + 1_000_000_000)
+    assert sp.vel_mps[2] == d.plan.limits.descent_mps and sp.pos_m[2] > -3.0
+    fly_on(d, 1102, 5, lambda t: flying(t, pos_m=(0.0, 0.0, -0.18)))
+    assert d.modes.mode is Mode.LANDED
+    assert not d.cycle(imu(1200 * 2_000_000)).armed

@@ -1,0 +1,129 @@
+"""The flight in figures, measured on the simulator's truth (pure): what `ginny sim` reports and its goals are
+judged on. Truth is only ever read here for reports, never by flight software.
+
+Fed every world step, the meter follows the flight from liftoff to the touchdown that ends it (the last one:
+a bounce is not a landing), and compares the navigation estimates it is handed with the truth of the same
+instant. Navigation's frame starts at the takeoff point; its offset from the world's frame is fixed at the
+first valid estimate, on the ground before liftoff.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from sim_hal import mathx as mx
+from sim_hal.dynamics import Contact, State, Touchdown
+
+NS = 1e-9
+_TRUTH_HISTORY = 2_000  # world steps kept for comparing late estimates (4 s at 500 Hz)
+
+
+@dataclass
+class NavErrors:
+    samples: int = 0
+    max_position_m: float = 0.0
+    final_position_m: float = 0.0
+    velocity_sq: float = 0.0
+    altitude_sq: float = 0.0
+    offset: tuple[float, float, float] | None = None
+
+    def add(self, pos_err: float, vel_err: float, alt_err: float) -> None:
+        self.samples += 1
+        self.max_position_m = max(self.max_position_m, pos_err)
+        self.final_position_m = pos_err
+        self.velocity_sq += vel_err * vel_err
+        self.altitude_sq += alt_err * alt_err
+
+    def report(self) -> dict:
+        n = max(self.samples, 1)
+        return {"final_position_error_m": round(self.final_position_m, 3),
+                "max_position_error_m": round(self.max_position_m, 3),
+                "velocity_rms_error_mps": round(math.sqrt(self.velocity_sq / n), 3),
+                "altitude_rms_error_m": round(math.sqrt(self.altitude_sq / n), 3),
+                "compared_estimates": self.samples}
+
+
+@dataclass
+class FlightMeter:
+    start_north_m: float = 0.0
+    start_east_m: float = 0.0
+    start_yaw_rad: float = 0.0  # navigation's heading 0 is the start heading
+    liftoff_ns: int | None = None
+    distance_m: float = 0.0
+    max_agl_m: float = 0.0
+    max_tilt_deg: float = 0.0
+    last_touchdown: Touchdown | None = None
+    final_pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    tipped: bool = False
+    nav: NavErrors = field(default_factory=NavErrors)
+    _prev_xy: tuple[float, float] | None = None
+    _truth: deque = field(default_factory=lambda: deque(maxlen=_TRUTH_HISTORY))
+
+    def update(self, t_ns: int, s: State, agl_m: float) -> None:
+        """One world step of truth."""
+        self._truth.append((t_ns, s.pos_m, s.vel_mps))
+        self.final_pos = s.pos_m
+        if s.contact is Contact.AIRBORNE and self.liftoff_ns is None:
+            self.liftoff_ns = t_ns
+        if self.liftoff_ns is None:
+            return
+        xy = (s.pos_m[0], s.pos_m[1])
+        if self._prev_xy is not None and s.contact is Contact.AIRBORNE:
+            self.distance_m += math.hypot(xy[0] - self._prev_xy[0], xy[1] - self._prev_xy[1])
+        self._prev_xy = xy
+        if s.contact is Contact.AIRBORNE:
+            self.max_agl_m = max(self.max_agl_m, agl_m)
+            self.max_tilt_deg = max(self.max_tilt_deg, math.degrees(mx.tilt(s.q)))
+        if s.touchdowns:
+            self.last_touchdown = s.touchdowns[-1]
+        self.tipped = s.contact is Contact.TIPPED
+
+    def on_ground_since_ns(self, t_ns: int, contact: Contact) -> int:
+        """How long the vehicle has been down after flying (0 while airborne or before liftoff)."""
+        if self.liftoff_ns is None or contact is Contact.AIRBORNE or self.last_touchdown is None:
+            return 0
+        return t_ns - self.last_touchdown.t_ns
+
+    def compare(self, t_ns: int, valid: bool, pos: tuple, vel: tuple) -> None:
+        """A navigation estimate at t_ns against the truth of that step (ignored when that step is gone)."""
+        truth = self._truth_at(t_ns)
+        if truth is None or not valid:
+            return
+        _, tpos, tvel = truth
+        pos, vel = self._to_world(pos), self._to_world(vel)
+        if self.nav.offset is None:
+            if self.liftoff_ns is not None:
+                return  # no estimate before liftoff to anchor the frames: nothing fair to compare
+            self.nav.offset = tuple(tpos[i] - pos[i] for i in range(3))
+        world = [pos[i] + self.nav.offset[i] for i in range(3)]
+        err = [world[i] - tpos[i] for i in range(3)]
+        verr = [vel[i] - tvel[i] for i in range(3)]
+        self.nav.add(math.sqrt(sum(e * e for e in err)), math.sqrt(sum(e * e for e in verr)), err[2])
+
+    def _to_world(self, v: tuple) -> tuple[float, float, float]:
+        c, s = math.cos(self.start_yaw_rad), math.sin(self.start_yaw_rad)
+        return (c * v[0] - s * v[1], s * v[0] + c * v[1], v[2])
+
+    def _truth_at(self, t_ns: int):
+        if not self._truth or t_ns < self._truth[0][0] or t_ns > self._truth[-1][0]:
+            return None
+        step = self._truth[1][0] - self._truth[0][0] if len(self._truth) > 1 else 1
+        i = round((t_ns - self._truth[0][0]) / step)
+        if 0 <= i < len(self._truth) and self._truth[i][0] == t_ns:
+            return self._truth[i]
+        return None
+
+    def report(self) -> dict:
+        td = self.last_touchdown
+        flying = self.liftoff_ns is not None
+        return {"liftoff_s": round(self.liftoff_ns * NS, 3) if flying else None,
+                "flight_time_s": round((td.t_ns - self.liftoff_ns) * NS, 3) if flying and td else 0.0,
+                "distance_m": round(self.distance_m, 3),
+                "max_altitude_m": round(self.max_agl_m, 3),
+                "max_tilt_deg": round(self.max_tilt_deg, 2),
+                "touchdown_speed_mps": round(td.vertical_mps, 3) if td else None,
+                "touchdown_horizontal_speed_mps": round(td.horizontal_mps, 3) if td else None,
+                "tipped_over": self.tipped,
+                "final_north_m": round(self.final_pos[0] - self.start_north_m, 3),
+                "final_east_m": round(self.final_pos[1] - self.start_east_m, 3)}
