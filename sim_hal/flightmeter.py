@@ -27,6 +27,15 @@ class NavErrors:
     velocity_sq: float = 0.0
     altitude_sq: float = 0.0
     offset: tuple[float, float, float] | None = None
+    vision_degraded_ns: int = 0
+    _last_t: int | None = None
+    _last_degraded: bool = False
+
+    def vision(self, t_ns: int, degraded: bool) -> None:
+        """Time with vision degraded or lost, from the status of successive estimates."""
+        if self._last_t is not None and self._last_degraded and t_ns > self._last_t:
+            self.vision_degraded_ns += t_ns - self._last_t
+        self._last_t, self._last_degraded = t_ns, degraded
 
     def add(self, pos_err: float, vel_err: float, alt_err: float) -> None:
         self.samples += 1
@@ -41,7 +50,34 @@ class NavErrors:
                 "max_position_error_m": round(self.max_position_m, 3),
                 "velocity_rms_error_mps": round(math.sqrt(self.velocity_sq / n), 3),
                 "altitude_rms_error_m": round(math.sqrt(self.altitude_sq / n), 3),
+                "vision_degraded_s": round(self.vision_degraded_ns * NS, 3),
                 "compared_estimates": self.samples}
+
+
+@dataclass
+class TrackerStats:
+    """The critical loop's record, frame by frame (processing times are the wall clock's)."""
+
+    deadline_ms: float = 1000.0 / 30.0
+    proc_ms: list[float] = field(default_factory=list)
+    first_seq: int | None = None
+    last_seq: int = 0
+
+    def add(self, frame_seq: int, proc_ms: float) -> None:
+        self.first_seq = frame_seq if self.first_seq is None else self.first_seq
+        self.last_seq = max(self.last_seq, frame_seq)
+        self.proc_ms.append(proc_ms)
+
+    def report(self) -> dict:
+        ms = sorted(self.proc_ms)
+        n = len(ms)
+
+        def pct(q: float) -> float:
+            return round(ms[min(n - 1, int(q * n))], 2) if n else 0.0
+        span = self.last_seq - self.first_seq + 1 if self.first_seq is not None else 0
+        return {"frames": n, "dropped_frames": max(0, span - n), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+                "max_ms": round(ms[-1], 2) if n else 0.0,
+                "deadline_misses": sum(1 for x in ms if x > self.deadline_ms)}
 
 
 @dataclass
@@ -57,6 +93,7 @@ class FlightMeter:
     final_pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
     tipped: bool = False
     nav: NavErrors = field(default_factory=NavErrors)
+    tracker: TrackerStats = field(default_factory=TrackerStats)
     _prev_xy: tuple[float, float] | None = None
     _truth: deque = field(default_factory=lambda: deque(maxlen=_TRUTH_HISTORY))
 
@@ -85,8 +122,9 @@ class FlightMeter:
             return 0
         return t_ns - self.last_touchdown.t_ns
 
-    def compare(self, t_ns: int, valid: bool, pos: tuple, vel: tuple) -> None:
+    def compare(self, t_ns: int, valid: bool, pos: tuple, vel: tuple, degraded: bool = False) -> None:
         """A navigation estimate at t_ns against the truth of that step (ignored when that step is gone)."""
+        self.nav.vision(t_ns, degraded)
         truth = self._truth_at(t_ns)
         if truth is None or not valid:
             return

@@ -20,7 +20,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from fsw.bus.messages import ClockTick, Severity, SimSensors
+from fsw.bus.messages import ClockTick, Severity, SimSensors, VisionStatus
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.config import ConfigError
@@ -183,7 +183,7 @@ class WorldProcess(FlightProcess):
 
     def _on_nav_state(self, rec: Received) -> None:
         s = rec.msg
-        self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps)
+        self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps, s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
 
     def summary(self) -> dict:
         """The run in figures, with where the world process's wall time went: its main thread steps,
@@ -201,7 +201,8 @@ class WorldProcess(FlightProcess):
                                      "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
                 "ended": self.ended, "seed": self.cfg.seed, "terrain": self.cfg.terrain,
-                "faults": list(self.cfg.faults), "flight": self.meter.report(), "nav": self.meter.nav.report()}
+                "faults": list(self.cfg.faults), "flight": self.meter.report(), "nav": self.meter.nav.report(),
+                "tracker": self.meter.tracker.report()}
 
     # --- inputs -----------------------------------------------------------------------------------------
     def _on_actuators(self, rec: Received) -> None:
@@ -212,6 +213,7 @@ class WorldProcess(FlightProcess):
 
     def _on_nav_track(self, rec: Received) -> None:
         """Navigation has done a frame: frames up to it no longer hold the world back."""
+        self.meter.tracker.add(rec.msg.frame_seq, rec.msg.proc_ms)
         self._frames_acknowledged(self._frames_out, rec.msg.frame_seq)
 
     def _on_receipt(self, rec: Received) -> None:

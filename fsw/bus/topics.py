@@ -76,6 +76,7 @@ def default_registry() -> TopicRegistry:
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
         Topic("actuators", m.ActuatorCommand, "control", latest, 4),
+        Topic("rte.request", m.RteRequest, "control", q, 16),
         # frames queue (0.4 s deep): nav must see every one, in order; a drop is a counted gap, never a skip
         Topic("navcam", m.NavcamFrame, "camera", q, 12),
         Topic("rte", m.ColourImage, "camera", q, 8),

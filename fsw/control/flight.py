@@ -20,13 +20,14 @@ import numpy as np
 from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.controller import ControlConfig, Controller, Setpoint
-from fsw.control.guidance import Guidance
+from fsw.control.guidance import Guidance, Segment
 from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
-from fsw.control.plan import Plan
+from fsw.control.plan import Capture, Plan
 from fsw.rotation import quat_to_matrix, rotvec_to_matrix
 
 NS = 1e-9
 _ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
+_CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
 _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 
 
@@ -58,6 +59,8 @@ class FlightDirector:
         self._lost: str | None = None  # a critical process gone
         self._land_here: np.ndarray | None = None
         self._land_t0 = 0
+        self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
+        self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
     def on_nav(self, s: NavState) -> None:
         self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), quat_to_matrix(s.q_wxyz), s.valid)
@@ -158,12 +161,19 @@ class FlightDirector:
             return self._land_now_setpoint(t_ns)
         t_s = (t_ns - self._guidance_t0) * NS
         sp, seg = self.guidance.setpoint(t_s)
+        self._capture(seg, t_s)
         m = self.modes.mode
         if m is Mode.TAKEOFF and seg.kind != "climb":
             self._go(self.modes.step, t_ns, Mode.FLY, "at altitude")
         elif m is Mode.FLY and seg.kind == "descend":
             self._go(self.modes.step, t_ns, Mode.LAND, "plan done")
         return sp
+
+    def _capture(self, seg: Segment, t_s: float) -> None:
+        """A plan's colour capture, taken once in its waypoint's hold, when the yaw has had time to settle."""
+        if seg.kind == "hold" and seg.index in self._captures_left \
+                and t_s - seg.t0_s >= min(_CAPTURE_SETTLE_S, seg.duration_s / 2):
+            self.capture_requests.append(self._captures_left.pop(seg.index))
 
     def cycle(self, imu: ImuSample) -> ActuatorCommand:
         """One control cycle: the actuator command for this IMU sample."""

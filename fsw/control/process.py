@@ -3,7 +3,7 @@ sample (the flight director: modes, guidance, control on the nav estimate) and e
 stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
 from __future__ import annotations
 
-from fsw.bus.messages import ProcState, Severity
+from fsw.bus.messages import ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.control.flight import FlightDirector
@@ -23,6 +23,7 @@ class ControlProcess(FlightProcess):
         plan = load_plan(self.ctx.flight.plan) if self.ctx.flight.plan else None
         self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
+        self.captures = 0
         self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
         self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
@@ -50,12 +51,21 @@ class ControlProcess(FlightProcess):
             self.samples["cycles"] += 1
             self.actuators.write(self.director.cycle(sample))
             self._report_modes()
+            self._request_captures(sample.t_ns)
 
     def _on_procs(self, rec: Received) -> None:
         """A critical flight process the supervisor no longer has running is a reason to land now."""
         for p in rec.msg.processes:
             if p.state in (ProcState.DEAD, ProcState.STARTING) and p.restarts > 0:
                 self.director.on_process_lost(p.name)
+
+    def _request_captures(self, t_ns: int) -> None:
+        while self.director.capture_requests:
+            c = self.director.capture_requests.pop(0)
+            self.captures += 1
+            self.publish("rte.request", RteRequest(t_ns, self.captures, c.width_px, c.height_px))
+            self.event("CAPTURE_REQUESTED", Severity.ACTIVITY_LO,
+                       f"colour capture {self.captures} at waypoint {c.at_waypoint}: {c.width_px}x{c.height_px}")
 
     def _report_modes(self) -> None:
         while self.director.transitions:

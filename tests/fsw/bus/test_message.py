@@ -34,6 +34,7 @@ GOLDEN = {
     "nav.track": "1b14398a1ade0e99",
     "navcam": "d5e0784cc4c35139",
     "rte": "bae7a72bfbaa640b",
+    "rte.request": "3b2977a740028174",
     "sim.actuators": "2a300ec183e8a7b8",
     "sim.clock": "7caaa99a53b36b13",
     "sim.navcam": "35093985e2e4436b",
