@@ -3,7 +3,8 @@ judged on. Truth is only ever read here for reports, never by flight software.
 
 Fed every world step, the meter follows the flight from liftoff to the touchdown that ends it (the last one:
 a bounce is not a landing), and compares the navigation estimates it is handed with the truth of the same
-instant. Navigation's frame starts at the takeoff point; its offset from the world's frame is fixed at the
+instant (position errors are horizontal; the altitude error is reported on its own, as navigation measures
+height above the ground under it, not above the takeoff point). Navigation's frame starts at the takeoff point; its offset from the world's frame is fixed at the
 first valid estimate, on the ground before liftoff.
 """
 from __future__ import annotations
@@ -89,6 +90,7 @@ class FlightMeter:
     distance_m: float = 0.0
     max_agl_m: float = 0.0
     max_tilt_deg: float = 0.0
+    max_tilt_ns: int = 0
     last_touchdown: Touchdown | None = None
     final_pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
     tipped: bool = False
@@ -111,7 +113,9 @@ class FlightMeter:
         self._prev_xy = xy
         if s.contact is Contact.AIRBORNE:
             self.max_agl_m = max(self.max_agl_m, agl_m)
-            self.max_tilt_deg = max(self.max_tilt_deg, math.degrees(mx.tilt(s.q)))
+            tilt = math.degrees(mx.tilt(s.q))
+            if tilt > self.max_tilt_deg:
+                self.max_tilt_deg, self.max_tilt_ns = tilt, t_ns
         if s.touchdowns:
             self.last_touchdown = s.touchdowns[-1]
         self.tipped = s.contact is Contact.TIPPED
@@ -137,7 +141,7 @@ class FlightMeter:
         world = [pos[i] + self.nav.offset[i] for i in range(3)]
         err = [world[i] - tpos[i] for i in range(3)]
         verr = [vel[i] - tvel[i] for i in range(3)]
-        self.nav.add(math.sqrt(sum(e * e for e in err)), math.sqrt(sum(e * e for e in verr)), err[2])
+        self.nav.add(math.hypot(err[0], err[1]), math.sqrt(sum(e * e for e in verr)), err[2])
 
     def _to_world(self, v: tuple) -> tuple[float, float, float]:
         c, s = math.cos(self.start_yaw_rad), math.sin(self.start_yaw_rad)
@@ -160,6 +164,7 @@ class FlightMeter:
                 "distance_m": round(self.distance_m, 3),
                 "max_altitude_m": round(self.max_agl_m, 3),
                 "max_tilt_deg": round(self.max_tilt_deg, 2),
+                "max_tilt_at_s": round(self.max_tilt_ns * NS, 3),
                 "touchdown_speed_mps": round(td.vertical_mps, 3) if td else None,
                 "touchdown_horizontal_speed_mps": round(td.horizontal_mps, 3) if td else None,
                 "tipped_over": self.tipped,

@@ -13,7 +13,6 @@ vertical speed pulled to the laser altimeter.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,23 +22,12 @@ from fsw.control.controller import ControlConfig, Controller, Setpoint
 from fsw.control.guidance import Guidance, Segment
 from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
 from fsw.control.plan import Capture, Plan
-from fsw.rotation import quat_to_matrix, rotvec_to_matrix
+from fsw.control.strapdown import Estimate, Strapdown
 
 NS = 1e-9
 _ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
 _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
-
-
-@dataclass
-class Estimate:
-    """The latest navigation state, carried forward with the gyro between nav updates."""
-
-    t_ns: int = 0
-    p: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    v: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    R: np.ndarray = field(default_factory=lambda: np.eye(3))
-    valid: bool = False
 
 
 class FlightDirector:
@@ -48,11 +36,10 @@ class FlightDirector:
         self.plan = plan
         self.modes = ModeCommander()
         self.controller = Controller(control)
-        self.est = Estimate()
+        self.fast = Strapdown(control.gravity_mps2)
         self.guidance: Guidance | None = None
         self._mode_t0 = 0
         self._guidance_t0 = 0
-        self._last_imu_t: int | None = None
         self.transitions: list[Transition] = []
         self._nav_good_t = 0  # the last valid nav estimate's time
         self._vision_bad_since: int | None = None
@@ -62,8 +49,12 @@ class FlightDirector:
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
+    @property
+    def est(self) -> Estimate:
+        return self.fast.est
+
     def on_nav(self, s: NavState) -> None:
-        self.est = Estimate(s.t_ns, np.array(s.pos_m), np.array(s.vel_mps), quat_to_matrix(s.q_wxyz), s.valid)
+        self.fast.correct(s.t_ns, s.pos_m, s.vel_mps, s.q_wxyz, s.valid)
         if s.valid:
             self._nav_good_t = s.t_ns
         if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
@@ -75,10 +66,7 @@ class FlightDirector:
         """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical)."""
         if not self._nav_stale(a.t_ns) or not a.valid:
             return
-        z_meas = -a.range_m * max(self.est.R[2, 2], 0.5)
-        err = z_meas - self.est.p[2]
-        self.est.p[2] += _ALT_GAIN_POS * err
-        self.est.v[2] += _ALT_GAIN_VEL * err * 0.02
+        self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * 0.02)
 
     def on_process_lost(self, name: str) -> None:
         if name in self.cfg.critical:
@@ -88,18 +76,9 @@ class FlightDirector:
         return (t_ns - self._nav_good_t) * NS * 1000 > self.cfg.nav_timeout_ms
 
     def _carry(self, imu: ImuSample) -> np.ndarray:
-        """Body rates now, and the attitude carried to this sample with them (and, with no nav estimate for a
-        while, the velocity with the accelerometers)."""
+        """Body rates now; the fast estimate carried to this sample."""
         w = np.array(imu.gyro_radps)
-        if self._last_imu_t is not None and (self.est.valid or self._nav_good_t):
-            dt = (imu.t_ns - self._last_imu_t) * NS
-            if 0 < dt < 0.1:
-                self.est.R = self.est.R @ rotvec_to_matrix(w * dt)
-                if self._nav_stale(imu.t_ns):
-                    g = np.array([0.0, 0.0, self.controller.cfg.gravity_mps2])
-                    self.est.v = self.est.v + (self.est.R @ np.array(imu.accel_mps2) + g) * dt
-                self.est.p = self.est.p + self.est.v * dt
-        self._last_imu_t = imu.t_ns
+        self.fast.propagate(imu.t_ns, w, np.array(imu.accel_mps2))
         return w
 
     def _go(self, fn, *args) -> None:

@@ -60,7 +60,9 @@ class Plan:
     takeoff_altitude_m: float
     waypoints: list[Waypoint]
     description: str = ""
-    terrain: str = "jezero"
+    terrain: str = "jezero"  # the simulated terrain it is flown over
+    start_north_m: float = 0.0  # simulation: the takeoff point in the world (north/east of its origin)
+    start_east_m: float = 0.0
     start_hold_s: float = 0.0  # hover after the climb, before the first leg
     limits: Limits = field(default_factory=Limits)
     captures: list[Capture] = field(default_factory=list)
@@ -68,6 +70,8 @@ class Plan:
     def __post_init__(self) -> None:
         check(1.0 <= self.takeoff_altitude_m <= MAX_ALTITUDE_M, "takeoff_altitude_m", f"must be 1..{MAX_ALTITUDE_M} m")
         check(len(self.waypoints) <= 100, "waypoints", "at most 100")
+        check(abs(self.start_north_m) <= 500 and abs(self.start_east_m) <= 500, "start_north_m",
+              "the start point must be within 500 m of the world's origin")
         for i, w in enumerate(self.waypoints):
             check(w.speed_mps <= self.limits.max_speed_mps, f"waypoints[{i}].speed_mps",
                   f"{w.speed_mps} m/s is above the plan's limit of {self.limits.max_speed_mps} m/s")

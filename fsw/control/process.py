@@ -49,7 +49,9 @@ class ControlProcess(FlightProcess):
             self.publish("imu", sample)
             self.samples["imu"] += 1
             self.samples["cycles"] += 1
-            self.actuators.write(self.director.cycle(sample))
+            command = self.director.cycle(sample)
+            self.actuators.write(command)
+            self.publish("actuators", command)
             self._report_modes()
             self._request_captures(sample.t_ns)
 

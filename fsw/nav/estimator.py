@@ -134,6 +134,17 @@ class Estimator:
         self.p_b = self.p_b + dx[PB]
         self.R_b = self.R_b @ rotvec_to_matrix(dx[THB])
 
+    def update_stationary(self, north_m: float, east_m: float, pos_std_m: float = 0.02,
+                          vel_std_mps: float = 0.02) -> bool:
+        """Resting on the ground before takeoff: still, and where it started (a zero-velocity update)."""
+        H = np.zeros((5, N))
+        H[0, 0] = H[1, 1] = 1.0
+        H[2:5, V_] = np.eye(3)
+        residual = np.concatenate([[north_m - self.p[0], east_m - self.p[1]], -self.v])
+        H[:2] /= pos_std_m / vel_std_mps  # one noise variance for all rows: scale the position rows
+        residual[:2] /= pos_std_m / vel_std_mps
+        return self._correct(residual, H, vel_std_mps ** 2)
+
     def update_altimeter(self, range_m: float) -> bool:
         """Laser range along the body's down axis to the ground plane."""
         down = self.R[:, 2]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fsw.bus.messages import AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity, VisionStatus
+from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity, VisionStatus
 from fsw.camera.model import camera_model
 from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
@@ -68,6 +68,9 @@ class NavPipeline:
         self.proc_ms: deque[float] = deque(maxlen=cfg.timing_window)
         self.vision = VisionStatus.OFF
         self._started = False
+        self._left_ground = False  # a valid laser range seen: no more zero-velocity updates
+        self._on_legs = False  # control commands no thrust: the vehicle rests on the ground
+        self._takeoff_t: int | None = None  # the first command with thrust
         self._imu_count = 0
         self._last_frame_seq = 0
         self._last_used_seq = 0
@@ -80,8 +83,20 @@ class NavPipeline:
 
     # --- inputs ---------------------------------------------------------------------------------------
     def on_altimeter(self, sample: AltimeterSample) -> None:
-        if sample.valid:
+        """Ranges are fused at their own time; on the ground before takeoff (the laser reads nothing below
+        its minimum range) each sample is a zero-velocity update instead."""
+        if sample.valid or not self._left_ground:
             self.ranges.append(sample)
+
+    def on_actuators(self, cmd: ActuatorCommand) -> None:
+        """Control's commands say when the vehicle is on the ground (no thrust yet) and when it takes off."""
+        if cmd.thrust_n > 0.0:
+            self._takeoff_t = cmd.t_ns if self._takeoff_t is None else min(self._takeoff_t, cmd.t_ns)
+        elif self._takeoff_t is None:
+            self._on_legs = True
+
+    def _resting(self, t_ns: int) -> bool:
+        return self._on_legs and not self._left_ground and (self._takeoff_t is None or t_ns < self._takeoff_t)
 
     def on_frame(self, frame: NavcamFrame, out: Outputs) -> None:
         if self._last_frame_seq and frame.frame_seq > self._last_frame_seq + 1:
@@ -163,6 +178,11 @@ class NavPipeline:
 
     # --- updates --------------------------------------------------------------------------------------
     def _apply_range(self, r: AltimeterSample) -> None:
+        if not r.valid:
+            if self._resting(r.t_ns):
+                self.est.update_stationary(0.0, 0.0)
+            return
+        self._left_ground = True
         if not self.est.update_altimeter(r.range_m):
             self.counters.altimeter_rejected += 1
 

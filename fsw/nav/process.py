@@ -31,6 +31,7 @@ class NavProcess(FlightProcess):
         self.subscribe("imu", self._on_imu)
         self.subscribe("altimeter", self._on_altimeter)
         self.subscribe("navcam", self._on_frame)
+        self.subscribe("actuators", lambda rec: self.pipeline.on_actuators(rec.msg))
 
     def _on_imu(self, rec: Received) -> None:
         self.received["imu"] += 1

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-from pathlib import Path
 from typing import TextIO
 
-from fsw.clock import NS_PER_MS
 from fsw.config import ConfigError
 from fsw.config.stack import DEFAULT_STACK
 from fsw.health.process import HealthProcess
 from fsw.health.stack import StackBusy, build_supervisor, default_run_dir, lock_run_dir, run_stack
 from fsw.health.supervision import Verdict
+from sim_hal.launch import WorldRunner
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,12 +38,21 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"ginny run: {exc}", file=sys.stderr)
         return 2
     print(f"ginny run: stack {args.config}, run folder {run_dir}", file=out, flush=True)
-    world = WorldRunner(supervisor, args, run_dir, out) if args.world else None
+    world = WorldRunner(supervisor, args.config, world_args(args), run_dir, out) if args.world else None
     code = run_stack(supervisor, args.seconds)
     if world is not None:
         code = code or world.finish()
     print_summary(supervisor, out)
     return code
+
+
+def world_args(args: argparse.Namespace) -> list[str]:
+    out = ["--world", args.world]
+    if args.sim_seconds is not None:
+        out += ["--seconds", str(args.sim_seconds)]
+    for spec in args.fault:
+        out += ["--fault", spec]
+    return out + (["--realtime"] if args.realtime else [])
 
 
 def check_faults(args: argparse.Namespace) -> None:
@@ -56,45 +63,6 @@ def check_faults(args: argparse.Namespace) -> None:
 
     for spec in args.fault:
         parse_fault(spec)
-
-
-class WorldRunner:
-    """Starts the world process when the stack is ready, and stops the stack when the world is done."""
-
-    def __init__(self, supervisor: HealthProcess, args: argparse.Namespace, run_dir: str, out: TextIO) -> None:
-        self.supervisor, self.args, self.run_dir, self.out = supervisor, args, run_dir, out
-        self.proc: subprocess.Popen | None = None
-        supervisor.timers.every(50 * NS_PER_MS, self.check, name="world")
-
-    def check(self) -> None:
-        if self.proc is None and self.supervisor.supervision.all_ready():
-            cmd = [sys.executable, "-m", "sim_hal.process", "--config", str(Path(self.args.config).resolve()),
-                   "--run-dir", self.run_dir, "--world", self.args.world]
-            if self.args.sim_seconds is not None:
-                cmd += ["--seconds", str(self.args.sim_seconds)]
-            for spec in self.args.fault:
-                cmd += ["--fault", spec]
-            if self.args.realtime:
-                cmd.append("--realtime")
-            log = open(Path(self.run_dir) / "logs" / "world.log", "ab")  # noqa: SIM115 - the child keeps it
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-            log.close()
-            print(f"  world    started (pid {self.proc.pid}) from {self.args.world}", file=self.out, flush=True)
-        elif self.proc is not None and self.proc.poll() is not None:
-            self.supervisor.stop()
-
-    def finish(self) -> int:
-        if self.proc is None:
-            return 0
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        stdout, _ = self.proc.communicate(timeout=30)
-        lines = stdout.decode().strip().splitlines()
-        if self.proc.returncode == 0 and lines:
-            print(f"  world    done: {lines[-1]}", file=self.out, flush=True)
-            return 0
-        print(f"  world    failed (exit {self.proc.returncode}); see {self.run_dir}/logs/world.log", file=self.out)
-        return 1
 
 
 def _print_verdict(v: Verdict, out: TextIO) -> None:

@@ -1,0 +1,107 @@
+"""`ginny sim`: fly one whole simulated flight of a plan and exit -- 0 when it landed as planned, 3 after a
+LAND_NOW contingency landing, 4 when it crashed, 5 when it was aborted, 2 on bad input -- with a progress bar
+while it flies and a summary table at the end. Everything lands in `--out` (summary.json, events, images)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fsw.config import ConfigError
+from fsw.control.plan import bundled_plans
+from fsw.health.stack import StackBusy
+from sim_hal.config import DEFAULT_WORLD
+from sim_hal.simflight import OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sim", help="fly one whole simulated flight of a plan")
+    p.add_argument("--plan", default="flight51", help=f"a bundled plan ({', '.join(bundled_plans())}) or a file")
+    p.add_argument("--terrain", default=None, help="jezero | ripples | flat (default: the plan's)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--realtime", action="store_true", help="pace to the wall clock instead of lockstep")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="inject a fault, device.kind@start_s[:duration_s], e.g. navcam.drop@54 (repeatable)")
+    p.add_argument("--out", default=None, help="output folder (default: sim-out/PLAN-seedN)")
+    p.add_argument("--config", default=str(SIM_STACK), help="the stack config to fly with")
+    p.add_argument("--world", default=str(DEFAULT_WORLD), help="the world config to fly in")
+    p.add_argument("--max-sim-seconds", type=float, default=None, help="give up after this much simulated time")
+    p.set_defaults(func=run)
+
+
+def request(args: argparse.Namespace) -> SimRequest:
+    out = args.out or f"sim-out/{Path(args.plan).stem}-seed{args.seed}"
+    return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
+                      faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
+                      max_sim_s=args.max_sim_seconds)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    req = request(args)
+    try:
+        prep = prepare(req)
+    except (ConfigError, ValueError) as exc:
+        print(f"ginny sim: {exc}", file=sys.stderr)
+        return 2
+    print(f"ginny sim: {prep.plan.name} over {prep.terrain}, seed {req.seed}, "
+          f"{'real time' if req.realtime else 'lockstep'}; output in {req.out}", file=out, flush=True)
+    console = Console(file=sys.stderr)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task(prep.plan.name, total=prep.expected_s, status="")
+
+        def update(got: Recorded) -> None:
+            bar.update(task, completed=min(got.sim_s, prep.expected_s),
+                       status=f"{got.sim_s:6.1f} s  {got.agl_m:5.1f} m  {got.mode}")
+        log = open(Path(req.out) / "stack.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        try:
+            summary = fly(req, prep, log, update)
+        except StackBusy as exc:
+            print(f"ginny sim: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            log.close()
+    print_summary(summary, Console(file=out, width=100))
+    return OUTCOME_CODES[summary["outcome"]]
+
+
+def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    f, n, t = summary["flight"], summary["nav"], summary["tracker"]
+
+    def fmt(d: dict, key: str, unit: str, digits: int = 2) -> str:
+        v = d.get(key)
+        return "-" if v is None else f"{v:.{digits}f} {unit}".strip()
+    return [
+        ("outcome", summary["outcome"]),
+        ("distance", fmt(f, "distance_m", "m", 1)), ("flight time", fmt(f, "flight_time_s", "s", 1)),
+        ("max altitude", fmt(f, "max_altitude_m", "m")), ("max tilt", fmt(f, "max_tilt_deg", "deg", 1)),
+        ("touchdown speed", fmt(f, "touchdown_speed_mps", "m/s")),
+        ("touchdown horizontal", fmt(f, "touchdown_horizontal_speed_mps", "m/s")),
+        ("landing error", fmt(f, "landing_error_m", "m")),
+        ("nav final error", fmt(n, "final_position_error_m", "m")),
+        ("nav max error", fmt(n, "max_position_error_m", "m")),
+        ("vision degraded", fmt(n, "vision_degraded_s", "s", 1)),
+        ("tracker p50/p99/max", f"{t.get('p50_ms', 0):.1f} / {t.get('p99_ms', 0):.1f} / {t.get('max_ms', 0):.1f} ms"),
+        ("frames (dropped, misses)", f"{t.get('frames', 0)} ({t.get('dropped_frames', 0)}, "
+                                     f"{t.get('deadline_misses', 0)})"),
+        ("events warn/err/fatal", "/".join(str(summary["events"][k]) for k in ("warning", "error", "fatal"))),
+        ("sim / wall time", f"{summary['sim_time_s']:.1f} s / {summary['wall_time_s']:.1f} s "
+                            f"({summary['speed_x']:.2f}x)"),
+    ]
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"{summary['plan']} over {summary['terrain']}, seed {summary['seed']}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, value in _rows(summary):
+        table.add_row(name, value)
+    console.print(table)
+    for mode in summary["modes"]:
+        console.print(f"  mode: {mode}")

@@ -1,0 +1,238 @@
+"""One whole simulated flight, as `ginny sim` flies it: the flight stack under its supervisor flying a plan on
+the sim backend, the world beside it, and a recorder on the bus; the flight judged at the end.
+
+Everything a run needs is written into its output folder first (`stack.toml`, `world.toml`: the exact configs
+flown, so a run can be repeated by hand), then the run leaves there `summary.json`, `events.jsonl`, the colour
+captures in `images/` and the processes' logs in `logs/`.
+
+Outcomes: `landed` (the plan flown and landed), `land_now` (a contingency landing), `crashed` (tipped over) and
+`aborted` (the simulated time ran out or the stack failed before a landing).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import cv2
+import tomli_w
+
+from fsw.bus.messages import Severity
+from fsw.bus.reader import BusReader
+from fsw.bus.topics import default_registry
+from fsw.bus.topology import Topology
+from fsw.config import ConfigError
+from fsw.config.stack import load_stack
+from fsw.control.plan import PLANS_DIR, Plan, load_plan, summarize
+from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
+from sim_hal.config import DEFAULT_WORLD, load_world
+from sim_hal.faults import parse_fault
+from sim_hal.launch import WorldRunner
+from sim_hal.terrain import TERRAINS
+
+SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
+OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
+_MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
+_WALL_PER_SIM = 10.0  # the run is stopped if it takes longer than this many wall seconds per simulated one
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    plan: str = "flight51"
+    terrain: str | None = None  # None: the plan's
+    seed: int = 1
+    realtime: bool = False
+    faults: tuple[str, ...] = ()
+    out: Path = Path("sim-out")
+    config: Path = SIM_STACK  # the stack config the flight's is made from
+    world: Path = DEFAULT_WORLD  # the world config likewise
+    max_sim_s: float | None = None  # None: the plan's duration plus a margin
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: Plan
+    terrain: str
+    stack_path: Path
+    world_path: Path
+    run_dir: Path
+    expected_s: float  # simulated time from start to touchdown, as planned
+    max_sim_s: float
+
+
+def plan_file(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    return path if path.suffix or path.exists() else PLANS_DIR / f"{name_or_path}.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+
+
+def prepare(req: SimRequest) -> Prepared:
+    """Validate everything and write the flight's configs; raise ConfigError/ValueError on any bad input."""
+    plan_path = plan_file(req.plan).resolve()
+    plan = load_plan(plan_path)
+    terrain = req.terrain or plan.terrain
+    if terrain not in TERRAINS:
+        key = "--terrain" if req.terrain else f"{plan_path}: terrain"
+        raise ValueError(f"{key}: {terrain!r} is not one of {', '.join(TERRAINS)}")
+    for spec in req.faults:
+        parse_fault(spec)
+    stack = load_stack(req.config)  # validates the base stack config
+    out = Path(req.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stack_raw = _read_toml(Path(req.config))
+    stack_raw["stack"]["topology"] = str(stack.topology_path)
+    stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
+    stack_path = out / "stack.toml"
+    stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
+    load_stack(stack_path)
+    world_path = out / "world.toml"
+    world_path.write_text(tomli_w.dumps(_world_raw(req, plan, terrain)), encoding="utf-8")
+    load_world(world_path)
+    expected = load_stack(stack_path).config.flight.spin_up_s + summarize(plan).duration_s + 2.0
+    run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
+    return Prepared(plan, terrain, stack_path, world_path, run_dir, expected,
+                    req.max_sim_s or expected + _MARGIN_S)
+
+
+def _world_raw(req: SimRequest, plan: Plan, terrain: str) -> dict[str, Any]:
+    raw = _read_toml(Path(req.world))
+    raw.pop("script", None)  # the flight software flies this one
+    raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
+               faults=list(raw.get("faults", [])) + list(req.faults))
+    raw["start"] = {**raw.get("start", {}), "north_m": plan.start_north_m, "east_m": plan.start_east_m}
+    return raw
+
+
+_COUNTED = {Severity.WARNING_LO: "warning", Severity.WARNING_HI: "error", Severity.FATAL: "fatal"}
+
+
+@dataclass
+class Recorded:
+    sim_s: float = 0.0
+    agl_m: float = 0.0
+    mode: str = "IDLE"
+    events: dict[str, int] = field(default_factory=lambda: {"warning": 0, "error": 0, "fatal": 0})
+    modes: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+
+
+class Recorder(threading.Thread):
+    """Listens to the flight on the bus: events (to `events.jsonl`), colour captures (to `images/`), and
+    the simulated time and height for the progress bar."""
+
+    TOPICS = ["event", "rte", "sim.truth"]
+
+    def __init__(self, topology_path: Path, run_dir: Path, out: Path) -> None:
+        super().__init__(name="recorder", daemon=True)
+        self.topology = Topology.load(topology_path, default_registry(), str(run_dir))
+        self.out = out
+        self.got = Recorded()
+        self.ready = threading.Event()
+        self._stop_flag = threading.Event()
+
+    def run(self) -> None:
+        (self.out / "images").mkdir(exist_ok=True)
+        with BusReader(self.topology, self.TOPICS) as reader, \
+                open(self.out / "events.jsonl", "w", encoding="utf-8") as events:
+            self.ready.set()
+            while not self._stop_flag.is_set():
+                for rec in reader.poll(100):
+                    self._take(rec.topic, rec.msg, events)
+
+    def stop(self) -> None:
+        self._stop_flag.set()
+        self.join(timeout=10)
+
+    def _take(self, topic: str, msg: Any, events: TextIO) -> None:
+        g = self.got
+        if topic == "sim.truth":
+            g.sim_s, g.agl_m = msg.t_ns / 1e9, msg.agl_m
+        elif topic == "event":
+            events.write(json.dumps({"t_s": msg.t_ns / 1e9, "source": msg.source, "name": msg.name,
+                                     "severity": msg.severity.name, "text": msg.text}) + "\n")
+            if msg.severity in _COUNTED:
+                g.events[_COUNTED[msg.severity]] += 1
+            if msg.name == "MODE":
+                g.modes.append(msg.text)
+                g.mode = msg.text.split("->")[-1].split(":")[0].strip()
+        elif topic == "rte":
+            path = self.out / "images" / f"colour_{msg.capture_id:03d}_t{msg.t_ns / 1e9:07.2f}s.png"
+            pixels = msg.pixels
+            cv2.imwrite(str(path), cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR) if pixels.ndim == 3 else pixels)
+            g.images.append(str(path.relative_to(self.out)))
+
+
+Progress = Callable[[Recorded], None]
+
+
+def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None = None) -> dict[str, Any]:
+    """Fly it; return the summary (also written to OUT/summary.json)."""
+    run_dir = str(prep.run_dir)
+    lock_run_dir(run_dir)
+    supervisor = build_supervisor(prep.stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
+                                                                                         file=log, flush=True))
+    world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing"]
+    world = WorldRunner(supervisor, prep.stack_path, world_args + (["--realtime"] if req.realtime else []),
+                        run_dir, log)
+    recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent)
+    recorder.start()
+    recorder.ready.wait(10)
+    if progress is not None:
+        supervisor.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
+    started = time.monotonic()
+    stack_code = run_stack(supervisor, prep.max_sim_s * _WALL_PER_SIM + 120)
+    world_code = world.finish()
+    wall_s = time.monotonic() - started
+    recorder.stop()
+    shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
+    shutil.rmtree(prep.run_dir, ignore_errors=True)
+    summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
+    summary["stack_ok"] = stack_code == 0
+    (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def outcome(world: dict | None, got: Recorded) -> str:
+    ended = world.get("ended") if world else None
+    if ended == "tipped":
+        return "crashed"
+    if ended == "landed":
+        return "land_now" if any("-> LAND_NOW" in m for m in got.modes) else "landed"
+    return "aborted"
+
+
+def landing_point(plan: Plan) -> tuple[float, float]:
+    return (plan.waypoints[-1].north_m, plan.waypoints[-1].east_m) if plan.waypoints else (0.0, 0.0)
+
+
+def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: Recorded,
+                     wall_s: float) -> dict[str, Any]:
+    flight = dict(world["flight"]) if world else {}
+    if world:
+        n, e = landing_point(prep.plan)
+        flight["landing_error_m"] = round(((flight["final_north_m"] - n) ** 2 + (flight["final_east_m"] - e) ** 2)
+                                          ** 0.5, 3)
+    return {"plan": prep.plan.name, "terrain": prep.terrain, "seed": req.seed,
+            "mode": "realtime" if req.realtime else "lockstep", "outcome": outcome(world, got),
+            "sim_time_s": round(world["sim_s"], 3) if world else got.sim_s, "wall_time_s": round(wall_s, 2),
+            "speed_x": round(world["sim_s"] / wall_s, 2) if world and wall_s > 0 else 0.0,
+            "flight": flight, "nav": world["nav"] if world else {}, "tracker": world["tracker"] if world else {},
+            "faults": list(world["faults"]) if world else list(req.faults), "events": got.events,
+            "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
+                "steps", "frames", "lockstep_timeouts", "render_ms_per_frame", "ended") if k in world} if world else {}}
