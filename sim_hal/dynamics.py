@@ -55,6 +55,8 @@ class State:
     torque_nm: Vec = (0.0, 0.0, 0.0)
     specific_force_mps2: Vec = (0.0, 0.0, 0.0)  # body frame: what an accelerometer at the CG reads
     contact: Contact = Contact.LANDED
+    shock_mps2: Vec = (0.0, 0.0, 0.0)  # the landing's deceleration, felt over the next shock_steps steps
+    shock_steps: int = 0
     touchdowns: list[Touchdown] = field(default_factory=list)
 
 
@@ -114,11 +116,11 @@ class Vehicle:
         thrust_w = mx.rotate(s.q, (0.0, 0.0, -s.thrust_n))
         non_grav = mx.add(thrust_w, self._air_forces(wind_mps, ratio))
         if s.contact is Contact.LANDED and non_grav[2] + m * g >= 0.0:
-            s.specific_force_mps2 = mx.rotate_inv(s.q, (0.0, 0.0, -g))  # the ground holds it up
+            self._rest_force()  # the ground holds it up
             return
         s.contact = Contact.AIRBORNE
         self._integrate(non_grav, dt_s)
-        self._check_ground(t_ns)
+        self._check_ground(t_ns, dt_s)
 
     def _integrate(self, non_grav: Vec, dt: float) -> None:
         s, b = self.state, self.p.body
@@ -135,7 +137,7 @@ class Vehicle:
         s.omega_radps = mx.add(w, mx.scale(w_dot, dt))
         s.q = mx.q_normalize(mx.q_mul(s.q, mx.q_from_rotvec(mx.scale(s.omega_radps, dt))))
 
-    def _check_ground(self, t_ns: int) -> None:
+    def _check_ground(self, t_ns: int, dt_s: float) -> None:
         s, feet = self.state, self.p.body.feet_below_cg_m
         ground_z = -self.ground(s.pos_m[0], s.pos_m[1])
         if s.pos_m[2] + feet < ground_z:
@@ -149,6 +151,7 @@ class Vehicle:
         tipped = (vertical > gear.max_touchdown_vertical_mps or horizontal > gear.max_touchdown_horizontal_mps
                   or slope > gear.max_ground_tilt_deg or tilt > 2 * gear.max_ground_tilt_deg)
         s.touchdowns.append(Touchdown(t_ns, vertical, horizontal, slope, tipped))
+        velocity = s.vel_mps
         yaw = mx.q_to_euler(s.q)[2]
         s.pos_m = (s.pos_m[0], s.pos_m[1], ground_z - feet)
         s.vel_mps, s.omega_radps = (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)
@@ -159,4 +162,16 @@ class Vehicle:
         else:
             s.contact = Contact.LANDED
             s.q = mx.q_from_euler(0.0, 0.0, yaw)
-        s.specific_force_mps2 = mx.rotate_inv(s.q, (0.0, 0.0, -self.p.environment.gravity_mps2))
+        # the accelerometers feel the legs stop the vehicle, over the gear's compression time
+        s.shock_steps = max(1, round(gear.compression_s / dt_s))
+        s.shock_mps2 = mx.scale(velocity, -1.0 / (s.shock_steps * dt_s))
+        self._rest_force()
+
+    def _rest_force(self) -> None:
+        """On the ground: the accelerometers read the ground holding the vehicle up (and any landing shock)."""
+        s = self.state
+        force = (0.0, 0.0, -self.p.environment.gravity_mps2)
+        if s.shock_steps > 0:
+            s.shock_steps -= 1
+            force = mx.add(force, s.shock_mps2)
+        s.specific_force_mps2 = mx.rotate_inv(s.q, force)

@@ -44,6 +44,7 @@ class Gear:
     max_touchdown_vertical_mps: float
     max_touchdown_horizontal_mps: float
     max_ground_tilt_deg: float
+    compression_s: float = 0.04
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,7 @@ class NavState(Message):
     valid: bool
     vision: VisionStatus
     frame_seq: int  # the last frame used (0: none)
+    ground_z_m: float  # the ground under the vehicle (NED z, the plane of the current base frame)
 
 
 @dataclass(frozen=True, eq=False)

@@ -90,7 +90,8 @@ class FlightConfig:
     autostart: bool = False  # fly the plan as soon as preflight passes (simulation without a ground station)
     spin_up_s: float = 9.0  # rotor spin-up before takeoff
     cg_height_m: float = 0.13  # the IMU above the ground on the legs
-    touchdown_altitude_m: float = 0.08  # descending, below this (estimated) height: touchdown
+    touchdown_below_m: float = 2.0  # descending below this estimated height, the vehicle stopping is touchdown
+    touchdown_hold_s: float = 0.1  # stopped (vertical speed under a quarter of the descent rate) this long
     # contingencies: LAND_NOW when ...
     vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight
     nav_timeout_ms: float = 500.0  # ... the nav estimate is invalid or silent this long in flight

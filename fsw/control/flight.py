@@ -3,7 +3,8 @@ navigation estimate (carried to the sample's time with the gyro), ending in one 
 
 Preflight waits for the estimate and the sensors; with `autostart` the plan is flown at once (a simulated
 flight without a ground station), otherwise ARM and PLAN_START come from the ground. Touchdown is the
-estimated height falling below `touchdown_altitude_m` while descending; then the rotors stop.
+vehicle stopping (vertical speed under a quarter of the descent rate for `touchdown_hold_s`: the legs took
+it, and the accelerometers felt it) while descending below `touchdown_below_m`; then the rotors stop.
 
 Contingencies (LAND_NOW: straight down where the vehicle is, at the plan's descent rate): vision degraded or
 lost for `vision_degraded_land_s`; the nav estimate invalid or silent for `nav_timeout_ms`; a critical
@@ -46,6 +47,8 @@ class FlightDirector:
         self._lost: str | None = None  # a critical process gone
         self._land_here: np.ndarray | None = None
         self._land_t0 = 0
+        self._stopped_since: int | None = None
+        self._sinking = False
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
@@ -54,7 +57,9 @@ class FlightDirector:
         return self.fast.est
 
     def on_nav(self, s: NavState) -> None:
-        self.fast.correct(s.t_ns, s.pos_m, s.vel_mps, s.q_wxyz, s.valid)
+        # heights are flown above the ground under the vehicle: the estimate's z, seen from that ground
+        pos = (s.pos_m[0], s.pos_m[1], s.pos_m[2] - s.ground_z_m)
+        self.fast.correct(s.t_ns, pos, s.vel_mps, s.q_wxyz, s.valid)
         if s.valid:
             self._nav_good_t = s.t_ns
         if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
@@ -166,12 +171,23 @@ class FlightDirector:
         armed = m in (Mode.ARMED, Mode.SPIN_UP)
         return ActuatorCommand(t, armed, 0.0, (0.0, 0.0, 0.0))
 
+    def _touchdown(self, t_ns: int, sp: Setpoint) -> bool:
+        descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW) and sp.vel_mps[2] > 0
+        height = -self.est.p[2] - self.cfg.cg_height_m
+        if descending and self.est.v[2] > 0.5 * sp.vel_mps[2]:
+            self._sinking = True  # a stop counts only after the vehicle has been coming down
+        stopped = self._sinking and height < self.cfg.touchdown_below_m and self.est.v[2] < 0.25 * sp.vel_mps[2]
+        if not stopped:
+            self._stopped_since = None
+            return False
+        self._stopped_since = t_ns if self._stopped_since is None else self._stopped_since
+        return (t_ns - self._stopped_since) * NS >= self.cfg.touchdown_hold_s
+
     def _fly(self, t: int, w: np.ndarray) -> ActuatorCommand:
         sp = self._airborne(t)
-        height = -self.est.p[2] - self.cfg.cg_height_m
-        descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW)
-        if descending and height < self.cfg.touchdown_altitude_m:
-            self._go(self.modes.step, t, Mode.LANDED, f"touchdown at {height:.2f} m")
+        if self._touchdown(t, sp):
+            height = -self.est.p[2] - self.cfg.cg_height_m
+            self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {height:.2f} m)")
             return ActuatorCommand(t, False, 0.0, (0.0, 0.0, 0.0))
         thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, 0.002)
         return ActuatorCommand(t, True, thrust, torque)

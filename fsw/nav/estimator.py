@@ -3,9 +3,10 @@ and by tracked features, MAVeN-style.
 
 State: position and velocity (NED, from the takeoff point on the ground), attitude (body to world), the
 accelerometer and gyro biases, and the pose (position and attitude) of the current *base* frame. A feature seen
-in the base frame lies on the ground plane (z = 0, the takeoff point's level): where it must appear in the
-current frame follows from both poses, so each tracked inlier constrains the motion since the base frame.
-A new base frame clones the current pose into the base slots. Every measurement is applied at its own time.
+in the base frame lies on the ground plane under the base frame: where it must appear in the current frame
+follows from both poses, so each tracked inlier constrains the motion since the base frame. A new base frame
+clones the current pose into the base slots and moves the ground plane to the ground the laser altimeter ranged
+there (z = 0, the takeoff point's level, until then), so the terrain's rise and fall is not taken for motion. Every measurement is applied at its own time.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ class EstimatorConfig:
     altimeter_std_m: float = 0.03
     feature_std_px: float = 1.5
     focal_px: float = 275.5
-    ground_z_m: float = 0.0  # the ground plane in the nav frame (the takeoff point's level)
+    ground_z_m: float = 0.0  # the ground plane at the start (the takeoff point's level), NED z
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
     covariance_every: int = 5  # IMU samples per covariance propagation
 
@@ -61,6 +62,8 @@ class Estimator:
         self.P = np.diag([1e-4] * 3 + [1e-4] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3 + [0.003 ** 2] * 3
                          + [1e-4] * 3 + [1e-5] * 3)
         self.t_ns: int | None = None
+        self.ground_z = self.cfg.ground_z_m  # the plane under the base frame (moved with each new base)
+        self.last_range_m: float | None = None
         self._pending_dt = 0.0
         self._pending_F = np.eye(N)
         self._count = 0
@@ -150,13 +153,14 @@ class Estimator:
         down = self.R[:, 2]
         if down[2] < 0.5:
             return False
-        height = self.cfg.ground_z_m - self.p[2]
+        height = self.ground_z - self.p[2]
         predicted = height / down[2]
         H = np.zeros((1, N))
         H[0, 2] = -1.0 / down[2]
         # d(down_z)/dtheta: down = R e_z, perturbed R exp(dtheta) -> R (e_z + dtheta x e_z)
         d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
+        self.last_range_m = range_m
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -164,12 +168,18 @@ class Estimator:
         `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
+        moved = self.last_range_m is not None and self.R_b[2, 2] > 0.5
+        if moved:  # the ground under the new base, ranged
+            self.ground_z = float(self.p_b[2] + self.last_range_m * self.R_b[2, 2])
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0
         J[PB, P_] = np.eye(3)
         J[THB, TH] = np.eye(3)
         self.P = J @ self.P @ J.T
+        if moved:  # the new plane is as uncertain as the range it was measured with, in the takeoff frame
+            self.P[2, 2] += self.cfg.altimeter_std_m ** 2
+            self.P[PB.start + 2, PB.start + 2] += self.cfg.altimeter_std_m ** 2
 
     def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
         """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,
@@ -179,7 +189,7 @@ class Estimator:
         p_b = self.p_b + x[6:9]
         R_b = self.R_b @ rotvec_to_matrix(x[9:12])
         rays_w = np.column_stack([base_n, np.ones(len(base_n))]) @ (R_b @ self.R_bc).T
-        s = (self.cfg.ground_z_m - p_b[2]) / rays_w[:, 2]
+        s = (self.ground_z - p_b[2]) / rays_w[:, 2]
         ground = p_b + rays_w * s[:, None]
         cam = (ground - p) @ (R @ self.R_bc)
         return cam[:, :2] / cam[:, 2:3]
@@ -190,7 +200,7 @@ class Estimator:
         `pose`: the estimated pose at the frame's time when it is fused late; its error is taken to be the
         current one (the interval is a few milliseconds)."""
         pose = (self.p, self.R) if pose is None else pose
-        if len(base_n) < 6 or (self.cfg.ground_z_m - self.p_b[2]) < 0.5:
+        if len(base_n) < 6 or (self.ground_z - self.p_b[2]) < 0.5:
             return False
         if len(base_n) > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)

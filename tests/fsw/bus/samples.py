@@ -38,7 +38,7 @@ SAMPLES: dict[str, m.Message] = {
     "sim.rte.request": m.RteRequest(T, 1, 1052, 780),
     "rte.request": m.RteRequest(T, 1, 1052, 780),
     "nav.state": m.NavState(T, (1.0, 2.0, -12.0), (0.5, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.1, 0.1, 0.02),
-                            (0.01, 0.01, 0.01), (0.001, 0.001, 0.01), True, m.VisionStatus.GOOD, 42),
+                            (0.01, 0.01, 0.01), (0.001, 0.001, 0.01), True, m.VisionStatus.GOOD, 42, 0.5),
     "nav.track": m.NavTrack(T, 42, 150, 120, 0, False, 2.5, 4.0),
     "nav.receipt": m.FrameReceipt(T, 42),
 }

@@ -30,7 +30,7 @@ GOLDEN = {
     "imu": "2f954670445e262a",
     "inclinometer": "1435ae1de5c0382c",
     "nav.receipt": "6f92988838eb6b2e",
-    "nav.state": "b2ddfea56705efbf",
+    "nav.state": "906faa1d5fefa938",
     "nav.track": "1b14398a1ade0e99",
     "navcam": "d5e0784cc4c35139",
     "rte": "bae7a72bfbaa640b",

@@ -10,7 +10,7 @@ from fsw.control.modes import Mode
 from fsw.control.plan import load_plan
 
 REST = NavState(0, (0.0, 0.0, -0.13), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.01,) * 3, (0.01,) * 3,
-                (0.001,) * 3, True, VisionStatus.OFF, 0)
+                (0.001,) * 3, True, VisionStatus.OFF, 0, 0.0)
 
 
 def imu(t_ns: int) -> ImuSample:
@@ -121,6 +121,12 @@ def test_land_now_descends_where_it_is_and_stops_the_rotors_at_touchdown() -> No
     assert d.modes.mode is Mode.LAND_NOW
     sp = d._land_now_setpoint(1101 * 2_000_000 + 1_000_000_000)
     assert sp.vel_mps[2] == d.plan.limits.descent_mps and sp.pos_m[2] > -3.0
-    fly_on(d, 1102, 5, lambda t: flying(t, pos_m=(0.0, 0.0, -0.18)))
+    fly_on(d, 1102, 100, lambda t: flying(t, pos_m=(0.0, 0.0, -1.0), vel_mps=(0.0, 0.0, 0.0)))
+    assert d.modes.mode is Mode.LAND_NOW  # not yet come down: not a touchdown
+    fly_on(d, 1202, 100, lambda t: flying(t, pos_m=(0.0, 0.0, -0.8), vel_mps=(0.0, 0.0, 1.0)))
+    assert d.modes.mode is Mode.LAND_NOW
+    fly_on(d, 1302, 40, lambda t: flying(t, pos_m=(0.0, 0.0, -0.18), vel_mps=(0.0, 0.0, 0.05)))
+    assert d.modes.mode is Mode.LAND_NOW  # stopped for less than touchdown_hold_s
+    fly_on(d, 1342, 20, lambda t: flying(t, pos_m=(0.0, 0.0, -0.18), vel_mps=(0.0, 0.0, 0.05)))
     assert d.modes.mode is Mode.LANDED
-    assert not d.cycle(imu(1200 * 2_000_000)).armed
+    assert not d.cycle(imu(1400 * 2_000_000)).armed

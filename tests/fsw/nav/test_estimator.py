@@ -74,7 +74,9 @@ def test_with_vision_errors_stay_inside_the_covariance() -> None:
     est, (t, p, v, R, _, _) = run(15.0, vision=True)
     sd = np.sqrt(est.covariance_diag())
     pos_err, vel_err = est.p - p, est.v - v
+    pos_err[2] = (est.p[2] - est.ground_z) - p[2]  # the height is estimated above the ranged ground plane
     assert np.all(np.abs(pos_err) < 3 * sd[0:3] + 0.01), (pos_err, sd[0:3])
+    assert abs(est.ground_z) < 0.1  # the flat ground ranged at each new base, with the altimeter's noise
     assert np.all(np.abs(vel_err) < 3 * sd[3:6] + 0.005), (vel_err, sd[3:6])
     assert np.linalg.norm(pos_err[:2]) < 0.3  # 28 m flown
     assert np.linalg.norm(vel_err) < 0.05
