@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 sim: $(STAMP)
-	$(BIN)/ginny run --world sim_hal/worlds/hop.toml --sim-seconds 33
+	$(BIN)/ginny sim
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

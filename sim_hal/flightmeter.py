@@ -88,7 +88,9 @@ class FlightMeter:
     start_yaw_rad: float = 0.0  # navigation's heading 0 is the start heading
     liftoff_ns: int | None = None
     distance_m: float = 0.0
-    max_agl_m: float = 0.0
+    max_agl_m: float = 0.0  # above the ground under the vehicle
+    max_altitude_m: float = 0.0  # above the takeoff point's ground (as plans give altitudes)
+    _z0: float | None = None
     max_tilt_deg: float = 0.0
     max_tilt_ns: int = 0
     last_touchdown: Touchdown | None = None
@@ -103,6 +105,8 @@ class FlightMeter:
         """One world step of truth."""
         self._truth.append((t_ns, s.pos_m, s.vel_mps))
         self.final_pos = s.pos_m
+        if self._z0 is None:
+            self._z0 = s.pos_m[2]
         if s.contact is Contact.AIRBORNE and self.liftoff_ns is None:
             self.liftoff_ns = t_ns
         if self.liftoff_ns is None:
@@ -113,6 +117,7 @@ class FlightMeter:
         self._prev_xy = xy
         if s.contact is Contact.AIRBORNE:
             self.max_agl_m = max(self.max_agl_m, agl_m)
+            self.max_altitude_m = max(self.max_altitude_m, self._z0 - s.pos_m[2])
             tilt = math.degrees(mx.tilt(s.q))
             if tilt > self.max_tilt_deg:
                 self.max_tilt_deg, self.max_tilt_ns = tilt, t_ns
@@ -162,7 +167,8 @@ class FlightMeter:
         return {"liftoff_s": round(self.liftoff_ns * NS, 3) if flying else None,
                 "flight_time_s": round((td.t_ns - self.liftoff_ns) * NS, 3) if flying and td else 0.0,
                 "distance_m": round(self.distance_m, 3),
-                "max_altitude_m": round(self.max_agl_m, 3),
+                "max_altitude_m": round(self.max_altitude_m, 3),
+                "max_height_above_ground_m": round(self.max_agl_m, 3),
                 "max_tilt_deg": round(self.max_tilt_deg, 2),
                 "max_tilt_at_s": round(self.max_tilt_ns * NS, 3),
                 "touchdown_speed_mps": round(td.vertical_mps, 3) if td else None,

@@ -91,6 +91,7 @@ class FlightConfig:
     spin_up_s: float = 9.0  # rotor spin-up before takeoff
     cg_height_m: float = 0.13  # the IMU above the ground on the legs
     touchdown_below_m: float = 2.0  # descending below this estimated height, the vehicle stopping is touchdown
+    yaw_rate_dps: float = 30.0  # the fastest turn to a new heading
     touchdown_hold_s: float = 0.1  # stopped (vertical speed under a quarter of the descent rate) this long
     # contingencies: LAND_NOW when ...
     vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight

@@ -27,6 +27,7 @@ from fsw.control.strapdown import Estimate, Strapdown
 
 NS = 1e-9
 _ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
+_CYCLE_S = 0.002  # one control cycle per IMU sample (500 Hz)
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
 _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 
@@ -49,6 +50,7 @@ class FlightDirector:
         self._land_t0 = 0
         self._stopped_since: int | None = None
         self._sinking = False
+        self._yaw_sp: float | None = None
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
@@ -57,9 +59,7 @@ class FlightDirector:
         return self.fast.est
 
     def on_nav(self, s: NavState) -> None:
-        # heights are flown above the ground under the vehicle: the estimate's z, seen from that ground
-        pos = (s.pos_m[0], s.pos_m[1], s.pos_m[2] - s.ground_z_m)
-        self.fast.correct(s.t_ns, pos, s.vel_mps, s.q_wxyz, s.valid)
+        self.fast.correct(s.t_ns, s.pos_m, s.vel_mps, s.q_wxyz, s.valid)
         if s.valid:
             self._nav_good_t = s.t_ns
         if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
@@ -171,6 +171,15 @@ class FlightDirector:
         armed = m in (Mode.ARMED, Mode.SPIN_UP)
         return ActuatorCommand(t, armed, 0.0, (0.0, 0.0, 0.0))
 
+    def _slew_yaw(self, sp: Setpoint) -> Setpoint:
+        """Turn towards a new heading at most `yaw_rate_dps` (a step in heading would tip the vehicle)."""
+        if self._yaw_sp is None:
+            self._yaw_sp = self._yaw()
+        err = (sp.yaw_rad - self._yaw_sp + math.pi) % (2 * math.pi) - math.pi
+        step = math.radians(self.cfg.yaw_rate_dps) * _CYCLE_S
+        self._yaw_sp += max(-step, min(step, err))
+        return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp)
+
     def _touchdown(self, t_ns: int, sp: Setpoint) -> bool:
         descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW) and sp.vel_mps[2] > 0
         height = -self.est.p[2] - self.cfg.cg_height_m
@@ -184,10 +193,10 @@ class FlightDirector:
         return (t_ns - self._stopped_since) * NS >= self.cfg.touchdown_hold_s
 
     def _fly(self, t: int, w: np.ndarray) -> ActuatorCommand:
-        sp = self._airborne(t)
+        sp = self._slew_yaw(self._airborne(t))
         if self._touchdown(t, sp):
             height = -self.est.p[2] - self.cfg.cg_height_m
             self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {height:.2f} m)")
             return ActuatorCommand(t, False, 0.0, (0.0, 0.0, 0.0))
-        thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, 0.002)
+        thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, _CYCLE_S)
         return ActuatorCommand(t, True, thrust, torque)

@@ -1,0 +1,94 @@
+"""`ginny sim` as a user runs it: whole flights of short plans through the whole stack, judged on the
+simulator's truth from `summary.json`; the contingencies; and bad plans refused before anything starts.
+
+(The full Flight 51/6/72 re-flights take minutes each: they are run by hand and reported, see the README.)
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLANS = Path(__file__).parent / "plans"
+KEYS = {"plan", "terrain", "seed", "mode", "outcome", "sim_time_s", "wall_time_s", "flight", "nav", "tracker",
+        "faults", "events"}
+FLIGHT_KEYS = {"distance_m", "flight_time_s", "max_altitude_m", "max_tilt_deg", "touchdown_speed_mps",
+               "touchdown_horizontal_speed_mps", "landing_error_m"}
+NAV_KEYS = {"final_position_error_m", "max_position_error_m", "velocity_rms_error_mps", "altitude_rms_error_m",
+            "vision_degraded_s"}
+TRACKER_KEYS = {"frames", "dropped_frames", "p50_ms", "p99_ms", "max_ms", "deadline_misses"}
+
+
+def ginny_sim(out: Path, *args: str, timeout: float = 240) -> tuple[subprocess.CompletedProcess, dict | None]:
+    run = subprocess.run([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args],
+                         capture_output=True, text=True, timeout=timeout)
+    summary = out / "summary.json"
+    return run, json.loads(summary.read_text()) if summary.exists() else None
+
+
+@pytest.mark.timeout(300)
+def test_a_short_plan_is_flown_landed_and_reported(tmp_path: Path) -> None:
+    run, s = ginny_sim(tmp_path / "hop", "--plan", str(PLANS / "hop.toml"), "--seed", "3")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert KEYS <= set(s) and FLIGHT_KEYS <= set(s["flight"]) and NAV_KEYS <= set(s["nav"])
+    assert TRACKER_KEYS <= set(s["tracker"])
+    assert s["outcome"] == "landed" and s["plan"] == "hop" and s["seed"] == 3 and s["mode"] == "lockstep"
+    f, n = s["flight"], s["nav"]
+    assert 9.0 < f["distance_m"] < 12.0 and 4.5 < f["max_altitude_m"] < 5.5
+    assert f["landing_error_m"] < 1.0 and f["touchdown_speed_mps"] < 1.5 and not f["tipped_over"]
+    assert n["final_position_error_m"] < 0.5 and n["vision_degraded_s"] == 0.0
+    assert s["tracker"]["frames"] > 300 and s["tracker"]["dropped_frames"] == 0
+    assert [m.split(":")[0] for m in s["modes"]] == [
+        "IDLE -> PREFLIGHT", "PREFLIGHT -> ARMED", "ARMED -> SPIN_UP", "SPIN_UP -> TAKEOFF", "TAKEOFF -> FLY",
+        "FLY -> LAND", "LAND -> LANDED"]
+    assert len(s["images"]) == 1 and (tmp_path / "hop" / s["images"][0]).stat().st_size > 1000  # the capture
+    assert "landed" in run.stdout and "landing error" in run.stdout  # the summary table
+    assert (tmp_path / "hop" / "events.jsonl").read_text().count('"MODE"') == 7
+    assert (tmp_path / "hop" / "stack.toml").exists() and (tmp_path / "hop" / "logs" / "nav.log").exists()
+
+
+@pytest.mark.timeout(300)
+def test_featureless_sand_degrades_vision_and_lands_now_gently(tmp_path: Path) -> None:
+    run, s = ginny_sim(tmp_path / "ripples", "--plan", str(PLANS / "ripples_hop.toml"))
+    assert run.returncode == 3, run.stdout + run.stderr  # a contingency landing, not the plan's
+    assert s["outcome"] == "land_now" and s["terrain"] == "ripples"
+    assert any("-> LAND_NOW: vision degraded" in m for m in s["modes"]), s["modes"]
+    assert s["nav"]["vision_degraded_s"] > 1.0
+    f = s["flight"]
+    assert f["touchdown_horizontal_speed_mps"] <= 0.5 and not f["tipped_over"]
+
+
+@pytest.mark.timeout(300)
+def test_the_navcam_going_dark_in_flight_lands_now(tmp_path: Path) -> None:
+    """The navcam dark for good in flight: vision degrades, LAND_NOW brings the vehicle down on IMU and
+    altimeter."""
+    run, s = ginny_sim(tmp_path / "dark", "--plan", str(PLANS / "hop.toml"), "--fault", "navcam.off@16")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert any("-> LAND_NOW: vision degraded" in m for m in s["modes"]), s["modes"]
+    assert s["faults"] == ["navcam.off@16"] and not s["flight"]["tipped_over"]
+    assert s["flight"]["touchdown_speed_mps"] < 1.5
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("speed = 3", "speed: unknown key"),
+    ("[[waypoints]]\nnorth_m = 5000.0\neast_m = 0.0\naltitude_m = 5.0", "waypoints[0].north_m: must be within 1 km"),
+    ("[[waypoints]]\nnorth_m = 5.0\neast_m = 0.0\naltitude_m = 5.0\nspeed_mps = 9.0",
+     "waypoints[0].speed_mps: 9.0 m/s is above the plan's limit of 5.0 m/s"),
+    ("[[waypoints]]\nnorth_m = 5.0\neast_m = 0.0\naltitude_m = 50.0", "waypoints[0].altitude_m: must be 1..25"),
+])
+def test_a_bad_plan_is_refused_with_file_key_and_reason(tmp_path: Path, content: str, reason: str) -> None:
+    plan = tmp_path / "bad.toml"
+    plan.write_text(f'name = "bad"\ntakeoff_altitude_m = 5.0\n{content}\n')
+    run, s = ginny_sim(tmp_path / "out", "--plan", str(plan), timeout=60)
+    assert run.returncode == 2 and s is None
+    assert f"{plan}: {reason}" in run.stderr, run.stderr
+
+
+def test_a_bad_terrain_or_fault_is_refused(tmp_path: Path) -> None:
+    run, _ = ginny_sim(tmp_path / "a", "--plan", str(PLANS / "hop.toml"), "--terrain", "moon", timeout=60)
+    assert run.returncode == 2 and "--terrain: 'moon' is not one of jezero, ripples, flat" in run.stderr
+    run, _ = ginny_sim(tmp_path / "b", "--plan", str(PLANS / "hop.toml"), "--fault", "navcam.melt@3", timeout=60)
+    assert run.returncode == 2 and "navcam.melt" in run.stderr
