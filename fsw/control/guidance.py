@@ -1,9 +1,10 @@
 """Guidance (pure): a flight plan turned into a smooth setpoint at any time since liftoff.
 
-The flight is a list of segments: the climb to the takeoff altitude, a hover, then for each waypoint a leg
-(rest to rest, trapezoidal speed within the plan's speed and acceleration limits, facing along the leg unless
-the waypoint sets a heading) and its hold, and last the descent at the plan's descent rate, which goes on
-until the control process detects the touchdown.
+The flight is a list of segments: the climb to the takeoff altitude, a hover, then for each waypoint a turn
+on the spot to face along the leg, the leg (rest to rest, trapezoidal speed within the plan's speed and
+acceleration limits), a turn to the waypoint's heading if it sets one, and its hold; last the descent at the
+plan's descent rate, which goes on until the control process detects the touchdown. Turns go at the plan's
+yaw rate: a vehicle that turns and accelerates at once tilts more than either needs.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from fsw.control.plan import Plan
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # climb | hover | leg | hold | descend
+    kind: str  # climb | hover | turn | leg | hold | descend
     index: int  # waypoint index for legs and holds, else -1
     t0_s: float
     duration_s: float
@@ -26,6 +27,7 @@ class Segment:
     end: np.ndarray
     speed_mps: float
     yaw_rad: float
+    yaw_from_rad: float = 0.0  # turns: the heading turned from
 
 
 def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[float, float, float]:
@@ -46,7 +48,11 @@ def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[flo
     return distance - 0.5 * accel * rest * rest, accel * rest, -accel
 
 
-def _move_time(distance: float, speed: float, accel: float) -> float:
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+def move_time(distance: float, speed: float, accel: float) -> float:
     if distance <= 0:
         return 0.0
     t_acc = speed / accel
@@ -73,9 +79,18 @@ class Guidance:
         def add(kind: str, index: int, a: np.ndarray, b: np.ndarray, speed: float, yaw_rad: float,
                 hold: float = 0.0) -> None:
             nonlocal t
-            dur = hold if kind in ("hover", "hold") else _move_time(float(np.linalg.norm(b - a)), speed, self.accel)
+            dur = hold if kind in ("hover", "hold") else move_time(float(np.linalg.norm(b - a)), speed, self.accel)
             segs.append(Segment(kind, index, t, dur, a, b, speed, yaw_rad))
             t += dur
+
+        def turn(index: int, at: np.ndarray, yaw_from: float, yaw_to: float) -> float:
+            nonlocal t
+            delta = _wrap(yaw_to - yaw_from)
+            if abs(delta) > math.radians(1.0):
+                dur = abs(delta) / math.radians(lim.yaw_rate_dps)
+                segs.append(Segment("turn", index, t, dur, at, at, 0.0, yaw_from + delta, yaw_from))
+                t += dur
+            return yaw_to
 
         top = self._point(start[0], start[1], p.takeoff_altitude_m)
         add("climb", -1, start.copy(), top, lim.climb_mps, yaw)
@@ -85,8 +100,10 @@ class Guidance:
             there = self._point(w.north_m, w.east_m, w.altitude_m)
             d = there - here
             heading = math.atan2(d[1], d[0]) if np.hypot(d[0], d[1]) > 0.5 else yaw
+            yaw = turn(i, here, yaw, heading)
             add("leg", i, here, there, w.speed_mps, heading)
-            yaw = heading if w.yaw_deg is None else math.radians(w.yaw_deg)
+            if w.yaw_deg is not None:
+                yaw = turn(i, there, yaw, math.radians(w.yaw_deg))
             add("hold", i, there, there, 0.0, yaw, w.hold_s)
             here = there
         self.descent_start_s = t
@@ -107,6 +124,10 @@ class Guidance:
             return Setpoint(pos, np.array([0.0, 0.0, s.speed_mps]), np.zeros(3), s.yaw_rad), s
         if s.kind in ("hover", "hold"):
             return Setpoint(s.end.copy(), np.zeros(3), np.zeros(3), s.yaw_rad), s
+        if s.kind == "turn":
+            share = min(max((t_s - s.t0_s) / s.duration_s, 0.0), 1.0)
+            yaw = s.yaw_from_rad + (s.yaw_rad - s.yaw_from_rad) * share
+            return Setpoint(s.end.copy(), np.zeros(3), np.zeros(3), yaw), s
         d = s.end - s.start
         length = float(np.linalg.norm(d))
         u = d / length if length > 0 else np.zeros(3)

@@ -6,9 +6,10 @@ ground. A leg flies at the waypoint's speed (at most the plan's limit) and the v
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from fsw import config
 from fsw.typed import check
@@ -24,8 +25,10 @@ class Limits:
     max_accel_mps2: float = 0.8
     climb_mps: float = 1.0
     descent_mps: float = 1.0
+    yaw_rate_dps: float = 30.0  # turns on the spot
 
     def __post_init__(self) -> None:
+        check(0 < self.yaw_rate_dps <= 90.0, "yaw_rate_dps", "must be in (0, 90] deg/s")
         check(0 < self.max_speed_mps <= MAX_SPEED_MPS, "max_speed_mps", f"must be in (0, {MAX_SPEED_MPS}] m/s")
         check(0 < self.max_accel_mps2 <= 3.0, "max_accel_mps2", "must be in (0, 3] m/s^2")
         check(0 < self.climb_mps <= 3.0 and 0 < self.descent_mps <= 3.0, "climb_mps", "must be in (0, 3] m/s")
@@ -99,27 +102,13 @@ class PlanSummary:
     max_altitude_m: float
 
 
-def _leg_time(distance: float, speed: float, accel: float) -> float:
-    """Rest-to-rest trapezoid (or triangle when the leg is too short to reach `speed`)."""
-    if distance <= 0:
-        return 0.0
-    if distance >= speed * speed / accel:
-        return distance / speed + speed / accel
-    return 2.0 * math.sqrt(distance / accel)
-
-
 def summarize(plan: Plan) -> PlanSummary:
-    lim = plan.limits
-    t = _leg_time(plan.takeoff_altitude_m, lim.climb_mps, lim.max_accel_mps2) + plan.start_hold_s
-    here = (0.0, 0.0, plan.takeoff_altitude_m)
-    distance = 0.0
-    for w in plan.waypoints:
-        horizontal = math.hypot(w.north_m - here[0], w.east_m - here[1])
-        vertical = abs(w.altitude_m - here[2])
-        leg = math.hypot(horizontal, vertical)
-        t += _leg_time(leg, w.speed_mps, lim.max_accel_mps2) + w.hold_s
-        distance += horizontal
-        here = (w.north_m, w.east_m, w.altitude_m)
-    t += _leg_time(here[2], lim.descent_mps, lim.max_accel_mps2)
+    """Distance, duration and top altitude as guidance will fly the plan (turns and all)."""
+    from fsw.control.guidance import Guidance, move_time  # guidance builds on plans
+
+    g = Guidance(plan, np.zeros(3), 0.0, 0.0)
+    distance = sum(float(np.hypot(*(s.end - s.start)[:2])) for s in g.segments if s.kind == "leg")
+    last = plan.waypoints[-1].altitude_m if plan.waypoints else plan.takeoff_altitude_m
+    duration = g.descent_start_s + move_time(last, plan.limits.descent_mps, plan.limits.max_accel_mps2)
     top = max([plan.takeoff_altitude_m] + [w.altitude_m for w in plan.waypoints])
-    return PlanSummary(distance, t, top)
+    return PlanSummary(distance, duration, top)
