@@ -10,6 +10,7 @@ there (z = 0, the takeoff point's level, until then), so the terrain's rise and 
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from fsw.rotation import rotvec_to_matrix, skew
 
 GRAVITY = np.array([0.0, 0.0, 3.71])
+_GROUND_SAMPLES = 15  # laser ranges (0.3 s at 50 Hz) behind each new base's ground plane
 N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
 
@@ -63,7 +65,7 @@ class Estimator:
                          + [1e-4] * 3 + [1e-5] * 3)
         self.t_ns: int | None = None
         self.ground_z = self.cfg.ground_z_m  # the plane under the base frame (moved with each new base)
-        self.last_range_m: float | None = None
+        self.ground_seen: deque[float] = deque(maxlen=_GROUND_SAMPLES)  # ground z under recent ranges
         self._pending_dt = 0.0
         self._pending_F = np.eye(N)
         self._count = 0
@@ -160,7 +162,7 @@ class Estimator:
         # d(down_z)/dtheta: down = R e_z, perturbed R exp(dtheta) -> R (e_z + dtheta x e_z)
         d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
-        self.last_range_m = range_m
+        self.ground_seen.append(float(self.p[2] + range_m * down[2]))
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -168,9 +170,9 @@ class Estimator:
         `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
-        moved = self.last_range_m is not None and self.R_b[2, 2] > 0.5
-        if moved:  # the ground under the new base, ranged
-            self.ground_z = float(self.p_b[2] + self.last_range_m * self.R_b[2, 2])
+        moved = len(self.ground_seen) > 0
+        if moved:  # the ground under the new base, as recently ranged (a median: a rock is not the ground)
+            self.ground_z = float(np.median(self.ground_seen))
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0

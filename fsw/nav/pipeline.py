@@ -48,6 +48,10 @@ class Counters:
     vision_updates: int = 0
 
 
+_FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
+_FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
+
+
 class NavPipeline:
     def __init__(self, cfg: NavConfig, sensors: SensorsConfig, timer_ns: Callable[[], int],
                  now_ns: Callable[[], int]) -> None:
@@ -144,6 +148,15 @@ class NavPipeline:
             apply(out)
         self.est.propagate(sample.t_ns, gyro, accel)
         self._history.append((sample.t_ns, self.est.p.copy(), self.est.R.copy()))
+        self._check_frames_coming(sample.t_ns, out)
+
+    def _check_frames_coming(self, t_ns: int, out: Outputs) -> None:
+        """A navcam gone silent in flight degrades vision as surely as a blank one does."""
+        if self.vision is VisionStatus.GOOD and self._last_good_t is not None \
+                and self.altitude_m() > self.sensors.navcam.min_altitude_m + _FRAME_SLACK_M and (t_ns - self._last_good_t) / 1e9 > self.cfg.vision_degraded_after_s + _FRAME_SLACK_S:
+            out.events.append(("NAVCAM_SILENT", Severity.WARNING_HI,
+                               f"no navcam frame for {(t_ns - self._last_good_t) / 1e9:.1f} s"))
+            self._set_vision(VisionStatus.DEGRADED, t_ns, out)
 
     def _pose_at(self, t_ns: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The fused pose at the last sample at or before `t_ns` (None if the history does not reach it)."""
