@@ -34,7 +34,9 @@ class NavErrors:
 
     def vision(self, t_ns: int, degraded: bool) -> None:
         """Time with vision degraded or lost, from the status of successive estimates."""
-        if self._last_t is not None and self._last_degraded and t_ns > self._last_t:
+        if self._last_t is not None and t_ns <= self._last_t:
+            return  # estimates of frames come a little behind the newest
+        if self._last_t is not None and self._last_degraded:
             self.vision_degraded_ns += t_ns - self._last_t
         self._last_t, self._last_degraded = t_ns, degraded
 

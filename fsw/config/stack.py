@@ -63,6 +63,7 @@ class ProcessConfig:
 class NavConfig:
     frame_timestamps: str = "exposure"  # "counted" re-creates Flight 6's bug: frame n stamped first + n periods
     vision_degraded_after_s: float = 0.5  # too few inliers for this long: vision degraded
+    vision_recover_s: float = 1.0  # degraded vision is good again after good tracking for this long
     publish_every_imu: int = 10  # nav.state at 50 Hz between frames (and after every frame)
     timing_window: int = 300  # frames in the p50/p99/max telemetry window
     deadline_ms: float = 33.3
@@ -76,6 +77,7 @@ class NavConfig:
         check(self.frame_timestamps in ("exposure", "counted"), "frame_timestamps",
               "must be 'exposure' (each frame's own time) or 'counted' (the Flight 6 bug, for study)")
         check(0 < self.vision_degraded_after_s <= 10, "vision_degraded_after_s", "must be 0..10 s")
+        check(0 <= self.vision_recover_s <= 30, "vision_recover_s", "must be 0..30 s")
         check(self.publish_every_imu >= 1, "publish_every_imu", "must be at least 1")
         check(0 <= self.fusion_delay_ms <= 500, "fusion_delay_ms", "must be 0..500 ms")
         check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")

@@ -27,6 +27,8 @@ from fsw.control.strapdown import Estimate, Strapdown
 
 NS = 1e-9
 _ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
+_GROUND_THRUST = 0.6  # landing: thrust under this share of the weight ...
+_GROUND_ACCEL = 0.9  # ... while the accelerometers read more than this share of gravity: on the ground
 _CYCLE_S = 0.002  # one control cycle per IMU sample (500 Hz)
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
 _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
@@ -51,6 +53,8 @@ class FlightDirector:
         self._stopped_since: int | None = None
         self._sinking = False
         self._yaw_sp: float | None = None
+        self._last_thrust = 0.0
+        self._accel_norm = 0.0
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
@@ -162,6 +166,7 @@ class FlightDirector:
     def cycle(self, imu: ImuSample) -> ActuatorCommand:
         """One control cycle: the actuator command for this IMU sample."""
         w = self._carry(imu)
+        self._accel_norm = float(np.linalg.norm(imu.accel_mps2))
         t = imu.t_ns
         if self.cfg.autostart:
             self._auto(t)
@@ -180,13 +185,22 @@ class FlightDirector:
         self._yaw_sp += max(-step, min(step, err))
         return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp)
 
+    def _held_up(self) -> bool:
+        """The ground holds the vehicle: thrust well under its weight, yet the accelerometers feel no fall
+        (PX4's land detector works this way; it needs no height estimate, which near the ground may be
+        wrong)."""
+        c = self.controller.cfg
+        weight = c.mass_kg * c.gravity_mps2
+        return self._last_thrust < _GROUND_THRUST * weight and self._accel_norm > _GROUND_ACCEL * c.gravity_mps2
+
     def _touchdown(self, t_ns: int, sp: Setpoint) -> bool:
         descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW) and sp.vel_mps[2] > 0
         height = -self.est.p[2] - self.cfg.cg_height_m
         if descending and self.est.v[2] > 0.5 * sp.vel_mps[2]:
             self._sinking = True  # a stop counts only after the vehicle has been coming down
-        stopped = self._sinking and height < self.cfg.touchdown_below_m and self.est.v[2] < 0.25 * sp.vel_mps[2]
-        if not stopped:
+        low = height < self.cfg.touchdown_below_m
+        stopped = self._sinking and low and self.est.v[2] < 0.25 * sp.vel_mps[2]
+        if not (stopped or (descending and low and self._held_up())):
             self._stopped_since = None
             return False
         self._stopped_since = t_ns if self._stopped_since is None else self._stopped_since
@@ -199,4 +213,5 @@ class FlightDirector:
             self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {height:.2f} m)")
             return ActuatorCommand(t, False, 0.0, (0.0, 0.0, 0.0))
         thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, _CYCLE_S)
+        self._last_thrust = thrust
         return ActuatorCommand(t, True, thrust, torque)

@@ -19,6 +19,8 @@ from fsw.rotation import rotvec_to_matrix, skew
 
 GRAVITY = np.array([0.0, 0.0, 3.71])
 _GROUND_SAMPLES = 15  # laser ranges (0.3 s at 50 Hz) behind each new base's ground plane
+_GROUND_AGREE_M = 0.15  # ... which must agree this well (20th to 80th percentile)
+_GROUND_STEP_M = 0.25  # ... and move the plane by at most this much per base
 N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
 
@@ -141,13 +143,13 @@ class Estimator:
 
     def update_stationary(self, north_m: float, east_m: float, pos_std_m: float = 0.02,
                           vel_std_mps: float = 0.02) -> bool:
-        """Resting on the ground before takeoff: still, and where it started (a zero-velocity update)."""
-        H = np.zeros((5, N))
-        H[0, 0] = H[1, 1] = 1.0
-        H[2:5, V_] = np.eye(3)
-        residual = np.concatenate([[north_m - self.p[0], east_m - self.p[1]], -self.v])
-        H[:2] /= pos_std_m / vel_std_mps  # one noise variance for all rows: scale the position rows
-        residual[:2] /= pos_std_m / vel_std_mps
+        """Resting on the ground before takeoff: where it started and not moving sideways (a zero-velocity
+        update, horizontal only: the vertical is the altimeter's, and a vehicle may already be rising)."""
+        H = np.zeros((4, N))
+        H[0, 0] = H[1, 1] = vel_std_mps / pos_std_m  # one noise variance for all rows: scale the position rows
+        H[2, V_.start] = H[3, V_.start + 1] = 1.0
+        residual = np.array([(north_m - self.p[0]) * vel_std_mps / pos_std_m,
+                             (east_m - self.p[1]) * vel_std_mps / pos_std_m, -self.v[0], -self.v[1]])
         return self._correct(residual, H, vel_std_mps ** 2)
 
     def update_altimeter(self, range_m: float) -> bool:
@@ -170,9 +172,7 @@ class Estimator:
         `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
-        moved = len(self.ground_seen) > 0
-        if moved:  # the ground under the new base, as recently ranged (a median: a rock is not the ground)
-            self.ground_z = float(np.median(self.ground_seen))
+        moved = self._follow_ground()
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0
@@ -182,6 +182,19 @@ class Estimator:
         if moved:  # the new plane is as uncertain as the range it was measured with, in the takeoff frame
             self.P[2, 2] += self.cfg.altimeter_std_m ** 2
             self.P[PB.start + 2, PB.start + 2] += self.cfg.altimeter_std_m ** 2
+
+    def _follow_ground(self) -> bool:
+        """Move the ground plane towards the ground the altimeter ranged lately, when those ranges agree (a
+        steady slope, not a crater's rim or a rock), by at most `max_ground_step_m` a base: the terrain's
+        rise and fall is followed without a crater swallowing the plane."""
+        if len(self.ground_seen) < _GROUND_SAMPLES // 2:
+            return False
+        seen = np.array(self.ground_seen)
+        if float(np.percentile(seen, 80) - np.percentile(seen, 20)) > _GROUND_AGREE_M:
+            return False
+        step = float(np.clip(np.median(seen) - self.ground_z, -_GROUND_STEP_M, _GROUND_STEP_M))
+        self.ground_z += step
+        return abs(step) > 0.0
 
     def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
         """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,

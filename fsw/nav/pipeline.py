@@ -80,6 +80,7 @@ class NavPipeline:
         self._last_used_seq = 0
         self._first_frame_t: int | None = None
         self._last_good_t: int | None = None
+        self._good_since: int | None = None  # the first of the good frames in a row
         self._prev_frame_R: np.ndarray | None = None
         self._imu: deque[ImuSample] = deque()  # received, not yet fused
         self._history: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=500)  # fused (t, p, R)
@@ -228,7 +229,7 @@ class NavPipeline:
         if res.new_base:
             self.est.new_base(pose)
         else:
-            if res.quality is not TrackQuality.LOST and res.homography is not None:
+            if res.quality is TrackQuality.GOOD and res.homography is not None:  # degraded: IMU and altimeter
                 inl = res.inliers
                 if self.est.update_features(res.base_points[inl], res.points[inl], pose):
                     self.counters.vision_updates += 1
@@ -239,15 +240,7 @@ class NavPipeline:
     def _after_frame(self, frame: NavcamFrame, res, t0: int, out: Outputs) -> None:
         self.counters.frames += 1
         self._last_used_seq = frame.frame_seq
-        good = res.quality is TrackQuality.GOOD
-        if good:
-            self._last_good_t = frame.t_ns
-        elif self._last_good_t is None:
-            self._last_good_t = frame.t_ns
-        stale_s = (frame.t_ns - self._last_good_t) / 1e9
-        status = VisionStatus.GOOD if good else (
-            VisionStatus.DEGRADED if stale_s >= self.cfg.vision_degraded_after_s else self.vision)
-        self._set_vision(status if status is not VisionStatus.OFF else VisionStatus.GOOD, frame.t_ns, out)
+        self._set_vision(self._judge_vision(res.quality is TrackQuality.GOOD, frame.t_ns), frame.t_ns, out)
         out.states.append(self.state(frame.t_ns))
         proc_ms = (self.timer_ns() - t0) / 1e6
         self.proc_ms.append(proc_ms)
@@ -258,6 +251,23 @@ class NavPipeline:
         latency_ms = (self.now_ns() - frame.t_ns) / 1e6
         out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, res.features, res.inlier_count, int(res.quality),
                                    res.new_base, proc_ms, latency_ms))
+
+    def _judge_vision(self, good: bool, t_ns: int) -> VisionStatus:
+        """Degraded after `vision_degraded_after_s` without a good frame; good again only after good frames
+        for `vision_recover_s` (tracking that flickers over poor ground is not to be trusted)."""
+        if good:
+            self._last_good_t = t_ns
+            self._good_since = t_ns if self._good_since is None else self._good_since
+        else:
+            self._good_since = None
+            if self._last_good_t is None:
+                self._last_good_t = t_ns
+        if self.vision is VisionStatus.DEGRADED:
+            recovered = self._good_since is not None and (t_ns - self._good_since) / 1e9 >= self.cfg.vision_recover_s
+            return VisionStatus.GOOD if recovered else VisionStatus.DEGRADED
+        if not good and (t_ns - self._last_good_t) / 1e9 >= self.cfg.vision_degraded_after_s:
+            return VisionStatus.DEGRADED
+        return VisionStatus.GOOD
 
     def _set_vision(self, status: VisionStatus, t_ns: int, out: Outputs) -> None:
         if status is self.vision:

@@ -42,6 +42,8 @@ class TrackerConfig:
     rebase_fraction: float = 0.5  # or fewer than this fraction of the base's features
     ransac_iterations: int = 200
     degraded_inliers: int = 25
+    degraded_fraction: float = 0.55  # fewer of the tracked features agreeing on one ground plane than this:
+    # the tracking is not to be trusted (over sand ripples most tracks slide along the crests)
     lost_inliers: int = 10
 
 
@@ -176,7 +178,8 @@ class Tracker:
         if new_base:
             quality = TrackQuality.GOOD if len(pixels) >= cfg.rebase_inliers else TrackQuality.DEGRADED
         else:
-            quality = (TrackQuality.GOOD if n_in >= cfg.degraded_inliers else
+            agree = n_in >= cfg.degraded_fraction * max(int(self._alive.sum()), 1)
+            quality = (TrackQuality.GOOD if n_in >= cfg.degraded_inliers and agree else
                        TrackQuality.DEGRADED if n_in >= cfg.lost_inliers else TrackQuality.LOST)
         if new_base and len(pixels) < cfg.lost_inliers:
             quality = TrackQuality.LOST
