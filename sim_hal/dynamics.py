@@ -128,7 +128,7 @@ class Vehicle:
         accel = mx.add(mx.scale(non_grav, 1.0 / m), (0.0, 0.0, g))
         s.vel_mps = mx.add(s.vel_mps, mx.scale(accel, dt))
         s.pos_m = mx.add(s.pos_m, mx.scale(s.vel_mps, dt))
-        s.specific_force_mps2 = mx.rotate_inv(s.q, mx.scale(non_grav, 1.0 / m))
+        s.specific_force_mps2 = mx.rotate_inv(s.q, self._with_shock(mx.scale(non_grav, 1.0 / m)))
         inertia, w = b.inertia_kgm2, s.omega_radps
         h = (inertia[0] * w[0], inertia[1] * w[1], inertia[2] * w[2])
         gyro = mx.cross(w, h)
@@ -170,8 +170,13 @@ class Vehicle:
     def _rest_force(self) -> None:
         """On the ground: the accelerometers read the ground holding the vehicle up (and any landing shock)."""
         s = self.state
-        force = (0.0, 0.0, -self.p.environment.gravity_mps2)
-        if s.shock_steps > 0:
-            s.shock_steps -= 1
-            force = mx.add(force, s.shock_mps2)
-        s.specific_force_mps2 = mx.rotate_inv(s.q, force)
+        s.specific_force_mps2 = mx.rotate_inv(s.q, self._with_shock((0.0, 0.0, -self.p.environment.gravity_mps2)))
+
+    def _with_shock(self, force: Vec) -> Vec:
+        """A world-frame specific force plus what is left of a landing's shock (felt on the ground or, if the
+        rotors still carry the vehicle, in the air just after)."""
+        s = self.state
+        if s.shock_steps <= 0:
+            return force
+        s.shock_steps -= 1
+        return mx.add(force, s.shock_mps2)

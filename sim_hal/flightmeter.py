@@ -96,6 +96,8 @@ class FlightMeter:
     max_tilt_deg: float = 0.0
     max_tilt_ns: int = 0
     last_touchdown: Touchdown | None = None
+    hardest_vertical: float = 0.0  # the hardest of the touchdowns after liftoff (a landing can bounce)
+    hardest_horizontal: float = 0.0
     final_pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
     tipped: bool = False
     nav: NavErrors = field(default_factory=NavErrors)
@@ -123,8 +125,10 @@ class FlightMeter:
             tilt = math.degrees(mx.tilt(s.q))
             if tilt > self.max_tilt_deg:
                 self.max_tilt_deg, self.max_tilt_ns = tilt, t_ns
-        if s.touchdowns:
+        if s.touchdowns and s.touchdowns[-1] is not self.last_touchdown:
             self.last_touchdown = s.touchdowns[-1]
+            self.hardest_vertical = max(self.hardest_vertical, self.last_touchdown.vertical_mps)
+            self.hardest_horizontal = max(self.hardest_horizontal, self.last_touchdown.horizontal_mps)
         self.tipped = s.contact is Contact.TIPPED
 
     def on_ground_since_ns(self, t_ns: int, contact: Contact) -> int:
@@ -173,8 +177,8 @@ class FlightMeter:
                 "max_height_above_ground_m": round(self.max_agl_m, 3),
                 "max_tilt_deg": round(self.max_tilt_deg, 2),
                 "max_tilt_at_s": round(self.max_tilt_ns * NS, 3),
-                "touchdown_speed_mps": round(td.vertical_mps, 3) if td else None,
-                "touchdown_horizontal_speed_mps": round(td.horizontal_mps, 3) if td else None,
+                "touchdown_speed_mps": round(self.hardest_vertical, 3) if td else None,
+                "touchdown_horizontal_speed_mps": round(self.hardest_horizontal, 3) if td else None,
                 "tipped_over": self.tipped,
                 "final_north_m": round(self.final_pos[0] - self.start_north_m, 3),
                 "final_east_m": round(self.final_pos[1] - self.start_east_m, 3)}

@@ -51,6 +51,17 @@ def test_a_short_plan_is_flown_landed_and_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(300)
+def test_flight_72_over_featureless_sand_degrades_vision_and_lands_now_gently(tmp_path: Path) -> None:
+    run, s = ginny_sim(tmp_path / "f72", "--plan", "flight72")
+    assert run.returncode == 3, run.stdout + run.stderr  # a contingency landing, not the plan's
+    assert s["outcome"] == "land_now" and s["terrain"] == "ripples"
+    assert any("-> LAND_NOW: vision degraded" in m for m in s["modes"]), s["modes"]
+    assert s["nav"]["vision_degraded_s"] > 1.0
+    f = s["flight"]
+    assert f["touchdown_horizontal_speed_mps"] <= 0.5 and f["touchdown_speed_mps"] < 1.5 and not f["tipped_over"]
+
+
+@pytest.mark.timeout(300)
 def test_the_navcam_going_dark_in_flight_lands_now(tmp_path: Path) -> None:
     """The navcam dark for good in flight: vision degrades, LAND_NOW brings the vehicle down on IMU and
     altimeter."""
