@@ -2,7 +2,8 @@
 the sim backend, the world beside it, and a recorder on the bus; the flight judged at the end.
 
 Everything a run needs is written into its output folder first (`stack.toml`, `world.toml`: the exact configs
-flown, so a run can be repeated by hand), then the run leaves there `summary.json`, `events.jsonl`, the colour
+flown, so a run can be repeated by hand), then the run leaves there `summary.json`, `events.jsonl`, the flight
+log (`flightlog/`: the boot log, the flight's log, navcam samples and colour captures), the colour
 captures in `images/` and the processes' logs in `logs/`.
 
 Outcomes: `landed` (the plan flown and landed), `land_now` (a contingency landing), `crashed` (tipped over) and
@@ -98,6 +99,7 @@ def prepare(req: SimRequest) -> Prepared:
     stack_raw = _read_toml(Path(req.config))
     stack_raw["stack"]["topology"] = str(stack.topology_path)
     stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
+    stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_path = out / "stack.toml"
     stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
     load_stack(stack_path)

@@ -107,6 +107,27 @@ class FlightConfig:
 
 
 @dataclass(frozen=True)
+class LoggerConfig:
+    """The flight log: where, how often it is made durable, how big a file gets, what is left out."""
+
+    dir: str = ""  # "" = RUN_DIR/flightlogs
+    flush_interval_s: float = 0.5  # at most this much is lost in a crash
+    max_file_mb: float = 512.0  # then a new part
+    min_free_mb: float = 64.0  # logging stops (with an event) rather than fill the disk
+    navcam_every_s: float = 1.0  # one navcam frame kept as an image this often (0: none)
+    decimate: dict[str, int] = field(default_factory=dict)  # topic -> keep one message in N
+    exclude: list[str] = field(default_factory=list)  # topics not logged
+
+    def __post_init__(self) -> None:
+        check(0.05 <= self.flush_interval_s <= 10.0, "flush_interval_s", "must be 0.05..10 s")
+        check(self.max_file_mb >= 1.0, "max_file_mb", "must be at least 1 MB")
+        check(self.min_free_mb >= 0.0, "min_free_mb", "must not be negative")
+        check(self.navcam_every_s >= 0.0, "navcam_every_s", "must not be negative")
+        for topic, n in self.decimate.items():
+            check(n >= 1, f"decimate.{topic}", "must be at least 1")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: StackSection
     processes: dict[str, ProcessConfig]
@@ -114,6 +135,7 @@ class StackConfig:
     events: EventsConfig = field(default_factory=EventsConfig)
     nav: NavConfig = field(default_factory=NavConfig)
     flight: FlightConfig = field(default_factory=FlightConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,133 @@
-"""Logger process: subscribes to the flight's events and telemetry."""
+"""Logger process: records every bus topic into the flight log (`fsw/logger/logfile.py`).
+
+Two logs: the boot log (everything from start to stop, rotated by size) and one log per flight, from ARMED to
+DISARMED or LANDED (from control's MODE events). Messages are stored as the bus encodes them; a sequence gap
+becomes a GAP record; a navcam frame every `navcam_every_s` and every colour capture are written as PNG files
+beside the logs and referenced by IMAGE records. A full disk or a failing write stops logging with an event;
+the flight goes on.
+"""
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import cv2
+
+from fsw.bus.message import Envelope
+from fsw.bus.messages import Severity
 from fsw.bus.transport import Received
+from fsw.logger.logfile import Kind
+from fsw.logger.writer import LogWriter
 from fsw.runtime.node import FlightProcess
+
+SOFTWARE = "ginny 0.1.0"
+_FLUSH_CHECK_NS = 100_000_000
+_MB = 1024 * 1024
+_IMAGE_TOPICS = ("navcam", "rte")
+
+
+def schemas(registry) -> dict[str, dict]:
+    """Every topic's message class, field names and schema version: what a reader needs to decode it."""
+    return {t.name: {"class": t.message.__name__, "fields": list(t.codec.fields),
+                     "version": t.message.SCHEMA_VERSION} for t in registry}
 
 
 class LoggerProcess(FlightProcess):
     def setup(self) -> None:
-        self.received = 0
-        for topic in ("event", "tlm", "cmd.ack"):
-            self.subscribe(topic, self._count)
+        cfg = self.ctx.logger
+        self.dir = Path(cfg.dir) if cfg.dir else Path(self.ctx.run_dir or ".") / "flightlogs"
+        self.images = self.dir / "images"
+        self.images.mkdir(parents=True, exist_ok=True)
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.boot = self._writer(self.dir / f"boot-{self.stamp}.glog")
+        self.flight: LogWriter | None = None
+        self.flights = 0
+        self.counts = {"messages": 0, "gaps": 0, "images": 0}
+        self._seen: dict[str, int] = {}  # per topic: messages received (for decimation)
+        self._last_seq: dict[tuple[str, str], int] = {}
+        self._last_navcam_ns: int | None = None
+        registry = self.ctx.topology.registry
+        for topic in registry:
+            if not topic.hal and topic.name not in cfg.exclude:
+                self.subscribe(topic.name, self._record)
+        self.timers.every(_FLUSH_CHECK_NS, self._flush_due, name="log_flush")
 
-    def _count(self, rec: Received) -> None:
-        self.received += 1
+    def _writer(self, path: Path) -> LogWriter:
+        cfg = self.ctx.logger
+        config_text = Path(self.ctx.config_path).read_text() if self.ctx.config_path else ""
+        header = {"software": SOFTWARE, "config": config_text, "schemas": schemas(self.ctx.topology.registry),
+                  "started": self.stamp, "process": self.name}
+        return LogWriter(path, header, self.ctx.wall.now_ns, cfg.flush_interval_s, int(cfg.max_file_mb * _MB),
+                         int(cfg.min_free_mb * _MB))
+
+    def teardown(self) -> None:
+        for w in (getattr(self, "boot", None), getattr(self, "flight", None)):
+            if w is not None:
+                w.close()
+
+    # --- recording --------------------------------------------------------------------------------------
+    def _record(self, rec: Received) -> None:
+        self._note_gap(rec)
+        n = self._seen[rec.topic] = self._seen.get(rec.topic, 0) + 1
+        if (n - 1) % self.ctx.logger.decimate.get(rec.topic, 1):
+            return
+        if rec.topic in _IMAGE_TOPICS:
+            self._image(rec)
+        else:
+            codec = self.ctx.topology.registry[rec.topic].codec
+            header, _ = codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
+            self._append(Kind.MESSAGE, rec.topic, rec.msg.t_ns, header)
+            self.counts["messages"] += 1
+        if rec.topic == "event" and rec.msg.name == "MODE":
+            self._on_mode(rec.msg.text)
+
+    def _note_gap(self, rec: Received) -> None:
+        key = (rec.topic, rec.publisher)
+        last = self._last_seq.get(key)
+        self._last_seq[key] = rec.seq
+        if last is not None and rec.seq > last + 1:
+            self.counts["gaps"] += 1
+            self._append(Kind.GAP, rec.topic, rec.msg.t_ns, [rec.publisher, rec.seq - last - 1])
+
+    def _image(self, rec: Received) -> None:
+        msg = rec.msg
+        if rec.topic == "navcam":
+            every = self.ctx.logger.navcam_every_s
+            if every <= 0 or (self._last_navcam_ns is not None and msg.t_ns - self._last_navcam_ns < every * 1e9):
+                return
+            self._last_navcam_ns = msg.t_ns
+            name = f"navcam_{msg.frame_seq:06d}.png"
+        else:
+            name = f"colour_{msg.capture_id:03d}.png"
+        pixels = msg.pixels if msg.pixels.ndim == 2 else cv2.cvtColor(msg.pixels, cv2.COLOR_RGB2BGR)
+        if not cv2.imwrite(str(self.images / name), pixels):
+            self.event("LOG_IMAGE_FAILED", Severity.WARNING_LO, f"could not write {name}")
+            return
+        self.counts["images"] += 1
+        self._append(Kind.IMAGE, rec.topic, msg.t_ns, {"file": f"images/{name}", "shape": list(msg.pixels.shape)})
+
+    def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
+        for w in (self.boot, self.flight):
+            if w is not None:
+                was = w.stopped
+                w.append(kind, topic, t_ns, body)
+                if w.stopped and not was:
+                    self.event("LOG_STOPPED", Severity.WARNING_HI, f"{w.files[-1].name}: {w.stopped}")
+
+    def _on_mode(self, text: str) -> None:
+        new = text.split("->")[-1].split(":")[0].strip()
+        if new == "ARMED" and self.flight is None:
+            self.flights += 1
+            self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
+            self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}")
+        elif new in ("DISARMED", "LANDED") and self.flight is not None:
+            self.flight.close()
+            self.flight = None
+
+    def _flush_due(self) -> None:
+        for w in (self.boot, self.flight):
+            if w is not None:
+                w.flush_if_due()
 
     def telemetry(self) -> dict:
-        return {"messages_received": self.received}
+        return {**self.counts, "flights": self.flights, "logging": not self.boot.stopped}

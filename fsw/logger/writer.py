@@ -48,6 +48,9 @@ class LogWriter:
             return
         self._buf += frame(kind, topic, t_ns, body)
         self.records += 1
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
         if self.now_ns() - self._last_flush >= self.flush_ns:
             self.flush()
 

@@ -27,7 +27,7 @@ from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
 from fsw.clock import NS_PER_MS, Clock, SimClock
-from fsw.config.stack import EventsConfig, FlightConfig, HealthConfig, NavConfig, ProcessConfig
+from fsw.config.stack import LoggerConfig, EventsConfig, FlightConfig, HealthConfig, NavConfig, ProcessConfig
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
 from fsw.runtime.timers import Timers
@@ -51,6 +51,9 @@ class ProcessContext:
     events: EventsConfig = field(default_factory=EventsConfig)
     nav: NavConfig = field(default_factory=NavConfig)
     flight: FlightConfig = field(default_factory=FlightConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
+    run_dir: str = ""
+    config_path: str = ""  # the stack config file (the logger records it)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
 
 

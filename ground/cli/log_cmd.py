@@ -1,0 +1,60 @@
+"""`ginny log info FILE` and `ginny log export FILE --csv DIR | --mcap FILE`: read a flight log back."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from fsw.logger.logfile import NotALog
+from fsw.logger.read import export_csv, export_mcap, info
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("log", help="flight logs: info, export")
+    log = p.add_subparsers(dest="log_command", required=True)
+    i = log.add_parser("info", help="topics, counts, rates, duration, gaps, events and damage of a log")
+    i.add_argument("file")
+    i.set_defaults(func=run_info)
+    e = log.add_parser("export", help="to CSV (one file per topic) or MCAP (Foxglove, PlotJuggler)")
+    e.add_argument("file")
+    target = e.add_mutually_exclusive_group(required=True)
+    target.add_argument("--csv", metavar="DIR")
+    target.add_argument("--mcap", metavar="FILE")
+    e.set_defaults(func=run_export)
+
+
+def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        s = info(args.file)
+    except NotALog as exc:
+        print(f"ginny log: {exc}", file=sys.stderr)
+        return 2
+    print(f"{s['file']}: {s['software']}, {s['duration_s']:.1f} s, {s['images']} images", file=out)
+    print(f"{'topic':<14} {'messages':>9} {'rate Hz':>9} {'gaps':>6}", file=out)
+    for topic, t in s["topics"].items():
+        print(f"{topic:<14} {t['messages']:>9} {t['rate_hz']:>9.1f} {t['gaps']:>6}", file=out)
+    print("events: " + (", ".join(f"{k} {v}" for k, v in sorted(s["events"].items())) or "none"), file=out)
+    for line in s["event_list"]:
+        print(f"  {line}", file=out)
+    if s["damaged"] or s["torn_tail_bytes"]:
+        print(f"damage: {len(s['damaged'])} stretch(es) skipped "
+              f"({sum(n for _, n in s['damaged'])} bytes), torn tail {s['torn_tail_bytes']} bytes", file=out)
+    if s["undecodable"]:
+        print(f"undecodable records: {s['undecodable']}", file=out)
+    return 0
+
+
+def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        if args.csv:
+            files = export_csv(args.file, args.csv)
+            print(f"{len(files)} CSV files in {args.csv}", file=out)
+        else:
+            n = export_mcap(args.file, args.mcap)
+            print(f"{n} messages to {args.mcap}", file=out)
+    except NotALog as exc:
+        print(f"ginny log: {exc}", file=sys.stderr)
+        return 2
+    return 0
