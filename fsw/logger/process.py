@@ -67,6 +67,16 @@ class LoggerProcess(FlightProcess):
 
     # --- recording --------------------------------------------------------------------------------------
     def _record(self, rec: Received) -> None:
+        mode = rec.msg.text.split("->")[-1].split(":")[0].strip() \
+            if rec.topic == "event" and rec.msg.name == "MODE" else None
+        if mode == "ARMED":
+            self._open_flight()
+        self._keep(rec)
+        if mode in ("DISARMED", "LANDED") and self.flight is not None:
+            self.flight.close()
+            self.flight = None
+
+    def _keep(self, rec: Received) -> None:
         self._note_gap(rec)
         n = self._seen[rec.topic] = self._seen.get(rec.topic, 0) + 1
         if (n - 1) % self.ctx.logger.decimate.get(rec.topic, 1):
@@ -78,8 +88,6 @@ class LoggerProcess(FlightProcess):
             header, _ = codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
             self._append(Kind.MESSAGE, rec.topic, rec.msg.t_ns, header)
             self.counts["messages"] += 1
-        if rec.topic == "event" and rec.msg.name == "MODE":
-            self._on_mode(rec.msg.text)
 
     def _note_gap(self, rec: Received) -> None:
         key = (rec.topic, rec.publisher)
@@ -114,15 +122,11 @@ class LoggerProcess(FlightProcess):
                 if w.stopped and not was:
                     self.event("LOG_STOPPED", Severity.WARNING_HI, f"{w.files[-1].name}: {w.stopped}")
 
-    def _on_mode(self, text: str) -> None:
-        new = text.split("->")[-1].split(":")[0].strip()
-        if new == "ARMED" and self.flight is None:
+    def _open_flight(self) -> None:
+        if self.flight is None:
             self.flights += 1
             self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
             self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}")
-        elif new in ("DISARMED", "LANDED") and self.flight is not None:
-            self.flight.close()
-            self.flight = None
 
     def _flush_due(self) -> None:
         for w in (self.boot, self.flight):

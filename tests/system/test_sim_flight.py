@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fsw.logger.read import info
+
 PLANS = Path(__file__).parent / "plans"
 KEYS = {"plan", "terrain", "seed", "mode", "outcome", "sim_time_s", "wall_time_s", "flight", "nav", "tracker",
         "faults", "events"}
@@ -48,6 +50,13 @@ def test_a_short_plan_is_flown_landed_and_reported(tmp_path: Path) -> None:
     assert "landed" in run.stdout and "landing error" in run.stdout  # the summary table
     assert (tmp_path / "hop" / "events.jsonl").read_text().count('"MODE"') == 7
     assert (tmp_path / "hop" / "stack.toml").exists() and (tmp_path / "hop" / "logs" / "nav.log").exists()
+    flight_logs = sorted((tmp_path / "hop" / "flightlog").glob("flight-*.glog"))
+    assert len(flight_logs) == 1  # one flight: ARMED to LANDED
+    log = info(flight_logs[0])
+    assert not log["damaged"] and log["torn_tail_bytes"] == 0
+    assert {"imu", "nav.state", "nav.track", "sim.truth", "event"} <= set(log["topics"])
+    assert log["topics"]["imu"]["rate_hz"] > 400 and log["images"] >= 10  # navcam samples and the capture
+    assert any("ARMED -> SPIN_UP" in e for e in log["event_list"])  # opened at ARMING
 
 
 @pytest.mark.timeout(300)
