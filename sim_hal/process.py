@@ -65,6 +65,7 @@ class WorldProcess(FlightProcess):
         self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
+        self._nav_state_t = 0  # the newest nav estimate's time
         self._deadline_ns = 0
         self._started = False
 
@@ -94,8 +95,6 @@ class WorldProcess(FlightProcess):
             self._advance()
         elif not self.cfg.lockstep:
             self._pace_real_time()
-        elif self._awaiting_ns is None:
-            self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
         elif self.ctx.wall.now_ns() > self._deadline_ns and (self._awaiting_ns is not None or self._nav_behind()):
             who = "control" if self._awaiting_ns is not None else "navigation"
             self.stats.lockstep_timeouts += 1
@@ -104,7 +103,10 @@ class WorldProcess(FlightProcess):
             self._frames_out.clear()
             self._unreceipted.clear()
             self._awaiting_ns = None
-            self._advance()
+            self._nav_seen = self._nav_seen and who == "control"  # a silent navigation is not waited for
+            self._advance()  # until it speaks again
+        elif self._awaiting_ns is None:
+            self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
 
     def _pace_real_time(self) -> None:
         elapsed = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) * self.cfg.speed
@@ -183,6 +185,11 @@ class WorldProcess(FlightProcess):
 
     def _on_nav_state(self, rec: Received) -> None:
         s = rec.msg
+        if s.t_ns > self._nav_state_t:
+            self._nav_state_t = s.t_ns
+            self._nav_seen = True
+            if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
+                self._advance()
         self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps, s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
 
     def summary(self) -> dict:
@@ -231,10 +238,14 @@ class WorldProcess(FlightProcess):
         """Lockstep holds time while navigation lags (once it has shown it runs): while it has a frame older
         than `nav_lag_ms` to finish, or has not yet received a frame older than `frame_lead_ms`. So every
         frame reaches it before the IMU samples `frame_lead_ms` after it (a frame always comes before the
-        IMU its fusion waits for: the same run every time), and none is dropped for being late."""
+        IMU its fusion waits for: the same run every time), and none is dropped for being late; and while its
+        newest estimate is more than `nav_lag_ms` old (a starved navigation would otherwise fall behind the
+        IMU for good while the navcam is still off)."""
         if not (self.cfg.lockstep and self._nav_seen):
             return False
         t = self.world.t_ns
+        if t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
+            return True  # navigation is behind on the IMU itself (no frames yet, or it is starved)
         lead = self.cfg.frame_lead_ms * NS_PER_MS
         if self._unreceipted and t - self._unreceipted[0][1] >= lead:
             return True

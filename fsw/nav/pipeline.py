@@ -229,7 +229,8 @@ class NavPipeline:
         if res.new_base:
             self.est.new_base(pose)
         else:
-            if res.quality is TrackQuality.GOOD and res.homography is not None:  # degraded: IMU and altimeter
+            trusted = res.quality is TrackQuality.GOOD and self.vision is not VisionStatus.DEGRADED
+            if trusted and res.homography is not None:  # degraded: on IMU and altimeter until recovered
                 inl = res.inliers
                 if self.est.update_features(res.base_points[inl], res.points[inl], pose):
                     self.counters.vision_updates += 1
