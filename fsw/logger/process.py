@@ -15,6 +15,7 @@ import cv2
 
 from fsw.bus.message import Envelope
 from fsw.bus.messages import Severity
+from fsw.bus.topics import Delivery
 from fsw.bus.transport import Received
 from fsw.logger.logfile import Kind
 from fsw.logger.writer import LogWriter
@@ -90,6 +91,9 @@ class LoggerProcess(FlightProcess):
             self.counts["messages"] += 1
 
     def _note_gap(self, rec: Received) -> None:
+        """Messages a queued topic's sequence numbers show were lost (latest-value topics skip by design)."""
+        if self.ctx.topology.registry[rec.topic].delivery is Delivery.LATEST:
+            return
         key = (rec.topic, rec.publisher)
         last = self._last_seq.get(key)
         self._last_seq[key] = rec.seq
