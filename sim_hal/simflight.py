@@ -205,9 +205,20 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
     shutil.rmtree(prep.run_dir, ignore_errors=True)
     summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
+    summary["report"] = _report(prep.stack_path.parent)
     summary["stack_ok"] = stack_code == 0
     (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def _report(out: Path) -> str | None:
+    """The flight report of the flight's log, into OUT/report (None when there is no flight log)."""
+    from ground.report import write_report
+
+    logs = sorted((out / "flightlog").glob("flight-*.glog"))
+    if not logs:
+        return None
+    return str(write_report(logs[-1], out / "report").relative_to(out))
 
 
 def outcome(world: dict | None, got: Recorded) -> str:

@@ -1,4 +1,5 @@
-"""`ginny log info FILE` and `ginny log export FILE --csv DIR | --mcap FILE`: read a flight log back."""
+"""`ginny log info FILE`, `ginny log export FILE --csv DIR | --mcap FILE`, `ginny log report FILE [--out DIR]`:
+read a flight log back."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--csv", metavar="DIR")
     target.add_argument("--mcap", metavar="FILE")
     e.set_defaults(func=run_export)
+    r = log.add_parser("report", help="a self-contained HTML flight report with its plots (PNG)")
+    r.add_argument("file")
+    r.add_argument("--out", default=None, help="output folder (default: FILE without .glog, plus -report)")
+    r.set_defaults(func=run_report)
 
 
 def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -57,4 +62,18 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except NotALog as exc:
         print(f"ginny log: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def run_report(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ground.report import write_report  # matplotlib: only when a report is asked for
+
+    out = out or sys.stdout
+    target = args.out or str(args.file).removesuffix(".glog") + "-report"
+    try:
+        page = write_report(args.file, target)
+    except NotALog as exc:
+        print(f"ginny log: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {page}", file=out)
     return 0

@@ -57,6 +57,7 @@ def test_a_short_plan_is_flown_landed_and_reported(tmp_path: Path) -> None:
     assert {"imu", "nav.state", "nav.track", "sim.truth", "event"} <= set(log["topics"])
     assert log["topics"]["imu"]["rate_hz"] > 400 and log["images"] >= 10  # navcam samples and the capture
     assert any("ARMED -> SPIN_UP" in e for e in log["event_list"])  # opened at ARMING
+    assert s["report"] == "report/report.html" and (tmp_path / "hop" / "report" / "trajectory.png").exists()
 
 
 @pytest.mark.timeout(300)

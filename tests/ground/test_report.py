@@ -1,0 +1,54 @@
+"""The flight report from a small synthetic flight log: every plot, the modes, the events, offline HTML."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fsw.bus import messages as m
+from fsw.bus.message import Envelope
+from fsw.bus.topics import default_registry
+from fsw.logger.logfile import Kind
+from fsw.logger.writer import LogWriter
+from ground.cli.main import main
+from ground.report import write_report
+
+REGISTRY = default_registry()
+
+
+def put(w: LogWriter, topic: str, msg: m.Message) -> None:
+    w.append(Kind.MESSAGE, topic, msg.t_ns, REGISTRY[topic].codec.encode(msg, Envelope("x", 1))[0])
+
+
+def flight_log(path: Path) -> None:
+    w = LogWriter(path, {"software": "ginny test"}, lambda: 0)
+    put(w, "event", m.Event(0, "control", "MODE", m.Severity.ACTIVITY_HI, "SPIN_UP -> TAKEOFF: go", 0))
+    for k in range(200):
+        t = k * 50_000_000
+        h = min(k * 0.1, 5.0)
+        put(w, "nav.state", m.NavState(t, (k * 0.05, 0.0, -h), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.1,) * 3,
+                                       (0.1,) * 3, (0.01,) * 3, True, m.VisionStatus.GOOD, k, 0.0))
+        put(w, "sim.truth", m.SimTruth(t, (k * 0.05, 0.01, -h - 0.1), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0),
+                                       (0.0, 0.0, 0.0), h, "airborne", 2537.0, 6.7))
+        put(w, "nav.track", m.NavTrack(t, k, 100, 90, 0, False, 5.0 + (k % 40), 20.0))
+    put(w, "event", m.Event(9_000_000_000, "nav", "DEADLINE_MISS", m.Severity.WARNING_HI, "frame 7 took 44 ms", 0))
+    w.close()
+
+
+def test_the_report_has_every_plot_the_modes_and_the_events(tmp_path: Path) -> None:
+    flight_log(tmp_path / "f.glog")
+    page = write_report(tmp_path / "f.glog", tmp_path / "rep")
+    names = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
+    assert names == ["altitude.png", "attitude.png", "features.png", "tracker_time.png", "trajectory.png",
+                     "velocity.png"]
+    text = page.read_text()
+    assert text.count("data:image/png;base64,") == 6 and "http" not in text  # self-contained, offline
+    assert "TAKEOFF (0.0 s)" in text and "DEADLINE_MISS: frame 7 took 44 ms" in text
+    assert "200 frames tracked, 55 over the deadline" in text
+
+
+def test_the_cli_writes_a_report_and_refuses_what_is_not_a_log(tmp_path: Path, capsys) -> None:
+    flight_log(tmp_path / "f.glog")
+    assert main(["log", "report", str(tmp_path / "f.glog")]) == 0
+    assert (tmp_path / "f-report" / "report.html").exists()
+    (tmp_path / "x.glog").write_text("nope")
+    assert main(["log", "report", str(tmp_path / "x.glog")]) == 2
+    assert "not a ginny flight log" in capsys.readouterr().err
