@@ -75,7 +75,7 @@ def default_registry() -> TopicRegistry:
         Topic("imu", m.ImuSample, "control", q, 2_000),
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
-        Topic("actuators", m.ActuatorCommand, "control", latest, 4),
+        Topic("actuators", m.ActuatorCommand, "control", q, 2_000),  # every command: nav learns the takeoff time from them
         Topic("rte.request", m.RteRequest, "control", q, 16),
         # frames queue (0.4 s deep): nav must see every one, in order; a drop is a counted gap, never a skip
         Topic("navcam", m.NavcamFrame, "camera", q, 12),
