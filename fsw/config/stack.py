@@ -115,6 +115,7 @@ class LoggerConfig:
     max_file_mb: float = 512.0  # then a new part
     min_free_mb: float = 64.0  # logging stops (with an event) rather than fill the disk
     navcam_every_s: float = 1.0  # one navcam frame kept as an image this often (0: none)
+    navcam_all: bool = False  # keep every navcam frame (what `ginny log replay` needs; ~5 MB/s)
     decimate: dict[str, int] = field(default_factory=dict)  # topic -> keep one message in N
     exclude: list[str] = field(default_factory=list)  # topics not logged
 

@@ -105,7 +105,8 @@ class LoggerProcess(FlightProcess):
         msg = rec.msg
         if rec.topic == "navcam":
             every = self.ctx.logger.navcam_every_s
-            if every <= 0 or (self._last_navcam_ns is not None and msg.t_ns - self._last_navcam_ns < every * 1e9):
+            due = every > 0 and (self._last_navcam_ns is None or msg.t_ns - self._last_navcam_ns >= every * 1e9)
+            if not (due or self.ctx.logger.navcam_all):
                 return
             self._last_navcam_ns = msg.t_ns
             name = f"navcam_{msg.frame_seq:06d}.png"
@@ -116,7 +117,10 @@ class LoggerProcess(FlightProcess):
             self.event("LOG_IMAGE_FAILED", Severity.WARNING_LO, f"could not write {name}")
             return
         self.counts["images"] += 1
-        self._append(Kind.IMAGE, rec.topic, msg.t_ns, {"file": f"images/{name}", "shape": list(msg.pixels.shape)})
+        meta = {"file": f"images/{name}", "shape": list(msg.pixels.shape)}
+        if rec.topic == "navcam":
+            meta.update(frame_seq=msg.frame_seq, exposure_us=msg.exposure_us)
+        self._append(Kind.IMAGE, rec.topic, msg.t_ns, meta)
 
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
         for w in (self.boot, self.flight):

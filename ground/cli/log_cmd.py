@@ -22,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--csv", metavar="DIR")
     target.add_argument("--mcap", metavar="FILE")
     e.set_defaults(func=run_export)
+    rp = log.add_parser("replay", help="re-run navigation on the logged sensors; compare with the logged estimates")
+    rp.add_argument("file")
+    rp.set_defaults(func=run_replay)
     r = log.add_parser("report", help="a self-contained HTML flight report with its plots (PNG)")
     r.add_argument("file")
     r.add_argument("--out", default=None, help="output folder (default: FILE without .glog, plus -report)")
@@ -77,3 +80,23 @@ def run_report(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     print(f"report: {page}", file=out)
     return 0
+
+
+def run_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from fsw.logger.replay import ReplayError, replay
+
+    out = out or sys.stdout
+    try:
+        r = replay(args.file)
+    except (NotALog, ReplayError, ValueError) as exc:
+        print(f"ginny log: {exc}", file=sys.stderr)
+        return 2
+    print(f"replayed {r.frames} frames ({r.missing_frames} missing); {r.compared} logged estimates compared, "
+          f"{r.identical} identical; max difference {r.max_position_diff_m:.3g} m, "
+          f"{r.max_velocity_diff_mps:.3g} m/s", file=out)
+    print("deterministic: the replay reproduces the flight's estimates" if r.deterministic
+          else "NOT identical: the replay differs from the flight", file=out)
+    if r.compared < r.logged / 2:
+        print("(most logged estimates had no replayed twin: replay the boot log, which starts with navigation)",
+              file=out)
+    return 0 if r.deterministic else 1

@@ -71,3 +71,9 @@ def test_a_cut_log_decodes_what_it_has(tmp_path: Path) -> None:
     (tmp_path / "cut.glog").write_bytes(data[: len(data) // 2])
     d = decode_log(tmp_path / "cut.glog")
     assert 0 < len(d.messages) < 101 and d.report.torn_tail_bytes > 0
+
+
+def test_replay_needs_every_navcam_frame_and_says_so(tmp_path: Path, capsys) -> None:
+    write_log(tmp_path / "a.glog")
+    assert main(["log", "replay", str(tmp_path / "a.glog")]) == 2
+    assert "no navcam frames in the log (fly with [logger] navcam_all = true)" in capsys.readouterr().err
