@@ -157,6 +157,8 @@ def write_report(log_path: str | Path, out_dir: str | Path) -> Path:
              f"lost messages: {html.escape(str(dict(d.gaps)) or 'none')}</p>",
              "<h2>Modes</h2><p>" + " &rarr; ".join(f"{m} ({t:.1f} s)" for t, m in f.modes) + "</p>"]
     parts += [f"<h2>{p.stem.replace('_', ' ')}</h2>{_img(p)}" for p in pngs]
+    faults = [e for e in f.events if "FAULT_" in e]
+    parts.append("<h2>Faults</h2><pre>" + html.escape("\n".join(faults) or "none injected") + "</pre>")
     parts.append("<h2>Events</h2><pre>" + html.escape("\n".join(f.events)) + "</pre>")
     parts += ["<h2>Images</h2>"] + [_img(p) for p in images if p.exists()]
     page = out / "report.html"

@@ -29,6 +29,7 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
+from sim_hal.faults import parse_fault
 from sim_hal.flightmeter import FlightMeter
 from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.params import load_vehicle
@@ -59,6 +60,9 @@ class WorldProcess(FlightProcess):
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
         self.end_on_landing = end_on_landing
         self.ended = "running"
+        self._faults = sorted([(f.start_s, "INJECTED", f) for f in map(parse_fault, cfg.faults)]
+                              + [(f.start_s + f.duration_s, "CLEARED", f) for f in map(parse_fault, cfg.faults)
+                                 if f.duration_s], key=lambda x: x[0])
         self.meter = FlightMeter(cfg.start.north_m, cfg.start.east_m, math.radians(cfg.start.yaw_deg))
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
@@ -128,6 +132,7 @@ class WorldProcess(FlightProcess):
             t1 = time.perf_counter_ns()
             self.ctx.clock.on_tick(out.t_ns)
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
+            self._announce_faults(out.t_ns)
             self._publish(out)
             self.stats.step_ns += t1 - t0
             self.stats.publish_ns += time.perf_counter_ns() - t1
@@ -168,6 +173,14 @@ class WorldProcess(FlightProcess):
                 self.stop()
             return True
         return False
+
+    def _announce_faults(self, t_ns: int) -> None:
+        """An event when each injected fault begins and ends, so every log and report shows it."""
+        t_s = t_ns / NS_PER_S
+        while self._faults and t_s >= self._faults[0][0]:
+            _, what, fault = self._faults.pop(0)
+            self.event(f"FAULT_{what}", Severity.WARNING_HI if what == "INJECTED" else Severity.ACTIVITY_HI,
+                       fault.spec)
 
     def _end_reason(self) -> str:
         """Why the run ends now ("running": it does not): its time is up, or (with end_on_landing) the vehicle

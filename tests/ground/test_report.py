@@ -29,6 +29,7 @@ def flight_log(path: Path) -> None:
         put(w, "sim.truth", m.SimTruth(t, (k * 0.05, 0.01, -h - 0.1), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0),
                                        (0.0, 0.0, 0.0), h, "airborne", 2537.0, 6.7))
         put(w, "nav.track", m.NavTrack(t, k, 100, 90, 0, False, 5.0 + (k % 40), 20.0))
+    put(w, "event", m.Event(5_000_000_000, "world", "FAULT_INJECTED", m.Severity.WARNING_HI, "navcam.drop@5", 0))
     put(w, "event", m.Event(9_000_000_000, "nav", "DEADLINE_MISS", m.Severity.WARNING_HI, "frame 7 took 44 ms", 0))
     w.close()
 
@@ -43,6 +44,7 @@ def test_the_report_has_every_plot_the_modes_and_the_events(tmp_path: Path) -> N
     assert text.count("data:image/png;base64,") == 6 and "http" not in text  # self-contained, offline
     assert "TAKEOFF (0.0 s)" in text and "DEADLINE_MISS: frame 7 took 44 ms" in text
     assert "200 frames tracked, 55 over the deadline" in text
+    assert "<h2>Faults</h2><pre>    5.00 s  world    WARNING_HI  FAULT_INJECTED: navcam.drop@5" in text
 
 
 def test_the_cli_writes_a_report_and_refuses_what_is_not_a_log(tmp_path: Path, capsys) -> None:

@@ -79,6 +79,8 @@ def test_the_navcam_going_dark_in_flight_lands_now(tmp_path: Path) -> None:
     assert run.returncode == 3, run.stdout + run.stderr
     assert any("-> LAND_NOW: vision degraded" in m for m in s["modes"]), s["modes"]
     assert s["faults"] == ["navcam.off@16"] and not s["flight"]["tipped_over"]
+    events = (tmp_path / "dark" / "events.jsonl").read_text()
+    assert '"name": "FAULT_INJECTED", "severity": "WARNING_HI", "text": "navcam.off@16"' in events
     assert s["flight"]["touchdown_speed_mps"] < 1.5
 
 
