@@ -11,12 +11,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import cv2
-
 from fsw.bus.message import Envelope
 from fsw.bus.messages import Severity
 from fsw.bus.topics import Delivery
 from fsw.bus.transport import Received
+from fsw.logger.images import write_image
 from fsw.logger.logfile import Kind
 from fsw.logger.writer import LogWriter
 from fsw.runtime.node import FlightProcess
@@ -109,17 +108,11 @@ class LoggerProcess(FlightProcess):
             if not (due or self.ctx.logger.navcam_all):
                 return
             self._last_navcam_ns = msg.t_ns
-            name = f"navcam_{msg.frame_seq:06d}.png"
-        else:
-            name = f"colour_{msg.capture_id:03d}.png"
-        pixels = msg.pixels if msg.pixels.ndim == 2 else cv2.cvtColor(msg.pixels, cv2.COLOR_RGB2BGR)
-        if not cv2.imwrite(str(self.images / name), pixels):
-            self.event("LOG_IMAGE_FAILED", Severity.WARNING_LO, f"could not write {name}")
+        meta = write_image(self.dir, rec.topic, msg)
+        if meta is None:
+            self.event("LOG_IMAGE_FAILED", Severity.WARNING_LO, f"could not write an image of {rec.topic}")
             return
         self.counts["images"] += 1
-        meta = {"file": f"images/{name}", "shape": list(msg.pixels.shape)}
-        if rec.topic == "navcam":
-            meta.update(frame_seq=msg.frame_seq, exposure_us=msg.exposure_us)
         self._append(Kind.IMAGE, rec.topic, msg.t_ns, meta)
 
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:

@@ -12,13 +12,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from fsw import config
-from fsw.bus.messages import NavcamFrame, NavState
+from fsw.bus.messages import NavState
 from fsw.config.sensors import load_sensors
 from fsw.config.stack import NavConfig
+from fsw.logger.images import read_image
 from fsw.logger.read import decode_log
 from fsw.nav.pipeline import NavPipeline, Outputs
 
@@ -58,11 +58,10 @@ def replay(path: str | Path) -> ReplayResult:
     seqs = [r.body["frame_seq"] for r in frames]
     inputs = [(m.t_ns, _ORDER[t], t, m) for t, m in d.messages if t in ("imu", "altimeter", "actuators")]
     for r in frames:
-        pixels = cv2.imread(str(Path(path).parent / r.body["file"]), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
+        frame = read_image(Path(path).parent, "navcam", r.t_ns, r.body)
+        if frame is None:
             raise ReplayError(f"{path}: cannot read {r.body['file']}")
-        inputs.append((r.t_ns, _ORDER["navcam"], "navcam", NavcamFrame(r.t_ns, r.body["frame_seq"],
-                                                                        r.body["exposure_us"], pixels)))
+        inputs.append((r.t_ns, _ORDER["navcam"], "navcam", frame))
     inputs.sort(key=lambda i: (i[0], i[1]))
     states = _run(nav_config(d.report.header), inputs)
     logged = [m for t, m in d.messages if t == "nav.state"]
