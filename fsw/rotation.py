@@ -1,9 +1,13 @@
-"""Rotation helpers shared by navigation and control (numpy; quaternions are (w, x, y, z), body to world)."""
+"""Rotation and strapdown helpers shared by navigation and control (numpy; quaternions are (w, x, y, z), body
+to world; NED frames)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+
+MARS_GRAVITY = np.array([0.0, 0.0, 3.71])  # NED: down
 
 
 def skew(v: np.ndarray) -> np.ndarray:
@@ -31,3 +35,21 @@ def matrix_to_quat(R: np.ndarray) -> tuple[float, float, float, float]:
         return (w, (R[2, 1] - R[1, 2]) / (4 * w), (R[0, 2] - R[2, 0]) / (4 * w), (R[1, 0] - R[0, 1]) / (4 * w))
     x = math.sqrt(max(0.0, 1.0 + R[0, 0] - R[1, 1] - R[2, 2])) / 2
     return (0.0, x, (R[0, 1] + R[1, 0]) / (4 * x), (R[0, 2] + R[2, 0]) / (4 * x))
+
+
+def orthonormalize(R: np.ndarray) -> np.ndarray:
+    """The rotation nearest to R (drift from repeated products taken out)."""
+    u, _, vt = np.linalg.svd(R)
+    return u @ vt
+
+
+def wrap_angle(angle: float) -> float:
+    """An angle in radians brought into [-pi, pi)."""
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+def kinematics(p: np.ndarray, v: np.ndarray, R: np.ndarray, w: np.ndarray, f: np.ndarray, dt: float,
+               gravity: np.ndarray = MARS_GRAVITY) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One strapdown step with (bias-corrected) body rates `w` and specific force `f`."""
+    acc = R @ f + gravity
+    return p + v * dt + 0.5 * acc * dt * dt, v + acc * dt, R @ rotvec_to_matrix(w * dt)

@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # the board has no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from fsw.control.modes import entered  # noqa: E402
 from fsw.logger.read import Decoded, decode_log  # noqa: E402
 
 NS = 1e-9
@@ -72,7 +73,7 @@ def collect(d: Decoded) -> FlightData:
         elif topic == "event":
             f.events.append(f"{m.t_ns * NS:8.2f} s  {m.source:<8} {m.severity.name:<11} {m.name}: {m.text}")
             if m.name == "MODE":
-                f.modes.append((m.t_ns * NS, m.text.split("->")[-1].split(":")[0].strip()))
+                f.modes.append((m.t_ns * NS, entered(m.text)))
     return f
 
 

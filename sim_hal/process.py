@@ -60,9 +60,10 @@ class WorldProcess(FlightProcess):
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
         self.end_on_landing = end_on_landing
         self.ended = "running"
-        self._faults = sorted([(f.start_s, "INJECTED", f) for f in map(parse_fault, cfg.faults)]
-                              + [(f.start_s + f.duration_s, "CLEARED", f) for f in map(parse_fault, cfg.faults)
-                                 if f.duration_s], key=lambda x: x[0])
+        faults = [parse_fault(spec) for spec in cfg.faults]
+        self._faults = sorted([(f.start_s, "INJECTED", f) for f in faults]
+                              + [(f.start_s + f.duration_s, "CLEARED", f) for f in faults if f.duration_s],
+                              key=lambda x: x[0])
         self.meter = FlightMeter(cfg.start.north_m, cfg.start.east_m, math.radians(cfg.start.yaw_deg))
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
@@ -201,8 +202,7 @@ class WorldProcess(FlightProcess):
         if s.t_ns > self._nav_state_t:
             self._nav_state_t = s.t_ns
             self._nav_seen = True
-            if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
-                self._advance()
+            self._step_on_if_waiting()
         self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps, s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
 
     def summary(self) -> dict:
@@ -244,6 +244,10 @@ class WorldProcess(FlightProcess):
         self._nav_seen = True
         while waiting and waiting[0][0] <= frame_seq:
             waiting.popleft()
+        self._step_on_if_waiting()
+
+    def _step_on_if_waiting(self) -> None:
+        """Navigation has moved on: a lockstep world that was holding time for it (not for control) steps."""
         if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
             self._advance()
 

@@ -17,23 +17,23 @@ import shutil
 import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import cv2
 import tomli_w
 
 from fsw.bus.messages import Severity
 from fsw.bus.reader import BusReader
 from fsw.bus.topics import default_registry
 from fsw.bus.topology import Topology
-from fsw.config import ConfigError
+from fsw.config import read_toml
 from fsw.config.stack import load_stack
+from fsw.control.modes import entered
 from fsw.control.plan import PLANS_DIR, Plan, load_plan, summarize
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
+from fsw.logger.images import write_image
 from sim_hal.config import DEFAULT_WORLD, load_world
 from sim_hal.faults import parse_fault
 from sim_hal.launch import WorldRunner
@@ -74,15 +74,6 @@ def plan_file(name_or_path: str) -> Path:
     return path if path.suffix or path.exists() else PLANS_DIR / f"{name_or_path}.toml"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
-
-
 def prepare(req: SimRequest) -> Prepared:
     """Validate everything and write the flight's configs; raise ConfigError/ValueError on any bad input."""
     plan_path = plan_file(req.plan).resolve()
@@ -96,7 +87,7 @@ def prepare(req: SimRequest) -> Prepared:
     stack = load_stack(req.config)  # validates the base stack config
     out = Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    stack_raw = _read_toml(Path(req.config))
+    stack_raw = read_toml(req.config)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
     stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
@@ -113,7 +104,7 @@ def prepare(req: SimRequest) -> Prepared:
 
 
 def _world_raw(req: SimRequest, plan: Plan, terrain: str) -> dict[str, Any]:
-    raw = _read_toml(Path(req.world))
+    raw = read_toml(req.world)
     raw.pop("script", None)  # the flight software flies this one
     raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
                faults=list(raw.get("faults", [])) + list(req.faults))
@@ -149,7 +140,6 @@ class Recorder(threading.Thread):
         self._stop_flag = threading.Event()
 
     def run(self) -> None:
-        (self.out / "images").mkdir(exist_ok=True)
         with BusReader(self.topology, self.TOPICS) as reader, \
                 open(self.out / "events.jsonl", "w", encoding="utf-8") as events:
             self.ready.set()
@@ -172,12 +162,11 @@ class Recorder(threading.Thread):
                 g.events[_COUNTED[msg.severity]] += 1
             if msg.name == "MODE":
                 g.modes.append(msg.text)
-                g.mode = msg.text.split("->")[-1].split(":")[0].strip()
+                g.mode = entered(msg.text)
         elif topic == "rte":
-            path = self.out / "images" / f"colour_{msg.capture_id:03d}_t{msg.t_ns / 1e9:07.2f}s.png"
-            pixels = msg.pixels
-            cv2.imwrite(str(path), cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR) if pixels.ndim == 3 else pixels)
-            g.images.append(str(path.relative_to(self.out)))
+            meta = write_image(self.out, topic, msg)
+            if meta is not None:
+                g.images.append(meta["file"])
 
 
 Progress = Callable[[Recorded], None]
@@ -226,7 +215,7 @@ def outcome(world: dict | None, got: Recorded) -> str:
     if ended == "tipped":
         return "crashed"
     if ended == "landed":
-        return "land_now" if any("-> LAND_NOW" in m for m in got.modes) else "landed"
+        return "land_now" if any(entered(m) == "LAND_NOW" for m in got.modes) else "landed"
     return "aborted"
 
 

@@ -31,15 +31,19 @@ def parse(data: dict[str, Any], cls: type[T], file: str | Path = "<config>") -> 
         raise ConfigError(file, exc.path, exc.reason) from None
 
 
-def load(path: str | Path, cls: type[T]) -> T:
-    """Read the TOML file at `path` into `cls`."""
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The TOML file at `path` as plain tables (ConfigError if it cannot be read or is not TOML)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
-    return parse(data, cls, path)
+
+
+def load(path: str | Path, cls: type[T]) -> T:
+    """Read the TOML file at `path` into `cls`."""
+    return parse(read_toml(path), cls, path)

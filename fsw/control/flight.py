@@ -24,14 +24,16 @@ from fsw.control.guidance import Guidance, Segment
 from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
 from fsw.control.plan import Capture, Plan
 from fsw.control.strapdown import Estimate, Strapdown
+from fsw.rotation import wrap_angle
 
 NS = 1e-9
+_CYCLE_S = 0.002  # one control cycle per IMU sample (500 Hz)
 _ALT_GAIN_POS = 0.1  # dead reckoning: share of the altimeter's height error taken per sample
+_ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
+_ALT_PERIOD_S = 0.02  # between laser altimeter samples (50 Hz)
 _GROUND_THRUST = 0.6  # landing: thrust under this share of the weight ...
 _GROUND_ACCEL = 0.9  # ... while the accelerometers read more than this share of gravity: on the ground
-_CYCLE_S = 0.002  # one control cycle per IMU sample (500 Hz)
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
-_ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 
 
 class FlightDirector:
@@ -75,7 +77,7 @@ class FlightDirector:
         """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical)."""
         if not self._nav_stale(a.t_ns) or not a.valid:
             return
-        self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * 0.02)
+        self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * _ALT_PERIOD_S)
 
     def on_process_lost(self, name: str) -> None:
         if name in self.cfg.critical:
@@ -180,7 +182,7 @@ class FlightDirector:
         """Turn towards a new heading at most `yaw_rate_dps` (a step in heading would tip the vehicle)."""
         if self._yaw_sp is None:
             self._yaw_sp = self._yaw()
-        err = (sp.yaw_rad - self._yaw_sp + math.pi) % (2 * math.pi) - math.pi
+        err = wrap_angle(sp.yaw_rad - self._yaw_sp)
         step = math.radians(self.cfg.yaw_rate_dps) * _CYCLE_S
         self._yaw_sp += max(-step, min(step, err))
         return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp)
@@ -193,9 +195,13 @@ class FlightDirector:
         weight = c.mass_kg * c.gravity_mps2
         return self._last_thrust < _GROUND_THRUST * weight and self._accel_norm > _GROUND_ACCEL * c.gravity_mps2
 
+    def _height(self) -> float:
+        """Estimated height of the legs above the ground."""
+        return -self.est.p[2] - self.cfg.cg_height_m
+
     def _touchdown(self, t_ns: int, sp: Setpoint) -> bool:
         descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW) and sp.vel_mps[2] > 0
-        height = -self.est.p[2] - self.cfg.cg_height_m
+        height = self._height()
         if descending and self.est.v[2] > 0.5 * sp.vel_mps[2]:
             self._sinking = True  # a stop counts only after the vehicle has been coming down
         low = height < self.cfg.touchdown_below_m
@@ -209,8 +215,7 @@ class FlightDirector:
     def _fly(self, t: int, w: np.ndarray) -> ActuatorCommand:
         sp = self._slew_yaw(self._airborne(t))
         if self._touchdown(t, sp):
-            height = -self.est.p[2] - self.cfg.cg_height_m
-            self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {height:.2f} m)")
+            self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {self._height():.2f} m)")
             return ActuatorCommand(t, False, 0.0, (0.0, 0.0, 0.0))
         thrust, torque = self.controller.update(self.est.p, self.est.v, self.est.R, w, sp, _CYCLE_S)
         self._last_thrust = thrust

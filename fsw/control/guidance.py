@@ -15,6 +15,7 @@ import numpy as np
 
 from fsw.control.controller import Setpoint
 from fsw.control.plan import Plan
+from fsw.rotation import wrap_angle
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[flo
         return 0.5 * speed * t_acc + speed * (t - t_acc), speed, 0.0
     rest = t_total - t
     return distance - 0.5 * accel * rest * rest, accel * rest, -accel
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 def move_time(distance: float, speed: float, accel: float) -> float:
@@ -85,7 +82,7 @@ class Guidance:
 
         def turn(index: int, at: np.ndarray, yaw_from: float, yaw_to: float) -> float:
             nonlocal t
-            delta = _wrap(yaw_to - yaw_from)
+            delta = wrap_angle(yaw_to - yaw_from)
             if abs(delta) > math.radians(1.0):
                 dur = abs(delta) / math.radians(lim.yaw_rate_dps)
                 segs.append(Segment("turn", index, t, dur, at, at, 0.0, yaw_from + delta, yaw_from))

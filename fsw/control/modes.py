@@ -75,6 +75,16 @@ class Transition:
     reason: str
 
 
+def describe(tr: Transition) -> str:
+    """A transition as the text of its MODE event: `OLD -> NEW: reason`."""
+    return f"{tr.old.name} -> {tr.new.name}: {tr.reason}"
+
+
+def entered(mode_text: str) -> str:
+    """The mode a MODE event's text says the vehicle went into."""
+    return mode_text.split("->")[-1].split(":")[0].strip()
+
+
 @dataclass
 class ModeCommander:
     mode: Mode = Mode.IDLE

@@ -7,6 +7,7 @@ from fsw.bus.messages import ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.control.flight import FlightDirector
+from fsw.control.modes import describe
 from fsw.control.plan import load_plan
 from fsw.runtime.node import FlightProcess
 
@@ -72,7 +73,7 @@ class ControlProcess(FlightProcess):
     def _report_modes(self) -> None:
         while self.director.transitions:
             tr = self.director.transitions.pop(0)
-            self.event("MODE", Severity.ACTIVITY_HI, f"{tr.old.name} -> {tr.new.name}: {tr.reason}")
+            self.event("MODE", Severity.ACTIVITY_HI, describe(tr))
 
     def telemetry(self) -> dict:
         channels = {f"{k}_samples": v for k, v in self.samples.items()}

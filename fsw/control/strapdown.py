@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fsw.rotation import quat_to_matrix, rotvec_to_matrix
+from fsw.rotation import kinematics, orthonormalize, quat_to_matrix
 
 NS = 1e-9
 HISTORY = 1_000  # IMU samples kept (2 s at 500 Hz): older estimates are taken as they are
@@ -42,9 +42,7 @@ class Strapdown:
         e = self.est
         dt = (t_ns - e.t_ns) * NS
         if self.started and 0 < dt < _MAX_DT_S:
-            e.v = e.v + (e.R @ accel + self.g) * dt
-            e.p = e.p + e.v * dt
-            e.R = e.R @ rotvec_to_matrix(gyro * dt)
+            e.p, e.v, e.R = kinematics(e.p, e.v, e.R, gyro, accel, dt, self.g)
         e.t_ns = t_ns
         self._remember(t_ns)
 
@@ -71,8 +69,8 @@ class Strapdown:
         if then is None:
             return  # older than the history: nothing to compare it with
         t_then, (p_then, v_then, R_then) = then
-        dp, dv, dR = p - p_then, v - v_then, _orthonormal(R @ R_then.T)
-        e.p, e.v, e.R = e.p + dp, e.v + dv, _orthonormal(dR @ e.R)
+        dp, dv, dR = p - p_then, v - v_then, orthonormalize(R @ R_then.T)
+        e.p, e.v, e.R = e.p + dp, e.v + dv, orthonormalize(dR @ e.R)
         self._rebase(dp, dv, dR, t_then)
 
     def _at(self, t_ns: int) -> tuple[int, tuple] | None:
@@ -99,8 +97,3 @@ class Strapdown:
         err = z_meas - self.est.p[2]
         self.est.p[2] += gain_pos * err
         self.est.v[2] += gain_vel * err
-
-
-def _orthonormal(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt

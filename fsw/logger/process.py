@@ -15,6 +15,7 @@ from fsw.bus.message import Envelope
 from fsw.bus.messages import Severity
 from fsw.bus.topics import Delivery
 from fsw.bus.transport import Received
+from fsw.control.modes import entered
 from fsw.logger.images import write_image
 from fsw.logger.logfile import Kind
 from fsw.logger.writer import LogWriter
@@ -36,9 +37,10 @@ class LoggerProcess(FlightProcess):
     def setup(self) -> None:
         cfg = self.ctx.logger
         self.dir = Path(cfg.dir) if cfg.dir else Path(self.ctx.run_dir or ".") / "flightlogs"
-        self.images = self.dir / "images"
-        self.images.mkdir(parents=True, exist_ok=True)
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        config_text = Path(self.ctx.config_path).read_text() if self.ctx.config_path else ""
+        self.header = {"software": SOFTWARE, "config": config_text, "schemas": schemas(self.ctx.topology.registry),
+                       "started": self.stamp, "process": self.name}  # the same for every log this process writes
         self.boot = self._writer(self.dir / f"boot-{self.stamp}.glog")
         self.flight: LogWriter | None = None
         self.flights = 0
@@ -54,10 +56,7 @@ class LoggerProcess(FlightProcess):
 
     def _writer(self, path: Path) -> LogWriter:
         cfg = self.ctx.logger
-        config_text = Path(self.ctx.config_path).read_text() if self.ctx.config_path else ""
-        header = {"software": SOFTWARE, "config": config_text, "schemas": schemas(self.ctx.topology.registry),
-                  "started": self.stamp, "process": self.name}
-        return LogWriter(path, header, self.ctx.wall.now_ns, cfg.flush_interval_s, int(cfg.max_file_mb * _MB),
+        return LogWriter(path, self.header, self.ctx.wall.now_ns, cfg.flush_interval_s, int(cfg.max_file_mb * _MB),
                          int(cfg.min_free_mb * _MB))
 
     def teardown(self) -> None:
@@ -67,8 +66,7 @@ class LoggerProcess(FlightProcess):
 
     # --- recording --------------------------------------------------------------------------------------
     def _record(self, rec: Received) -> None:
-        mode = rec.msg.text.split("->")[-1].split(":")[0].strip() \
-            if rec.topic == "event" and rec.msg.name == "MODE" else None
+        mode = entered(rec.msg.text) if rec.topic == "event" and rec.msg.name == "MODE" else None
         if mode == "ARMED":
             self._open_flight()
         self._keep(rec)

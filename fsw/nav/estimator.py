@@ -15,26 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsw.rotation import rotvec_to_matrix, skew
+from fsw.rotation import kinematics, orthonormalize, rotvec_to_matrix, skew
 
-GRAVITY = np.array([0.0, 0.0, 3.71])
 _GROUND_SAMPLES = 15  # laser ranges (0.3 s at 50 Hz) behind each new base's ground plane
 _GROUND_AGREE_M = 0.15  # ... which must agree this well (20th to 80th percentile)
 _GROUND_STEP_M = 0.25  # ... and move the plane by at most this much per base
 N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
-
-
-def orthonormalize(R: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(R)
-    return u @ vt
-
-
-def kinematics(p: np.ndarray, v: np.ndarray, R: np.ndarray, w: np.ndarray, f: np.ndarray,
-               dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One strapdown step with bias-corrected rates `w` and specific force `f`."""
-    acc = R @ f + GRAVITY
-    return p + v * dt + 0.5 * acc * dt * dt, v + acc * dt, R @ rotvec_to_matrix(w * dt)
 
 
 @dataclass(frozen=True)

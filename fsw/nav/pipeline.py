@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity, VisionStatus
+from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity,
+                              VisionStatus)
 from fsw.camera.model import camera_model
 from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
-from fsw.nav.estimator import Estimator, EstimatorConfig, kinematics
+from fsw.nav.estimator import Estimator, EstimatorConfig
 from fsw.nav.tracker import TrackQuality, Tracker
-from fsw.rotation import matrix_to_quat
+from fsw.rotation import kinematics, matrix_to_quat
 
 CG_HEIGHT_M = 0.13  # the IMU above the ground when the vehicle stands on its legs
 
