@@ -18,9 +18,9 @@ import math
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from fsw.bus.messages import ClockTick, Severity, SimSensors, VisionStatus
+from fsw.bus.messages import ClockTick, CommandResult, Severity, SimSensors, VisionStatus
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.config import ConfigError
@@ -29,7 +29,7 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
-from sim_hal.faults import parse_fault
+from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
 from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.params import load_vehicle
@@ -73,6 +73,7 @@ class WorldProcess(FlightProcess):
         self._nav_state_t = 0  # the newest nav estimate's time
         self._deadline_ns = 0
         self._started = False
+        self.injected: list[str] = []  # faults commanded from the ground
 
     def setup(self) -> None:
         self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
@@ -84,7 +85,23 @@ class WorldProcess(FlightProcess):
             self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
             self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
             self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
+        self.on_command("FAULT_INJECT", self._fault_inject)
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
+
+    def _fault_inject(self, cmd, args: dict) -> tuple[CommandResult, str]:
+        """A device fault from the ground (through comm), its start counted from now."""
+        try:
+            fault = parse_fault(args["spec"])
+        except FaultSpecError as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        fault = replace(fault, start_s=self.world.t_ns / NS_PER_S + fault.start_s)
+        self.world.streams[fault.device].faults.append(fault)
+        self._faults.append((fault.start_s, "INJECTED", fault))
+        if fault.duration_s:
+            self._faults.append((fault.start_s + fault.duration_s, "CLEARED", fault))
+        self._faults.sort(key=lambda x: x[0])
+        self.injected.append(args["spec"])
+        return CommandResult.OK, f"{args['spec']} from t={fault.start_s:.2f} s"
 
     # --- stepping -------------------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -221,7 +238,7 @@ class WorldProcess(FlightProcess):
                                      "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
                 "ended": self.ended, "seed": self.cfg.seed, "terrain": self.cfg.terrain,
-                "faults": list(self.cfg.faults), "flight": self.meter.report(), "nav": self.meter.nav.report(),
+                "faults": list(self.cfg.faults) + self.injected, "flight": self.meter.report(), "nav": self.meter.nav.report(),
                 "tracker": self.meter.tracker.report()}
 
     # --- inputs -----------------------------------------------------------------------------------------

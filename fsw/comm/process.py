@@ -1,17 +1,339 @@
-"""Comm process: the vehicle's door to the ground. Publishes commands on `cmd`, reads acknowledgements."""
+"""Comm process: the vehicle's only door to the ground.
+
+It binds a CurveZMQ ROUTER socket; the ZAP handler admits only ground stations whose public key is in the
+allow-list. Uplink frames pass through the emulated radio (bandwidth, latency, loss, outages), then each
+command is checked against the dictionary, sent on the bus to the process that executes it, and answered with
+that process's acknowledgement, once per (ground key, command id). Downlink: every bus event, the essential
+vehicle state at `tlm_hz`, each process's telemetry, navcam thumbnails, colour captures and requested files,
+through the radio's priority queue. Both sides send heartbeats; the vehicle says LINK_LOST / LINK_RESTORED.
+docs/ground-link.md describes the wire protocol.
+"""
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from fsw.bus.messages import Command, CommandResult, Severity
 from fsw.bus.transport import Received
+from fsw.clock import NS_PER_MS
+from fsw.comm import protocol
+from fsw.comm.auth import ZAP_DOMAIN, KeyFileError, ZapHandler, allowed_keys, load_secret
+from fsw.comm.downlink import CAPTURE_WIDTH, THUMBNAIL_WIDTH, image_frame, state_frame
+from fsw.comm.files import FileRefused, Transfer, listing
+from fsw.comm.ledger import Answer, CommandLedger
+from fsw.comm.radio import Priority, Radio
+from fsw.control.modes import entered
+from fsw.runtime.commands import EVERY_PROCESS, CommandRejected
 from fsw.runtime.node import FlightProcess
+
+log = logging.getLogger("ginny.comm")
+NS_PER_S = 1_000_000_000
+_PUMP_NS = 5 * NS_PER_MS
+_ACK_TIMEOUT_NS = 5 * NS_PER_S
+_MAX_PEERS = 16
+_LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[0-9.]+):(?P<dur>[0-9.]+)(:(?P<pct>[0-9.]+))?$")
 
 
 class CommProcess(FlightProcess):
     def setup(self) -> None:
-        self.acks = 0
+        cfg = self.ctx.comm
+        self.counters.update(acks_received=0, uplink_frames=0, uplink_rejected=0, uplink_oversized=0,
+                             uplink_malformed=0, commands_forwarded=0, downlink_frames=0)
+        self.ledger = CommandLedger()
+        self.radio = Radio(cfg.radio, self.ctx.wall.now_ns())
+        self.peers: dict[bytes, int] = {}  # routing id -> when last heard (wall ns)
+        self.mode = "IDLE"
+        self.nav = self.track = None
+        self.event_seq = self.state_seq = self.image_seq = 0
+        self.transfers: list[Transfer] = []
+        self.link_up = False
+        self._heard_ns = 0
+        self._last_thumb_ns = 0
+        self.router: zmq.Socket | None = None
+        self.zap: ZapHandler | None = None
         self.subscribe("cmd.ack", self._on_ack)
+        self.subscribe("event", self._on_event)
+        self.subscribe("tlm", self._on_tlm)
+        self.subscribe("nav.state", self._on_nav)
+        self.subscribe("nav.track", self._on_track)
+        self.subscribe("rte", self._on_colour)
+        if cfg.thumbnail_every_s > 0:
+            self.subscribe("navcam", self._on_navcam)
+        self.on_command("LIST_FILES", self._list_files)
+        self.on_command("DOWNLINK_FILE", self._downlink_file)
+        self.on_command("FAULT_INJECT", self._fault_inject)
+        if cfg.keys_dir:
+            self._open_link(self._keys_dir())
+        self.timers.every(_PUMP_NS, self._pump)
+        self.timers.every(round(NS_PER_S / cfg.tlm_hz), self._queue_state)
+        self.timers.every(cfg.heartbeat_ms * NS_PER_MS, self._heartbeat_down)
+
+    def _keys_dir(self) -> Path:
+        keys = Path(self.ctx.comm.keys_dir)
+        return keys if keys.is_absolute() or not self.ctx.config_path else Path(self.ctx.config_path).parent / keys
+
+    def _open_link(self, keys: Path) -> None:
+        """The ZAP handler first (so no peer gets in before it answers), then the CurveZMQ server."""
+        try:
+            public, secret = load_secret(keys / "vehicle.key_secret")
+            allowed = allowed_keys(keys / "authorized")
+        except KeyFileError as exc:
+            raise RuntimeError(f"comm: ground link keys: {exc}") from None
+        self.zap = ZapHandler(self._zmq, allowed)
+        self.watch(self.zap.socket, self.zap.handle)
+        r = self._zmq.socket(zmq.ROUTER)
+        r.linger = 0
+        r.curve_server = True
+        r.curve_publickey, r.curve_secretkey = public, secret
+        r.zap_domain = ZAP_DOMAIN.encode()
+        r.maxmsgsize = 4 * self.ctx.comm.max_frame_bytes  # far larger: the peer is cut off by ZeroMQ itself
+        r.sndhwm = r.rcvhwm = 10_000
+        r.bind(self.ctx.comm.endpoint)
+        self.router = r
+        self.watch(r, self._receive)
+        self.event("LINK_OPEN", Severity.ACTIVITY_HI,
+                   f"ground link on {self.ctx.comm.endpoint}: {len(allowed)} ground key(s) allowed")
+
+    def teardown(self) -> None:
+        for s in (self.router, self.zap):
+            if s is not None:
+                s.close()
+
+    # --- uplink -------------------------------------------------------------------------------------
+    def _receive(self) -> None:
+        for _ in range(self.DRAIN_LIMIT):
+            try:
+                parts = self.router.recv_multipart(zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                return
+            if len(parts) != 2:
+                self.counters["uplink_malformed"] += 1
+                continue
+            rid, body = parts[0].bytes, parts[1]
+            user = (body.get("User-Id") or "").encode()
+            if len(body) > self.ctx.comm.max_frame_bytes:
+                self.counters["uplink_oversized"] += 1
+                self._send_error(rid, f"frame of {len(body)} bytes is over the limit of "
+                                      f"{self.ctx.comm.max_frame_bytes}")
+                continue
+            self.radio.up.queue((rid, user, body.bytes), len(body))
+
+    def _take(self, rid: bytes, user: bytes, raw: bytes, now_ns: int) -> None:
+        """An uplink frame that came through the radio."""
+        self.counters["uplink_frames"] += 1
+        self._heard(rid, now_ns)
+        try:
+            frame = protocol.decode(raw, self.ctx.comm.max_frame_bytes)
+            if frame["type"] not in protocol.UPLINK_TYPES:
+                raise protocol.FrameError("type", f"a {frame['type']!r} frame is not sent to the vehicle")
+            if frame["type"] == "cmd":
+                self._command(rid, user, protocol.command(frame), now_ns)
+        except protocol.FrameError as exc:
+            self.counters["uplink_malformed"] += 1
+            if exc.cmd_id is not None:
+                self._send_answer(self.ledger.answer((user, exc.cmd_id), rid, "?", CommandResult.FORMAT_ERROR,
+                                                     exc.reason))
+            else:
+                self._send_error(rid, str(exc))
+
+    def _command(self, rid: bytes, user: bytes, c: protocol.CommandFrame, now_ns: int) -> None:
+        key = (user, c.cmd_id)
+        earlier = self.ledger.repeat(key, rid)
+        if isinstance(earlier, Answer):
+            self._send_answer(earlier)
+        if earlier is not False:
+            return
+        try:
+            cdef = self.ctx.dictionary.get(c.name)
+            args = cdef.validate(c.args)
+            target = self._route(cdef.target, c, args)
+        except CommandRejected as exc:
+            self._send_answer(self.ledger.answer(key, rid, c.name, exc.result, exc.reason))
+            return
+        bus_id = self.ledger.start(key, rid, c.name, target, now_ns)
+        self.counters["commands_forwarded"] += 1
+        self.publish("cmd", Command(self.ctx.clock.now_ns(), bus_id, c.name, target, args))
+
+    def _route(self, target: str, c: protocol.CommandFrame, args: dict) -> str:
+        """The process that executes the command."""
+        if target == EVERY_PROCESS:
+            target = c.target or self.name
+        if c.name == "FAULT_INJECT" and not str(args["spec"]).startswith("link."):
+            target = "world"  # device faults happen in the simulated world
+        if target not in self.ctx.topology.processes or (target == "world" and not self._simulated()):
+            raise CommandRejected(CommandResult.VALIDATION_ERROR,
+                                  "device faults need the simulated world" if target == "world"
+                                  else f"no process {target!r} on this vehicle")
+        return target
+
+    def _simulated(self) -> bool:
+        return type(self.ctx.backend).__module__.startswith("sim_hal")
 
     def _on_ack(self, rec: Received) -> None:
-        self.acks += 1
+        self.counters["acks_received"] += 1
+        ack = rec.msg
+        answer = self.ledger.finish(ack.cmd_id, ack.result, ack.reason)
+        if answer is not None:
+            self._send_answer(answer)
+
+    def _heard(self, rid: bytes, now_ns: int) -> None:
+        self.peers[rid] = now_ns
+        if len(self.peers) > _MAX_PEERS:
+            del self.peers[min(self.peers, key=self.peers.get)]
+        self._heard_ns = now_ns
+        if not self.link_up:
+            self.link_up = True
+            self.event("LINK_RESTORED", Severity.ACTIVITY_HI, f"ground heard ({len(self.peers)} station(s))")
+
+    # --- downlink -----------------------------------------------------------------------------------
+    def _send_answer(self, a: Answer) -> None:
+        self._queue(a.frame(), Priority.EVENT, to=a.peer)
+
+    def _send_error(self, rid: bytes, reason: str) -> None:
+        self._queue({"type": "error", "reason": reason}, Priority.EVENT, to=rid)
+
+    def _queue(self, frame: dict[str, Any], priority: Priority, key: Any = None, to: bytes | None = None) -> None:
+        if self.router is None:
+            return  # no ground link configured
+        raw = protocol.encode(frame)
+        self.radio.down.queue((to, raw), len(raw), priority, key)
+
+    def _pump(self) -> None:
+        now = self.ctx.wall.now_ns()
+        down, up = self.radio.pump(now)
+        for to, raw in down:
+            self._transmit(to, raw)
+        for rid, user, raw in up:
+            self._take(rid, user, raw, now)
+        for answer in self.ledger.expire(now, _ACK_TIMEOUT_NS):
+            self._send_answer(answer)
+        self._feed_transfers()
+        if self.link_up and now - self._heard_ns > self.ctx.comm.link_timeout_ms * NS_PER_MS:
+            self.link_up = False
+            self.event("LINK_LOST", Severity.WARNING_HI,
+                       f"nothing from the ground for {(now - self._heard_ns) / 1e9:.1f} s: flying on")
+
+    def _transmit(self, to: bytes | None, raw: bytes) -> None:
+        if self.router is None:
+            return
+        for rid in ([to] if to is not None else list(self.peers)):
+            try:
+                self.router.send_multipart([rid, raw], zmq.NOBLOCK)
+                self.counters["downlink_frames"] += 1
+            except zmq.ZMQError:
+                pass  # a peer gone (or full): the radio does not wait for it
+
+    def _link_stats(self) -> dict[str, Any]:
+        d, u = self.radio.down.stats, self.radio.up.stats
+        return {"up": self.link_up, "radio_up": self.radio.is_up(self.ctx.wall.now_ns()),
+                "down_bytes": d.bytes_sent, "down_frames": d.frames_sent, "down_lost": d.frames_lost,
+                "down_decimated": d.frames_decimated, "down_dropped": d.frames_dropped,
+                "up_frames": u.frames_sent, "up_lost": u.frames_lost + u.frames_outage,
+                "queued": self.radio.down.queued(), "rejected_peers": self.zap.refused if self.zap else 0}
+
+    def _heartbeat_down(self) -> None:
+        self._queue({"type": "hb", "t_ns": self.ctx.clock.now_ns(), "link": self._link_stats()}, Priority.STATE,
+                    key="hb")
+
+    def _queue_state(self) -> None:
+        self.state_seq += 1
+        self._queue(state_frame(self.state_seq, self.mode, self.nav, self.track, self._link_stats()),
+                    Priority.STATE, key="state")
+
+    def _on_event(self, rec: Received) -> None:
+        e = rec.msg
+        if e.name == "MODE":
+            self.mode = entered(e.text)
+        self.event_seq += 1
+        self._queue({"type": "event", "seq": self.event_seq, "t_ns": e.t_ns, "source": e.source, "name": e.name,
+                     "severity": e.severity.name, "text": e.text, "suppressed": e.suppressed}, Priority.EVENT)
+
+    def _on_tlm(self, rec: Received) -> None:
+        t = rec.msg
+        if t.source == "control" and isinstance(t.channels.get("mode"), str):
+            self.mode = t.channels["mode"]
+        self._queue({"type": "tlm", "t_ns": t.t_ns, "source": t.source, "channels": t.channels}, Priority.TLM,
+                    key=("tlm", t.source))
+
+    def _on_nav(self, rec: Received) -> None:
+        self.nav = rec.msg
+
+    def _on_track(self, rec: Received) -> None:
+        self.track = rec.msg
+
+    def _on_navcam(self, rec: Received) -> None:
+        now = self.ctx.wall.now_ns()
+        if now - self._last_thumb_ns < self.ctx.comm.thumbnail_every_s * NS_PER_S or self.router is None:
+            return
+        self._last_thumb_ns = now
+        self.image_seq += 1
+        f = rec.msg
+        self._queue(image_frame("navcam", self.image_seq, f.t_ns, f.pixels, THUMBNAIL_WIDTH), Priority.BULK,
+                    key="navcam")
+
+    def _on_colour(self, rec: Received) -> None:
+        if self.router is None:
+            return
+        self.image_seq += 1
+        c = rec.msg
+        self._queue(image_frame("rte", self.image_seq, c.t_ns, c.pixels, CAPTURE_WIDTH), Priority.BULK)
+
+    def _feed_transfers(self) -> None:
+        """File chunks go into the bulk queue a few at a time, so images and telemetry still get through."""
+        while self.transfers and self.radio.down.queued(Priority.BULK) < 4:
+            frame = self.transfers[0].next_frame(self.ctx.comm.file_chunk_bytes)
+            if frame is None:
+                self.transfers.pop(0)
+                continue
+            self._queue(frame, Priority.BULK)
+
+    # --- comm's own commands --------------------------------------------------------------------------
+    def _root(self) -> Path:
+        return Path(self.ctx.run_dir or ".")
+
+    def _list_files(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        try:
+            entries = listing(self._root(), args["dir"])
+        except FileRefused as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        return CommandResult.OK, "\n".join(f"{e['path']}{'/' if e['dir'] else ''}\t{e['size']}" for e in entries)
+
+    def _downlink_file(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        ground_id = self._ground_id(cmd.cmd_id)
+        try:
+            t = Transfer.open(self._root(), args["path"], ground_id)
+        except (FileRefused, OSError) as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        self.transfers.append(t)
+        chunks = max(1, -(-t.size // self.ctx.comm.file_chunk_bytes))
+        return CommandResult.OK, f"{t.name}: {t.size} bytes in {chunks} chunk(s)"
+
+    def _ground_id(self, bus_id: int) -> int:
+        ground = self.ledger.ground_id(bus_id)
+        return ground if ground is not None else bus_id
+
+    def _fault_inject(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        """Link faults (the radio is here): `link.outage@START:DURATION`, `link.loss@START:DURATION:PCT`."""
+        m = _LINK_FAULT.match(args["spec"])
+        if m is None or (m["kind"] == "loss") != (m["pct"] is not None):
+            return CommandResult.VALIDATION_ERROR, (f"fault {args['spec']!r} refused: link faults are "
+                                                    "link.outage@START:DURATION or link.loss@START:DURATION:PCT")
+        start = self.ctx.wall.now_ns() + round(float(m["start"]) * NS_PER_S)
+        if m["kind"] == "outage":
+            self.radio.add_outage(start, float(m["dur"]))
+        else:
+            pct = float(m["pct"])
+            if pct > 100:
+                return CommandResult.VALIDATION_ERROR, f"loss {pct}% is over 100%"
+            self.radio.add_loss(start, float(m["dur"]), pct)
+        self.event("FAULT_INJECTED", Severity.WARNING_HI, f"{args['spec']} (from the ground)")
+        return CommandResult.OK, f"{args['spec']} scheduled"
 
     def telemetry(self) -> dict:
-        return {"acks_received": self.acks}
+        link = self._link_stats()
+        return {**{f"link.{k}": v for k, v in link.items()}, "peers": len(self.peers),
+                "commands_pending": self.ledger.pending, "commands_duplicate": self.ledger.duplicates}

@@ -129,6 +129,49 @@ class LoggerConfig:
 
 
 @dataclass(frozen=True)
+class RadioConfig:
+    """The emulated radio between the vehicle and the ground (Ingenuity's Zigbee link: 250 kbps)."""
+
+    bandwidth_bps: int = 250_000  # both directions, each on its own
+    latency_ms: float = 20.0  # one way, on top of the time to send the bytes
+    loss_pct: float = 0.0  # frames lost at random (seeded), either way
+    outages: list[list[float]] = field(default_factory=list)  # [start_s, duration_s] from comm's start
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check(1_000 <= self.bandwidth_bps <= 1_000_000_000, "radio.bandwidth_bps", "must be 1000..1e9")
+        check(0 <= self.latency_ms <= 60_000, "radio.latency_ms", "must be 0..60000 ms")
+        check(0 <= self.loss_pct <= 100, "radio.loss_pct", "must be 0..100 %")
+        for i, w in enumerate(self.outages):
+            check(len(w) == 2 and w[0] >= 0 and w[1] > 0, f"radio.outages[{i}]",
+                  "must be [start_s >= 0, duration_s > 0]")
+
+
+@dataclass(frozen=True)
+class CommConfig:
+    """The comm process: where the ground connects, whose keys it allows, and the radio in between."""
+
+    endpoint: str = "tcp://127.0.0.1:7400"  # the CurveZMQ ROUTER the ground connects to
+    keys_dir: str = ""  # vehicle.key_secret and authorized/*.key; "" = no ground link (bus commands only)
+    heartbeat_ms: int = 500  # both sides send one at least this often
+    link_timeout_ms: int = 2_000  # nothing heard for this long: link lost
+    max_frame_bytes: int = 64 * 1024  # larger uplink frames are refused and counted
+    tlm_hz: float = 5.0  # the vehicle-state frame (essential telemetry) rate, lowered when the link is full
+    thumbnail_every_s: float = 2.0  # a navcam thumbnail downlinked this often (0: none)
+    file_chunk_bytes: int = 8_192
+    radio: RadioConfig = field(default_factory=RadioConfig)
+
+    def __post_init__(self) -> None:
+        check(self.endpoint.startswith(("tcp://", "ipc://")), "endpoint", "must be tcp://HOST:PORT or ipc://PATH")
+        check(50 <= self.heartbeat_ms <= 10_000, "heartbeat_ms", "must be 50..10000 ms")
+        check(self.link_timeout_ms >= 2 * self.heartbeat_ms, "link_timeout_ms", "must be at least two heartbeats")
+        check(1_024 <= self.max_frame_bytes <= 16 * 1024 * 1024, "max_frame_bytes", "must be 1 KiB..16 MiB")
+        check(0.1 <= self.tlm_hz <= 100, "tlm_hz", "must be 0.1..100 Hz")
+        check(self.thumbnail_every_s >= 0, "thumbnail_every_s", "must not be negative")
+        check(256 <= self.file_chunk_bytes <= 1_000_000, "file_chunk_bytes", "must be 256..1000000")
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: StackSection
     processes: dict[str, ProcessConfig]
@@ -137,6 +180,7 @@ class StackConfig:
     nav: NavConfig = field(default_factory=NavConfig)
     flight: FlightConfig = field(default_factory=FlightConfig)
     logger: LoggerConfig = field(default_factory=LoggerConfig)
+    comm: CommConfig = field(default_factory=CommConfig)
 
 
 @dataclass(frozen=True)

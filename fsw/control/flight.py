@@ -14,6 +14,7 @@ vertical speed pulled to the laser altimeter.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavSta
 from fsw.config.stack import FlightConfig
 from fsw.control.controller import ControlConfig, Controller, Setpoint
 from fsw.control.guidance import Guidance, Segment
-from fsw.control.modes import Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
+from fsw.control.modes import AIRBORNE, Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
 from fsw.control.plan import Capture, Plan
 from fsw.control.strapdown import Estimate, Strapdown
 from fsw.rotation import wrap_angle
@@ -57,6 +58,8 @@ class FlightDirector:
         self._yaw_sp: float | None = None
         self._last_thrust = 0.0
         self._accel_norm = 0.0
+        self._imu_seen = False
+        self._altimeter_seen = False
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
@@ -75,6 +78,7 @@ class FlightDirector:
 
     def on_altimeter(self, a: AltimeterSample) -> None:
         """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical)."""
+        self._altimeter_seen = True
         if not self._nav_stale(a.t_ns) or not a.valid:
             return
         self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * _ALT_PERIOD_S)
@@ -98,24 +102,66 @@ class FlightDirector:
         except ModeRefused:
             pass
 
-    def _auto(self, t_ns: int) -> None:
-        """The autostart sequence, from the ground to the air and back."""
+    def _sequence(self, t_ns: int) -> None:
+        """From the ground to the air: with autostart all of it, otherwise only the end of spin-up (ARM and
+        PLAN_START come from the ground)."""
         m = self.modes.mode
-        elapsed = (t_ns - self._mode_t0) * NS
-        if m is Mode.IDLE and self.est.valid and self.plan is not None:
+        if self.cfg.autostart and m is Mode.IDLE and self.est.valid and self.plan is not None:
             self._go(self.modes.preflight, t_ns)
-        elif m is Mode.PREFLIGHT:
-            facts = PreflightFacts(self.est.valid, True, True, self._tilt_deg(), self.plan is not None)
-            self._go(self.modes.arm, t_ns, facts)
-        elif m is Mode.ARMED:
+        elif self.cfg.autostart and m is Mode.PREFLIGHT:
+            self._go(self.modes.arm, t_ns, self._facts())
+        elif self.cfg.autostart and m is Mode.ARMED:
             self._go(self.modes.step, t_ns, Mode.SPIN_UP, "spinning up")
-        elif m is Mode.SPIN_UP and elapsed >= self.cfg.spin_up_s:
+        elif m is Mode.SPIN_UP and (t_ns - self._mode_t0) * NS >= self.cfg.spin_up_s:
             self.guidance = Guidance(self.plan, self.est.p.copy(), self._yaw(), self.cfg.cg_height_m)
             self._guidance_t0 = t_ns
             self.controller.reset()
             self._go(self.modes.step, t_ns, Mode.TAKEOFF, f"flying {self.plan.name}")
         if self.modes.mode is not m:
             self._mode_t0 = t_ns
+
+    def _facts(self) -> PreflightFacts:
+        return PreflightFacts(self.est.valid, self._imu_seen, self._altimeter_seen, self._tilt_deg(),
+                              self.plan is not None)
+
+    # --- ground commands: each returns its transition or raises ModeRefused with the reason --------------
+    def arm(self, t_ns: int) -> Transition:
+        """ARM: preflight checks (from IDLE or DISARMED), then arming."""
+        if self.modes.mode is Mode.DISARMED:
+            self._record(self.modes.step(t_ns, Mode.IDLE, "ready for another flight"))
+        if self.modes.mode is Mode.IDLE:
+            self._record(self.modes.preflight(t_ns))
+        return self._record(self.modes.arm(t_ns, self._facts()))
+
+    def start(self, t_ns: int) -> Transition:
+        """PLAN_START: spin up; take-off follows after `spin_up_s`."""
+        if self.modes.mode is not Mode.ARMED:
+            raise ModeRefused(f"PLAN_START needs ARMED, not {self.modes.mode.name}")
+        return self._record(self.modes.step(t_ns, Mode.SPIN_UP, f"plan {self.plan.name} started"))
+
+    def disarm(self, t_ns: int) -> Transition:
+        return self._record(self.modes.disarm(t_ns, "disarmed from the ground"))
+
+    def land_now(self, t_ns: int) -> Transition:
+        return self._record(self.modes.land_now(t_ns, "commanded from the ground"))
+
+    def load(self, plan: Plan) -> None:
+        """A new plan, accepted only on the ground and not armed."""
+        if self.modes.mode not in (Mode.IDLE, Mode.PREFLIGHT, Mode.LANDED, Mode.DISARMED):
+            raise ModeRefused(f"a plan cannot be loaded in {self.modes.mode.name}")
+        self.plan = plan
+        self._captures_left = {c.at_waypoint: c for c in plan.captures}
+
+    def set_param(self, name: str, value: float) -> None:
+        """Change a [flight] setting on the ground; the setting's own range check applies."""
+        if self.modes.mode in AIRBORNE or self.modes.mode is Mode.SPIN_UP:
+            raise ModeRefused(f"settings cannot change in {self.modes.mode.name}")
+        self.cfg = replace(self.cfg, **{name: value})
+
+    def _record(self, tr: Transition) -> Transition:
+        self.transitions.append(tr)
+        self._mode_t0 = tr.t_ns
+        return tr
 
     def _tilt_deg(self) -> float:
         return math.degrees(math.acos(max(-1.0, min(1.0, self.est.R[2, 2]))))
@@ -169,9 +215,9 @@ class FlightDirector:
         """One control cycle: the actuator command for this IMU sample."""
         w = self._carry(imu)
         self._accel_norm = float(np.linalg.norm(imu.accel_mps2))
+        self._imu_seen = True
         t = imu.t_ns
-        if self.cfg.autostart:
-            self._auto(t)
+        self._sequence(t)
         m = self.modes.mode
         if m in (Mode.TAKEOFF, Mode.FLY, Mode.LAND, Mode.LAND_NOW):
             return self._fly(t, w)

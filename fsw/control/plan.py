@@ -6,6 +6,7 @@ ground. A leg flies at the waypoint's speed (at most the plan's limit) and the v
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,15 @@ def load_plan(name_or_path: str | Path) -> Plan:
     if not path.suffix and not path.exists():
         path = PLANS_DIR / f"{name_or_path}.toml"
     return config.load(path, Plan)
+
+
+def parse_plan(text: str, source: str) -> Plan:
+    """A plan from its TOML text (an uploaded plan); ConfigError names `source`, the key and the reason."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise config.ConfigError(source, "", f"not TOML: {exc}") from None
+    return config.parse(data, Plan, source)
 
 
 def bundled_plans() -> list[str]:

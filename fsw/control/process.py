@@ -3,12 +3,14 @@ sample (the flight director: modes, guidance, control on the nav estimate) and e
 stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
 from __future__ import annotations
 
-from fsw.bus.messages import ProcState, RteRequest, Severity
+from fsw.bus.messages import Command, CommandResult, ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.control.flight import FlightDirector
-from fsw.control.modes import describe
-from fsw.control.plan import load_plan
+from fsw.config import ConfigError
+from fsw.control.modes import ModeRefused, describe
+from fsw.control.plan import Capture, load_plan, parse_plan, summarize
+from fsw.typed import FieldError
 from fsw.runtime.node import FlightProcess
 
 _SENSOR_PERIOD_NS = 2 * NS_PER_MS  # 500 Hz, the IMU rate, for devices that cannot wake the process
@@ -25,6 +27,7 @@ class ControlProcess(FlightProcess):
         self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
         self.captures = 0
+        self._ground_commands()
         self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
         self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
@@ -32,6 +35,54 @@ class ControlProcess(FlightProcess):
             self.watch(handle, self._read_sensors)
         else:
             self.timers.every(_SENSOR_PERIOD_NS, self._read_sensors)
+
+    def _ground_commands(self) -> None:
+        for name, fn in (("ARM", self.director.arm), ("PLAN_START", self.director.start),
+                         ("DISARM", self.director.disarm), ("LAND_NOW", self.director.land_now)):
+            self.on_command(name, self._mode_command(fn))
+        self.on_command("PLAN_UPLOAD", self._plan_upload)
+        self.on_command("CAPTURE_RTE", self._capture_rte)
+        self.on_command("SET_PARAM", self._set_param)
+        self.on_command("GET_PARAM", lambda cmd, args: (CommandResult.OK,
+                                                        f"{args['name']}={getattr(self.director.cfg, args['name'])}"))
+
+    def _mode_command(self, fn):
+        def run(cmd: Command, args: dict) -> tuple[CommandResult, str]:
+            try:
+                tr = fn(self.ctx.clock.now_ns())
+            except ModeRefused as exc:
+                return CommandResult.EXECUTION_ERROR, str(exc)
+            self._report_modes()
+            return CommandResult.OK, describe(tr)
+        return run
+
+    def _plan_upload(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        try:
+            plan = parse_plan(args["text"], f"uploaded plan {args['name']!r}")
+            self.director.load(plan)
+        except ConfigError as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        except ModeRefused as exc:
+            return CommandResult.BUSY, str(exc)
+        s = summarize(plan)
+        self.event("PLAN_LOADED", Severity.ACTIVITY_HI, f"plan {plan.name}: {len(plan.waypoints)} waypoints, "
+                   f"{s.distance_m:.0f} m, {s.duration_s:.0f} s, up to {s.max_altitude_m:.1f} m")
+        return CommandResult.OK, f"plan {plan.name} loaded ({s.distance_m:.0f} m, {s.duration_s:.0f} s)"
+
+    def _capture_rte(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        self.director.capture_requests.append(Capture(-1, args["width_px"], args["height_px"]))
+        self._request_captures(self.ctx.clock.now_ns())
+        return CommandResult.OK, f"colour capture {self.captures} requested"
+
+    def _set_param(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
+        try:
+            self.director.set_param(args["name"], args["value"])
+        except FieldError as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        except ModeRefused as exc:
+            return CommandResult.BUSY, str(exc)
+        self.event("PARAM_SET", Severity.ACTIVITY_HI, f"{args['name']} = {args['value']}")
+        return CommandResult.OK, f"{args['name']}={getattr(self.director.cfg, args['name'])}"
 
     def teardown(self) -> None:
         for device in getattr(self, "devices", []):
@@ -68,7 +119,7 @@ class ControlProcess(FlightProcess):
             self.captures += 1
             self.publish("rte.request", RteRequest(t_ns, self.captures, c.width_px, c.height_px))
             self.event("CAPTURE_REQUESTED", Severity.ACTIVITY_LO,
-                       f"colour capture {self.captures} at waypoint {c.at_waypoint}: {c.width_px}x{c.height_px}")
+                       f"colour capture {self.captures} {_where(c)}: {c.width_px}x{c.height_px}")
 
     def _report_modes(self) -> None:
         while self.director.transitions:
@@ -79,3 +130,7 @@ class ControlProcess(FlightProcess):
         channels = {f"{k}_samples": v for k, v in self.samples.items()}
         channels["mode"] = self.director.modes.mode.name
         return channels
+
+
+def _where(c: Capture) -> str:
+    return "on command" if c.at_waypoint < 0 else f"at waypoint {c.at_waypoint}"

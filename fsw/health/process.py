@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fsw.bus.messages import Heartbeat, ProcessStat, ProcessStats, ProcState, Severity
+from fsw.bus.messages import CommandResult, Heartbeat, ProcessStat, ProcessStats, ProcState, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.health.resources import ResourceSampler
@@ -44,6 +44,8 @@ class HealthProcess(FlightProcess):
         self.board = self.ctx.backend.board_health() if self.ctx.backend is not None else None
         if self.board is not None:
             self.board.open()
+        self.on_command("HEALTH_REPORT", self._health_report)
+        self._last_stats: list[ProcessStat] = []
         self.timers.every(_SUPERVISE_PERIOD_NS, self.supervise)
         self.timers.every(self.ctx.health.stats_period_ms * NS_PER_MS, self._publish_stats)
         self.supervise()
@@ -122,6 +124,7 @@ class HealthProcess(FlightProcess):
         for c in self.supervision.children.values():
             age_ms = (wall - c.last_beat_ns) / NS_PER_MS if c.running else -1.0
             stats.append(self._stat(c.name, c.pid or 0, c.state, c.restarts, age_ms))
+        self._last_stats = stats
         self.publish("health.procs", ProcessStats(now, stats))
         if self.board is not None:
             reading = self.board.read(now)
@@ -131,6 +134,16 @@ class HealthProcess(FlightProcess):
     def _stat(self, name: str, pid: int, state: ProcState, restarts: int, age_ms: float) -> ProcessStat:
         cpu, rss = self._sampler.sample(pid) if pid else (0.0, 0)
         return ProcessStat(name, pid, state, cpu, rss, restarts, age_ms)
+
+    def _health_report(self, cmd, args: dict) -> tuple[CommandResult, str]:
+        """Every process's state, CPU, memory, restarts and heartbeat age, as an event and in the ack."""
+        if not self._last_stats:
+            self._publish_stats()
+        lines = [f"{p.name} {p.state.name} pid {p.pid} cpu {p.cpu_pct:.0f}% rss {p.rss_bytes / 2**20:.0f} MiB "
+                 f"restarts {p.restarts} beat {p.heartbeat_age_ms:.0f} ms" for p in self._last_stats]
+        self.event("HEALTH_REPORT", Severity.ACTIVITY_HI, "; ".join(lines))
+        ready = sum(p.state is ProcState.READY for p in self._last_stats)
+        return CommandResult.OK, f"{ready}/{len(self._last_stats)} processes ready; " + "; ".join(lines)
 
     def telemetry(self) -> dict:
         return {f"{c.name}.restarts": c.restarts for c in self.supervision.children.values()}

@@ -135,8 +135,36 @@ def _arg_json(a: ArgDef) -> dict[str, Any]:
     return out
 
 
+FLIGHT_PARAMS = ("spin_up_s", "touchdown_below_m", "touchdown_hold_s", "yaw_rate_dps", "vision_degraded_land_s",
+                 "nav_timeout_ms")  # the [flight] settings SET_PARAM may change (the control process checks ranges)
+MAX_PLAN_BYTES = 32 * 1024
+
+
 def default_dictionary() -> CommandDictionary:
-    """ginny's commands. Later subsystems add theirs here, each with its handling process."""
+    """ginny's commands, each with the process that executes it."""
     return CommandDictionary([
         CommandDef("NO_OP", EVERY_PROCESS, "Do nothing but acknowledge: proves the path to a process."),
+        CommandDef("ARM", "control", "Run the preflight checks and arm; refused with every failed check."),
+        CommandDef("DISARM", "control", "Disarm on the ground (after landing, or instead of flying)."),
+        CommandDef("PLAN_UPLOAD", "control", "Load a flight plan (TOML text), validated on board.", (
+            ArgDef("name", "str", "the plan's name, for the record", max_len=64),
+            ArgDef("text", "str", "the plan file's TOML text", max_len=MAX_PLAN_BYTES))),
+        CommandDef("PLAN_START", "control", "Fly the loaded plan: spin up, take off, fly, land (needs ARMED)."),
+        CommandDef("LAND_NOW", "control", "Contingency: land straight down where the vehicle is."),
+        CommandDef("CAPTURE_RTE", "control", "Take a colour (RTE) image now.", (
+            ArgDef("width_px", "int", "image width", "px", 64, 4208, default=640),
+            ArgDef("height_px", "int", "image height", "px", 48, 3120, default=480))),
+        CommandDef("SET_PARAM", "control", "Change a flight setting (on the ground only).", (
+            ArgDef("name", "enum", "the setting", choices=FLIGHT_PARAMS),
+            ArgDef("value", "float", "its new value (in the setting's unit)"))),
+        CommandDef("GET_PARAM", "control", "Report a flight setting's value.", (
+            ArgDef("name", "enum", "the setting", choices=FLIGHT_PARAMS),)),
+        CommandDef("LIST_FILES", "comm", "List the files on board under a folder of the run directory.", (
+            ArgDef("dir", "str", "folder relative to the run directory", default="", max_len=256),)),
+        CommandDef("DOWNLINK_FILE", "comm", "Send a file on board to the ground, in chunks at bulk priority.", (
+            ArgDef("path", "str", "file relative to the run directory", max_len=256),)),
+        CommandDef("FAULT_INJECT", "comm", "Simulation only: inject a fault, its start in seconds from now "
+                   "(navcam.drop@0, altimeter.off@2:5, link.outage@1:3, link.loss@0:10:30).", (
+                       ArgDef("spec", "str", "device.kind@start_s[:duration_s][=value]", max_len=64),)),
+        CommandDef("HEALTH_REPORT", "health", "Report every process's state, CPU, memory and restarts."),
     ])

@@ -42,7 +42,7 @@ def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContex
     backend = select_backend(cfg.stack.backend, BackendContext(run_dir, {}, name, topology, clock))
     return ProcessContext(name=name, topology=topology, clock=clock, wall=MonotonicClock(),
                           dictionary=default_dictionary(), process=process, health=cfg.health, nav=cfg.nav,
-                          flight=cfg.flight, logger=cfg.logger, run_dir=run_dir, config_path=str(loaded.path),
+                          flight=cfg.flight, logger=cfg.logger, comm=cfg.comm, run_dir=run_dir, config_path=str(loaded.path),
                           events=cfg.events, backend=backend)
 
 

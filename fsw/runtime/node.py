@@ -27,7 +27,8 @@ from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
 from fsw.clock import NS_PER_MS, Clock, SimClock
-from fsw.config.stack import LoggerConfig, EventsConfig, FlightConfig, HealthConfig, NavConfig, ProcessConfig
+from fsw.config.stack import (CommConfig, EventsConfig, FlightConfig, HealthConfig, LoggerConfig, NavConfig,
+                              ProcessConfig)
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
 from fsw.runtime.timers import Timers
@@ -52,6 +53,7 @@ class ProcessContext:
     nav: NavConfig = field(default_factory=NavConfig)
     flight: FlightConfig = field(default_factory=FlightConfig)
     logger: LoggerConfig = field(default_factory=LoggerConfig)
+    comm: CommConfig = field(default_factory=CommConfig)
     run_dir: str = ""
     config_path: str = ""  # the stack config file (the logger records it)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules

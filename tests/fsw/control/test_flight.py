@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from fsw.bus.messages import AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.flight import FlightDirector
-from fsw.control.modes import Mode
+from fsw.control.modes import Mode, ModeRefused
 from fsw.control.plan import load_plan
+from fsw.typed import FieldError
 
 REST = NavState(0, (0.0, 0.0, -0.13), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.01,) * 3, (0.01,) * 3,
                 (0.001,) * 3, True, VisionStatus.OFF, 0, 0.0)
@@ -26,6 +29,7 @@ def airborne_director(**cfg) -> FlightDirector:
     """A director of flight1 just after takeoff (2 s spin-up), fed a good estimate every cycle."""
     d = FlightDirector(FlightConfig(plan="flight1", autostart=True, spin_up_s=2.0, **cfg), load_plan("flight1"))
     d.on_nav(REST)
+    d.on_altimeter(AltimeterSample(0, 0.13, False))  # on the ground: under the altimeter's 0.3 m minimum
     for k in range(1, 1100):
         d.on_nav(replace(REST, t_ns=k * 2_000_000))
         d.cycle(imu(k * 2_000_000))
@@ -43,6 +47,7 @@ def fly_on(d: FlightDirector, start_k: int, cycles: int, nav=flying) -> None:
 def test_autostart_arms_spins_up_then_takes_off() -> None:
     d = FlightDirector(FlightConfig(plan="flight1", autostart=True, spin_up_s=2.0), load_plan("flight1"))
     d.on_nav(REST)
+    d.on_altimeter(AltimeterSample(0, 0.13, False))
     commands = []
     for k in range(1, 1200):
         d.on_nav(replace(REST, t_ns=k * 2_000_000))
@@ -130,3 +135,39 @@ def test_land_now_descends_where_it_is_and_stops_the_rotors_at_touchdown() -> No
     fly_on(d, 1342, 20, lambda t: flying(t, pos_m=(0.0, 0.0, -0.18), vel_mps=(0.0, 0.0, 0.05)))
     assert d.modes.mode is Mode.LANDED
     assert not d.cycle(imu(1400 * 2_000_000)).armed
+
+
+def ground_director() -> FlightDirector:
+    d = FlightDirector(FlightConfig(spin_up_s=2.0), None)
+    d.on_nav(REST)
+    return d
+
+
+def test_arm_is_refused_with_every_reason_then_the_ground_flies_an_uploaded_plan() -> None:
+    d = ground_director()
+    d.cycle(imu(2_000_000))
+    try:
+        d.arm(2_000_000)
+        raise AssertionError("armed without a plan or an altimeter")
+    except ModeRefused as exc:
+        assert "altimeter silent" in str(exc) and "no valid plan" in str(exc)
+    d.load(load_plan("flight1"))
+    d.on_altimeter(AltimeterSample(4_000_000, 0.13, False))
+    assert d.arm(4_000_000).new is Mode.ARMED
+    with pytest.raises(ModeRefused, match="cannot be loaded in ARMED"):
+        d.load(load_plan("flight1"))
+    assert d.start(6_000_000).new is Mode.SPIN_UP
+    fly_on(d, 4, 1100, nav=lambda t: replace(REST, t_ns=t))
+    assert d.modes.mode is Mode.TAKEOFF  # spin-up done
+    assert d.land_now(2_300_000_000).new is Mode.LAND_NOW
+    with pytest.raises(ModeRefused, match="flying"):
+        d.disarm(2_400_000_000)
+
+
+def test_settings_change_on_the_ground_within_their_range_only() -> None:
+    d = ground_director()
+    d.set_param("yaw_rate_dps", 45.0)
+    assert d.cfg.yaw_rate_dps == 45.0
+    with pytest.raises(FieldError, match="nav_timeout_ms"):
+        d.set_param("nav_timeout_ms", 1.0)
+    assert d.cfg.nav_timeout_ms == 500.0
