@@ -42,6 +42,7 @@ from sim_hal.terrain import TERRAINS
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
+_GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
 _WALL_PER_SIM = 10.0  # the run is stopped if it takes longer than this many wall seconds per simulated one
 
 
@@ -56,6 +57,9 @@ class SimRequest:
     config: Path = SIM_STACK  # the stack config the flight's is made from
     world: Path = DEFAULT_WORLD  # the world config likewise
     max_sim_s: float | None = None  # None: the plan's duration plus a margin
+    ground: bool = False  # wait for the plan and the commands from a ground station
+    keys: Path = Path("keys")  # the ground link's keys (`ginny ground keys init`)
+    endpoint: str = "tcp://127.0.0.1:7400"  # where the ground station connects
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,11 @@ def prepare(req: SimRequest) -> Prepared:
     out.mkdir(parents=True, exist_ok=True)
     stack_raw = read_toml(req.config)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
-    stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
+    if req.ground:
+        stack_raw.setdefault("flight", {}).update(plan="", autostart=False)
+        stack_raw.setdefault("comm", {}).update(keys_dir=str(_ground_keys(req.keys)), endpoint=req.endpoint)
+    else:
+        stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_path = out / "stack.toml"
     stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
@@ -100,7 +108,15 @@ def prepare(req: SimRequest) -> Prepared:
     expected = load_stack(stack_path).config.flight.spin_up_s + summarize(plan).duration_s + 2.0
     run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
     return Prepared(plan, terrain, stack_path, world_path, run_dir, expected,
-                    req.max_sim_s or expected + _MARGIN_S)
+                    req.max_sim_s or (_GROUND_MAX_S if req.ground else expected + _MARGIN_S))
+
+
+def _ground_keys(keys: Path) -> Path:
+    keys = Path(keys).resolve()
+    for need in (keys / "vehicle.key_secret", keys / "authorized"):
+        if not need.exists():
+            raise ValueError(f"--keys: {need} is missing (make the keys with `ginny ground keys init --dir {keys}`)")
+    return keys
 
 
 def _world_raw(req: SimRequest, plan: Plan, terrain: str) -> dict[str, Any]:
@@ -179,7 +195,8 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     supervisor = build_supervisor(prep.stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
                                                                                          file=log, flush=True))
     world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing"]
-    world = WorldRunner(supervisor, prep.stack_path, world_args + (["--realtime"] if req.realtime else []),
+    world = WorldRunner(supervisor, prep.stack_path,
+                        world_args + (["--realtime"] if req.realtime else []),
                         run_dir, log)
     recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent)
     recorder.start()

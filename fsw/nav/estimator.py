@@ -128,15 +128,17 @@ class Estimator:
         self.p_b = self.p_b + dx[PB]
         self.R_b = self.R_b @ rotvec_to_matrix(dx[THB])
 
-    def update_stationary(self, north_m: float, east_m: float, pos_std_m: float = 0.02,
+    def update_stationary(self, north_m: float, east_m: float, down_m: float, pos_std_m: float = 0.02,
                           vel_std_mps: float = 0.02) -> bool:
-        """Resting on the ground before takeoff: where it started and not moving sideways (a zero-velocity
-        update, horizontal only: the vertical is the altimeter's, and a vehicle may already be rising)."""
-        H = np.zeros((4, N))
-        H[0, 0] = H[1, 1] = vel_std_mps / pos_std_m  # one noise variance for all rows: scale the position rows
-        H[2, V_.start] = H[3, V_.start + 1] = 1.0
-        residual = np.array([(north_m - self.p[0]) * vel_std_mps / pos_std_m,
-                             (east_m - self.p[1]) * vel_std_mps / pos_std_m, -self.v[0], -self.v[1]])
+        """Resting on its legs before takeoff (no thrust commanded): where it started, not moving (a
+        zero-velocity update; the laser reads nothing below its minimum range, so this holds the vertical
+        while the vehicle waits on the ground)."""
+        H = np.zeros((6, N))
+        scale = vel_std_mps / pos_std_m  # one noise variance for all rows: scale the position rows
+        H[0, 0] = H[1, 1] = H[2, 2] = scale
+        H[3, V_.start] = H[4, V_.start + 1] = H[5, V_.start + 2] = 1.0
+        residual = np.array([(north_m - self.p[0]) * scale, (east_m - self.p[1]) * scale,
+                             (down_m - self.p[2]) * scale, -self.v[0], -self.v[1], -self.v[2]])
         return self._correct(residual, H, vel_std_mps ** 2)
 
     def update_altimeter(self, range_m: float) -> bool:

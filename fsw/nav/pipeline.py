@@ -195,7 +195,7 @@ class NavPipeline:
     def _apply_range(self, r: AltimeterSample) -> None:
         if not r.valid:
             if self._resting(r.t_ns):
-                self.est.update_stationary(0.0, 0.0)
+                self.est.update_stationary(0.0, 0.0, -CG_HEIGHT_M)
             return
         self._left_ground = True
         if not self.est.update_altimeter(r.range_m):

@@ -31,6 +31,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default=str(SIM_STACK), help="the stack config to fly with")
     p.add_argument("--world", default=str(DEFAULT_WORLD), help="the world config to fly in")
     p.add_argument("--max-sim-seconds", type=float, default=None, help="give up after this much simulated time")
+    p.add_argument("--ground", action="store_true",
+                   help="wait for the plan and the commands from a ground station (`ginny ground`); --plan then "
+                        "only sets the terrain and the start point (lockstep unless --realtime: the simulated time "
+                        "runs ahead while the vehicle waits on the ground)")
+    p.add_argument("--keys", default="keys", help="the ground link's keys folder (`ginny ground keys init`)")
+    p.add_argument("--endpoint", default="tcp://127.0.0.1:7400", help="where the ground station connects")
     p.set_defaults(func=run)
 
 
@@ -38,7 +44,8 @@ def request(args: argparse.Namespace) -> SimRequest:
     out = args.out or f"sim-out/{Path(args.plan).stem}-seed{args.seed}"
     return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
-                      max_sim_s=args.max_sim_seconds)
+                      max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
+                      endpoint=args.endpoint)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -50,7 +57,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"ginny sim: {exc}", file=sys.stderr)
         return 2
     print(f"ginny sim: {prep.plan.name} over {prep.terrain}, seed {req.seed}, "
-          f"{'real time' if req.realtime else 'lockstep'}; output in {req.out}", file=out, flush=True)
+          f"{_pace(req)}; output in {req.out}", file=out, flush=True)
     console = Console(file=sys.stderr)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
@@ -69,6 +76,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             log.close()
     print_summary(summary, Console(file=out, width=100))
     return OUTCOME_CODES[summary["outcome"]]
+
+
+def _pace(req: SimRequest) -> str:
+    if req.ground:
+        return f"{'real time' if req.realtime else 'lockstep'}, waiting for the ground station on {req.endpoint}"
+    return "real time" if req.realtime else "lockstep"
 
 
 def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,191 @@
+"""The ground station's end of the link: a CurveZMQ DEALER client of the vehicle's comm process.
+
+`GroundLink` is single-threaded: call `poll()` often (it receives, keeps the heartbeat going and judges the
+link). Commands are validated against the dictionary before they are sent. What came down is kept: the
+acknowledgements by command id, every event (gaps in the event sequence are counted), the newest vehicle state,
+the newest telemetry of each process, images, and files as they are reassembled from their chunks.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from fsw.comm import protocol
+from fsw.comm.auth import load_public, load_secret
+from fsw.runtime.commands import CommandDictionary, default_dictionary
+
+DEFAULT_ENDPOINT = "tcp://127.0.0.1:7400"
+DEFAULT_KEYS = Path("keys")
+
+
+@dataclass
+class Downlinked:
+    """Everything the ground has received."""
+
+    acks: dict[int, dict] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)
+    state: dict | None = None
+    tlm: dict[str, dict] = field(default_factory=dict)
+    images: deque = field(default_factory=lambda: deque(maxlen=64))
+    files: dict[str, bytes] = field(default_factory=dict)  # complete files by path
+    errors: list[str] = field(default_factory=list)  # the vehicle's `error` frames
+    events_missed: int = 0  # gaps in the event sequence (frames lost on the air)
+    frames: int = 0
+    bytes: int = 0
+
+
+class GroundLink:
+    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, keys: Path = DEFAULT_KEYS, ground: str = "ground",
+                 heartbeat_s: float = 0.5, timeout_s: float = 2.0, dictionary: CommandDictionary | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.endpoint = endpoint
+        self.keys = Path(keys)
+        self.ground = ground
+        self.heartbeat_s = heartbeat_s
+        self.timeout_s = timeout_s
+        self.dictionary = dictionary or default_dictionary()
+        self.clock = clock
+        self.got = Downlinked()
+        self.on_frame: Callable[[dict], None] | None = None
+        self._ctx: zmq.Context | None = None
+        self._sock: zmq.Socket | None = None
+        self._last_heard = -1e9
+        self._last_beat = -1e9
+        self._next_event_seq = 0
+        self._partial: dict[str, bytearray] = {}
+
+    def open(self) -> "GroundLink":
+        """Connect (CurveZMQ with the ground's key pair and the vehicle's public key)."""
+        public, secret = load_secret(self.keys / f"{self.ground}.key_secret")
+        vehicle = load_public(self.keys / "vehicle.key")
+        self._ctx = zmq.Context()
+        s = self._ctx.socket(zmq.DEALER)
+        s.linger = 0
+        s.curve_publickey, s.curve_secretkey, s.curve_serverkey = public, secret, vehicle
+        s.sndhwm = s.rcvhwm = 10_000
+        s.connect(self.endpoint)
+        self._sock = s
+        return self
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close(0)
+            self._ctx.term()
+            self._sock = self._ctx = None
+
+    def __enter__(self) -> "GroundLink":
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def link_up(self) -> bool:
+        return self.clock() - self._last_heard < self.timeout_s
+
+    # --- sending ------------------------------------------------------------------------------------
+    def send(self, name: str, args: dict[str, Any] | None = None, target: str = "", cmd_id: int | None = None) -> int:
+        """Validate then send a command; returns its id. Raises CommandRejected if the dictionary refuses it."""
+        args = dict(args or {})
+        self.dictionary.validate(name, args)
+        return self.send_unchecked(name, args, target, cmd_id)
+
+    def send_unchecked(self, name: str, args: dict[str, Any], target: str = "", cmd_id: int | None = None) -> int:
+        """Send without validating here (the vehicle validates again): for tests of the vehicle's checks."""
+        cmd_id = cmd_id if cmd_id is not None else new_id()
+        self.send_raw(protocol.encode(protocol.command_frame(cmd_id, name, args, target)))
+        return cmd_id
+
+    def send_raw(self, data: bytes) -> None:
+        self._sock.send(data, zmq.NOBLOCK)
+
+    # --- receiving ----------------------------------------------------------------------------------
+    def poll(self, timeout_ms: int = 50) -> int:
+        """Receive what came down within `timeout_ms`; send a heartbeat when due. Returns frames received."""
+        now = self.clock()
+        if now - self._last_beat >= self.heartbeat_s:
+            self._last_beat = now
+            self.send_raw(protocol.encode({"type": "hb", "t": now}))
+        n = 0
+        if self._sock.poll(timeout_ms):
+            while True:
+                try:
+                    raw = self._sock.recv(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                n += 1
+                self._take(raw)
+        return n
+
+    def _take(self, raw: bytes) -> None:
+        self._last_heard = self.clock()
+        self.got.frames += 1
+        self.got.bytes += len(raw)
+        try:
+            frame = protocol.decode(raw, 1 << 26)
+        except protocol.FrameError as exc:
+            self.got.errors.append(f"undecodable downlink frame: {exc}")
+            return
+        kind = frame["type"]
+        if kind == "ack":
+            self.got.acks[frame.get("id")] = frame
+        elif kind == "event":
+            self._event(frame)
+        elif kind == "state":
+            self.got.state = frame
+        elif kind == "tlm":
+            self.got.tlm[str(frame.get("source"))] = frame
+        elif kind == "image":
+            self.got.images.append(frame)
+        elif kind == "file":
+            self._chunk(frame)
+        elif kind == "error":
+            self.got.errors.append(str(frame.get("reason")))
+        if self.on_frame is not None:
+            self.on_frame(frame)
+
+    def _event(self, frame: dict) -> None:
+        seq = frame.get("seq", 0)
+        if self._next_event_seq and seq > self._next_event_seq:
+            self.got.events_missed += seq - self._next_event_seq
+        self._next_event_seq = max(self._next_event_seq, seq + 1)
+        self.got.events.append(frame)
+
+    def _chunk(self, frame: dict) -> None:
+        path, data = str(frame.get("path")), frame.get("data") or b""
+        buf = self._partial.setdefault(path, bytearray())
+        if frame.get("offset") == len(buf):
+            buf.extend(data)
+        if frame.get("done"):
+            whole = bytes(self._partial.pop(path))
+            if len(whole) == frame.get("size"):
+                self.got.files[path] = whole
+            else:
+                self.got.errors.append(f"{path}: {len(whole)} of {frame.get('size')} bytes came down")
+
+    # --- waiting ------------------------------------------------------------------------------------
+    def wait_for(self, condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
+        """Poll until `condition()` is truthy; return it, or raise TimeoutError naming `what`."""
+        end = self.clock() + timeout_s
+        while True:
+            value = condition()
+            if value:
+                return value
+            if self.clock() >= end:
+                raise TimeoutError(f"no {what} within {timeout_s:g} s")
+            self.poll(50)
+
+    def ack(self, cmd_id: int, timeout_s: float = 10.0) -> dict:
+        return self.wait_for(lambda: self.got.acks.get(cmd_id), timeout_s, f"acknowledgement of command {cmd_id}")
+
+
+def new_id() -> int:
+    """A command id no other sender is likely to use: milliseconds since the epoch in the high bits."""
+    return (int(time.time() * 1000) << 10 | secrets.randbits(10)) & protocol.MAX_CMD_ID or 1
