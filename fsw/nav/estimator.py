@@ -141,6 +141,13 @@ class Estimator:
                              (down_m - self.p[2]) * scale, -self.v[0], -self.v[1], -self.v[2]])
         return self._correct(residual, H, vel_std_mps ** 2)
 
+    def update_still_gyro(self, gyro_mean_radps: np.ndarray, var: float) -> bool:
+        """Resting on the ground the body does not turn: the mean gyro reading is the gyro bias (a
+        zero-rate update; without it the heading drifts with the bias while the vehicle waits to fly)."""
+        H = np.zeros((3, N))
+        H[:, BG] = np.eye(3)
+        return self._correct(np.asarray(gyro_mean_radps, float) - self.bg, H, var)
+
     def update_altimeter(self, range_m: float) -> bool:
         """Laser range along the body's down axis to the ground plane."""
         down = self.R[:, 2]

@@ -51,6 +51,7 @@ class Counters:
 
 _FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
 _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
+_GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
 
 
 class NavPipeline:
@@ -86,6 +87,7 @@ class NavPipeline:
         self._imu: deque[ImuSample] = deque()  # received, not yet fused
         self._history: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=500)  # fused (t, p, R)
         self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
+        self._still_gyro: list[np.ndarray] = []  # gyro samples at rest, for the next zero-rate update
 
     # --- inputs ---------------------------------------------------------------------------------------
     def on_altimeter(self, sample: AltimeterSample) -> None:
@@ -150,6 +152,8 @@ class NavPipeline:
             apply(out)
         self.est.propagate(sample.t_ns, gyro, accel)
         self._history.append((sample.t_ns, self.est.p.copy(), self.est.R.copy()))
+        if self._resting(sample.t_ns):
+            self._still_gyro.append(gyro)
         self._check_frames_coming(sample.t_ns, out)
 
     def _check_frames_coming(self, t_ns: int, out: Outputs) -> None:
@@ -192,10 +196,19 @@ class NavPipeline:
         return [(t, fn) for t, _, fn in due]
 
     # --- updates --------------------------------------------------------------------------------------
+    def _update_gyro_bias(self) -> None:
+        """The gyro samples taken at rest since the last update, as one zero-rate update."""
+        if self._still_gyro:
+            n = len(self._still_gyro)
+            var = self.sensors.imu.gyro_noise_radps ** 2 / n + _GYRO_BIAS_FLOOR_RADPS ** 2
+            self.est.update_still_gyro(np.mean(self._still_gyro, axis=0), var)
+            self._still_gyro.clear()
+
     def _apply_range(self, r: AltimeterSample) -> None:
         if not r.valid:
             if self._resting(r.t_ns):
                 self.est.update_stationary(0.0, 0.0, -CG_HEIGHT_M)
+                self._update_gyro_bias()
             return
         self._left_ground = True
         if not self.est.update_altimeter(r.range_m):
