@@ -1,0 +1,68 @@
+"""A simulated flight waiting for the ground (`ginny sim --ground`), run as a subprocess, and the ground
+station's link to it -- what the ground-link and dashboard system tests drive, as an operator would."""
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from fsw.comm.auth import init_keys
+from ground.link import GroundLink
+from ground.testapi import GroundTestAPI
+
+PLANS = Path(__file__).parent / "plans"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GroundFlight:
+    """`ginny sim --ground` over flat ground, with fresh keys, on a free port."""
+
+    def __init__(self, tmp: Path, plan: Path = PLANS / "hop.toml") -> None:
+        self.tmp = tmp
+        self.keys = tmp / "keys"
+        init_keys(self.keys)
+        self.endpoint = f"tcp://127.0.0.1:{free_port()}"
+        self.out = tmp / "out"
+        self.plan = plan
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "GroundFlight":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(self.keys), "--endpoint",
+             self.endpoint, "--plan", str(self.plan), "--terrain", "flat", "--out", str(self.out),
+             "--max-sim-seconds", "1800"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return self
+
+    def link(self) -> GroundLink:
+        return GroundLink(self.endpoint, self.keys).open()
+
+    def wait(self, timeout_s: float) -> tuple[int, str, dict]:
+        out, _ = self.proc.communicate(timeout=timeout_s)
+        summary_path = self.out / "summary.json"
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+        return self.proc.returncode, out, summary
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate()
+
+
+def connected(flight: GroundFlight, timeout_s: float = 60.0) -> GroundTestAPI:
+    """A ground station linked to the vehicle, once the vehicle's state comes down."""
+    api = GroundTestAPI(flight.link())
+    api.await_telemetry(lambda s: s.get("valid"), timeout_s)
+    return api

@@ -1,0 +1,145 @@
+"""The ground link, end to end: `ginny sim --ground` on one side, a ground station on the other, everything
+through the CurveZMQ link and the emulated radio -- authentication, acknowledgements, validation, bad input,
+repeated ids, an outage, a file, and finally a plan uploaded from the ground and flown."""
+from __future__ import annotations
+
+import msgpack
+import pytest
+import zmq
+
+from fsw.comm import protocol
+from ground.testapi import GroundTestAPI
+from tests.system.ground import PLANS, GroundFlight, connected
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def flight(tmp_path_factory) -> GroundFlight:
+    f = GroundFlight(tmp_path_factory.mktemp("ground")).start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def ground(flight: GroundFlight) -> GroundTestAPI:
+    api = connected(flight)
+    yield api
+    api.link.close()
+
+
+def comm_tlm(ground: GroundTestAPI, channel: str, at_least: int) -> dict:
+    return ground.await_telemetry(lambda t: t["channels"].get(channel, 0) >= at_least, 15, source="comm")
+
+
+def test_a_ground_station_without_an_allowed_key_is_refused_and_counted(flight, ground) -> None:
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.DEALER)
+    s.linger = 0
+    s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
+    s.curve_serverkey = (flight.keys / "vehicle.key").read_text().split('public-key = "')[1].split('"')[0].encode()
+    s.connect(flight.endpoint)
+    try:
+        s.send(protocol.encode(protocol.command_frame(1, "NO_OP", {})))
+        assert s.poll(1500) == 0  # nothing ever comes back to a stranger
+        ground.await_telemetry(lambda st: st["link"]["rejected_peers"] >= 1, 15)
+    finally:
+        s.close(0)
+        ctx.term()
+
+
+def test_no_op_is_acknowledged_ok_by_comm_and_by_any_process(ground) -> None:
+    assert ground.send_and_assert_command("NO_OP")["reason"] == ""
+    ground.send_and_assert_command("NO_OP", target="nav")
+    ground.send_and_assert_command("HEALTH_REPORT")
+    assert ground.send_and_assert_command("GET_PARAM", {"name": "nav_timeout_ms"})["reason"] == "nav_timeout_ms=500.0"
+
+
+def test_the_vehicle_validates_again_whatever_the_ground_sends(ground) -> None:
+    link = ground.link
+    cases = [("CAPTURE_RTE", {"width_px": 99_999}, "VALIDATION_ERROR"),
+             ("CAPTURE_RTE", {"width_px": "wide"}, "FORMAT_ERROR"),
+             ("SET_PARAM", {"name": "nav_timeout_ms", "value": 1.0}, "VALIDATION_ERROR"),  # the setting's range
+             ("SET_PARAM", {"name": "gain", "value": 1.0}, "VALIDATION_ERROR"),
+             ("SELF_DESTRUCT", {}, "INVALID_COMMAND"),
+             ("PLAN_UPLOAD", {"name": "bad", "text": "takeoff_altitude_m = 500"}, "VALIDATION_ERROR"),
+             ("ARM", {}, "EXECUTION_ERROR")]  # no plan yet: refused with the reason
+    for name, args, result in cases:
+        ack = link.ack(link.send_unchecked(name, args))
+        assert ack["result"] == result, (name, args, ack)
+        assert ack["reason"]
+    assert "no valid plan" in link.ack(link.send_unchecked("ARM", {}))["reason"]
+
+
+def test_garbage_is_refused_and_counted_and_the_vehicle_carries_on(ground) -> None:
+    link = ground.link
+    before = len(link.got.errors)
+    for raw in (b"\xc1\xff garbage", msgpack.packb([1, 2, 3]), protocol.encode({"type": "launch"}),
+                protocol.encode({"type": "cmd", "id": "x", "name": "NO_OP"}), msgpack.packb({"v": 99}),
+                protocol.encode({"type": "ack", "id": 5}), b"\x00" * 100_000):
+        link.send_raw(raw)
+    link.wait_for(lambda: len(link.got.errors) >= before + 7, 15, "an error frame for each bad frame")
+    assert any("over the limit" in e for e in link.got.errors[before:])
+    comm_tlm(ground, "uplink_malformed", 6)
+    comm_tlm(ground, "uplink_oversized", 1)
+    ack = link.ack(link.send_unchecked("NO_OP", {"x": 1}, cmd_id=protocol.MAX_CMD_ID))
+    assert ack["result"] == "FORMAT_ERROR"
+    ground.send_and_assert_command("NO_OP")  # still at work
+    seq = link.got.state["seq"]
+    ground.await_telemetry(lambda s: s["seq"] > seq + 2)
+
+
+def test_a_repeated_command_id_is_answered_again_never_executed_twice(ground) -> None:
+    link = ground.link
+    mark = ground.mark()
+    first = link.ack(link.send("NO_OP", cmd_id=777_001))
+    link.got.acks.pop(777_001)
+    again = link.ack(link.send("NO_OP", cmd_id=777_001))
+    assert again == first
+    link.ack(link.send("NO_OP", cmd_id=777_002))
+    ground.await_event("NO_OP", "NO_OP", after=mark)
+    link.wait_for(lambda: sum(e["name"] == "NO_OP" for e in link.got.events[mark:]) >= 2, 10, "two NO_OP events")
+    link.poll(200)
+    assert sum(e["name"] == "NO_OP" for e in link.got.events[mark:]) == 2  # 777_001 once, 777_002 once
+    comm_tlm(ground, "commands_duplicate", 1)
+
+
+def test_a_file_comes_down_whole(flight, ground) -> None:
+    listing = ground.send_and_assert_command("LIST_FILES", {"dir": "logs"})["reason"]
+    assert "logs/comm.log" in listing
+    assert ground.send_command("DOWNLINK_FILE", {"path": "../../etc/passwd"})["result"] == "VALIDATION_ERROR"
+    ack = ground.send_and_assert_command("DOWNLINK_FILE", {"path": "logs/comm.log"})
+    size = int(ack["reason"].split(": ")[1].split()[0])
+    data = ground.link.wait_for(lambda: ground.link.got.files.get("logs/comm.log"), 30, "logs/comm.log")
+    assert len(data) == size
+
+
+def test_during_an_outage_telemetry_pauses_then_resumes_and_no_event_is_lost(ground) -> None:
+    link = ground.link
+    ground.send_and_assert_command("FAULT_INJECT", {"spec": "link.outage@0.5:4"})
+    link.wait_for(lambda: not link.link_up, 10, "the ground to see the link down")
+    paused_at = link.got.state["seq"]
+    mark = ground.mark()
+    link.wait_for(lambda: link.link_up, 20, "the link back")
+    ground.await_event("LINK_LOST", after=mark - 5)  # said on board during the outage, downlinked after it
+    ground.await_event("LINK_RESTORED", after=mark)
+    ground.await_telemetry(lambda s: s["seq"] > paused_at + 2)
+    assert link.got.events_missed == 0
+    seqs = [e["seq"] for e in link.got.events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert ground.send_command("FAULT_INJECT", {"spec": "link.outage@x"})["result"] == "VALIDATION_ERROR"
+
+
+def test_a_plan_uploaded_from_the_ground_is_flown(flight, ground) -> None:
+    text = (PLANS / "hop.toml").read_text()
+    ground.send_and_assert_command("PLAN_UPLOAD", {"name": "hop", "text": text})
+    ground.send_and_assert_command("ARM")
+    mark = ground.mark()
+    ground.send_and_assert_command("PLAN_START")
+    ground.await_event("MODE", "TAKEOFF", timeout_s=60, after=mark)
+    ground.await_telemetry(lambda s: s.get("altitude_m", 0) > 4.0, 60)
+    ground.await_event("MODE", "-> LANDED", timeout_s=120, after=mark)
+    code, out, summary = flight.wait(120)
+    assert code == 0, out[-3000:]
+    assert summary["outcome"] == "landed"
+    assert summary["flight"]["distance_m"] > 8.0
