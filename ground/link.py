@@ -7,6 +7,7 @@ the newest telemetry of each process, images, and files as they are reassembled 
 """
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections import deque
@@ -121,10 +122,11 @@ class GroundLink:
                 except zmq.Again:
                     break
                 n += 1
-                self._take(raw)
+                self.take(raw)
         return n
 
-    def _take(self, raw: bytes) -> None:
+    def take(self, raw: bytes) -> None:
+        """Take one downlink frame (what `poll` does with each it receives)."""
         self._last_heard = self.clock()
         self.got.frames += 1
         self.got.bytes += len(raw)
@@ -186,6 +188,9 @@ class GroundLink:
         return self.wait_for(lambda: self.got.acks.get(cmd_id), timeout_s, f"acknowledgement of command {cmd_id}")
 
 
+_ids = itertools.count(secrets.randbelow(protocol.MAX_CMD_ID // 2) + 1)
+
+
 def new_id() -> int:
-    """A command id no other sender is likely to use: milliseconds since the epoch in the high bits."""
-    return (int(time.time() * 1000) << 10 | secrets.randbits(10)) & protocol.MAX_CMD_ID or 1
+    """A command id: counting up from a random start, so separate ground sessions do not share ids."""
+    return next(_ids)

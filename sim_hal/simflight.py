@@ -99,6 +99,7 @@ def prepare(req: SimRequest) -> Prepared:
     else:
         stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
+    stack_raw.setdefault("comm", {})["files_dir"] = str(out)  # the flight's logs and images, for the ground
     stack_path = out / "stack.toml"
     stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
     load_stack(stack_path)

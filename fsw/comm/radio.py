@@ -60,6 +60,7 @@ class Channel:
         self.queues: dict[Priority, OrderedDict] = {p: OrderedDict() for p in Priority}
         self.air: list[_InFlight] = []
         self.free_ns = 0  # when the frame on the air has been sent
+        self._last_pump_ns = 0
         self.stats = LinkStats()
         self._order = itertools.count()
 
@@ -79,12 +80,14 @@ class Channel:
 
     def pump(self, now_ns: int, up: bool) -> list[Any]:
         """Put queued frames on the air while the link is up and free; return the frames that arrived."""
+        since = self._last_pump_ns
+        self._last_pump_ns = now_ns
         while up and self.free_ns <= now_ns:
             nxt = self._next()
             if nxt is None:
                 break
             item, size = nxt
-            start = max(self.free_ns, now_ns)
+            start = max(self.free_ns, since)  # an idle channel could have sent it since the last pump
             self.free_ns = start + round(8 * size * NS_PER_S / self.cfg.bandwidth_bps)
             self.stats.frames_sent += 1
             self.stats.bytes_sent += size

@@ -153,6 +153,7 @@ class CommConfig:
 
     endpoint: str = "tcp://127.0.0.1:7400"  # the CurveZMQ ROUTER the ground connects to
     keys_dir: str = ""  # vehicle.key_secret and authorized/*.key; "" = no ground link (bus commands only)
+    files_dir: str = ""  # what LIST_FILES and DOWNLINK_FILE reach; "" = the run directory
     heartbeat_ms: int = 500  # both sides send one at least this often
     link_timeout_ms: int = 2_000  # nothing heard for this long: link lost
     max_frame_bytes: int = 64 * 1024  # larger uplink frames are refused and counted

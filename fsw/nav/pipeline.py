@@ -27,7 +27,7 @@ from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
 from fsw.nav.estimator import Estimator, EstimatorConfig
 from fsw.nav.tracker import TrackQuality, Tracker
-from fsw.rotation import kinematics, matrix_to_quat
+from fsw.rotation import MARS_GRAVITY, kinematics, matrix_to_quat
 
 CG_HEIGHT_M = 0.13  # the IMU above the ground when the vehicle stands on its legs
 
@@ -52,6 +52,8 @@ class Counters:
 _FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
 _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
 _GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
+_STILL_ACCEL_MPS2 = 0.1  # still: the accelerometers read gravity within this (mean), spread under twice it
+_STILL_GYRO_RADPS = 0.02  # ... and the gyros turn less than this (mean; the bias is ~0.002)
 
 
 class NavPipeline:
@@ -87,7 +89,8 @@ class NavPipeline:
         self._imu: deque[ImuSample] = deque()  # received, not yet fused
         self._history: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=500)  # fused (t, p, R)
         self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
-        self._still_gyro: list[np.ndarray] = []  # gyro samples at rest, for the next zero-rate update
+        self._still_gyro: list[np.ndarray] = []  # gyro samples on the legs since the last range ...
+        self._still_accel: list[float] = []  # ... and accelerometer magnitudes: is the vehicle still?
 
     # --- inputs ---------------------------------------------------------------------------------------
     def on_altimeter(self, sample: AltimeterSample) -> None:
@@ -154,6 +157,7 @@ class NavPipeline:
         self._history.append((sample.t_ns, self.est.p.copy(), self.est.R.copy()))
         if self._resting(sample.t_ns):
             self._still_gyro.append(gyro)
+            self._still_accel.append(float(np.linalg.norm(accel)))
         self._check_frames_coming(sample.t_ns, out)
 
     def _check_frames_coming(self, t_ns: int, out: Outputs) -> None:
@@ -196,19 +200,30 @@ class NavPipeline:
         return [(t, fn) for t, _, fn in due]
 
     # --- updates --------------------------------------------------------------------------------------
-    def _update_gyro_bias(self) -> None:
-        """The gyro samples taken at rest since the last update, as one zero-rate update."""
-        if self._still_gyro:
+    def _still(self) -> bool:
+        """The IMU felt nothing but gravity since the last range: the vehicle is not being moved (a gust on
+        the ground, a hand, or a world that flies it without its rotors)."""
+        if len(self._still_accel) < 2:
+            return False
+        a = np.array(self._still_accel)
+        g = np.linalg.norm(np.mean(self._still_gyro, axis=0))
+        return abs(a.mean() - MARS_GRAVITY[2]) < _STILL_ACCEL_MPS2 and np.ptp(a) < 2 * _STILL_ACCEL_MPS2 \
+            and g < _STILL_GYRO_RADPS
+
+    def _update_at_rest(self) -> None:
+        """On the legs and still: where it started, not moving, not turning (the mean gyro is its bias)."""
+        if self._still():
+            self.est.update_stationary(0.0, 0.0, -CG_HEIGHT_M)
             n = len(self._still_gyro)
             var = self.sensors.imu.gyro_noise_radps ** 2 / n + _GYRO_BIAS_FLOOR_RADPS ** 2
             self.est.update_still_gyro(np.mean(self._still_gyro, axis=0), var)
-            self._still_gyro.clear()
+        self._still_gyro.clear()
+        self._still_accel.clear()
 
     def _apply_range(self, r: AltimeterSample) -> None:
         if not r.valid:
             if self._resting(r.t_ns):
-                self.est.update_stationary(0.0, 0.0, -CG_HEIGHT_M)
-                self._update_gyro_bias()
+                self._update_at_rest()
             return
         self._left_ground = True
         if not self.est.update_altimeter(r.range_m):

@@ -37,6 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lat.add_argument("--sim-seconds", type=float, default=33.0)
     lat.add_argument("--json", action="store_true")
     lat.set_defaults(func=bench_latency)
+    link = bench.add_parser("link", help="the ground link through the emulated radio: round trip, throughput")
+    link.add_argument("--commands", type=int, default=50, help="NO_OPs sent one at a time for the round trip")
+    link.add_argument("--file-kib", type=int, default=256, help="size of the file downlinked for throughput")
+    link.add_argument("--json", action="store_true")
+    link.set_defaults(func=bench_link)
 
 
 def _print(result: dict, as_json: bool, out: TextIO) -> int:
@@ -103,3 +108,11 @@ def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print("frames: 640x480 uint8 navcam frames; small: IMU samples; latency: send to decoded array, one at a time",
           file=out)
     return 0
+
+
+def bench_link(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ground.bench import bench_link as run
+
+    return _simulation_bench("link", args.commands >= 1 and args.file_kib >= 1,
+                             "--commands and --file-kib must be at least 1",
+                             lambda: run(args.commands, args.file_kib), args, out)

@@ -105,13 +105,13 @@ def test_a_repeated_command_id_is_answered_again_never_executed_twice(ground) ->
 
 
 def test_a_file_comes_down_whole(flight, ground) -> None:
-    listing = ground.send_and_assert_command("LIST_FILES", {"dir": "logs"})["reason"]
-    assert "logs/comm.log" in listing
+    listing = ground.send_and_assert_command("LIST_FILES", {"dir": "flightlog"})["reason"]
+    boot = next(line.split("\t")[0] for line in listing.splitlines() if "/boot-" in line)
     assert ground.send_command("DOWNLINK_FILE", {"path": "../../etc/passwd"})["result"] == "VALIDATION_ERROR"
-    ack = ground.send_and_assert_command("DOWNLINK_FILE", {"path": "logs/comm.log"})
+    ack = ground.send_and_assert_command("DOWNLINK_FILE", {"path": boot})
     size = int(ack["reason"].split(": ")[1].split()[0])
-    data = ground.link.wait_for(lambda: ground.link.got.files.get("logs/comm.log"), 30, "logs/comm.log")
-    assert len(data) == size
+    data = ground.link.wait_for(lambda: ground.link.got.files.get(boot), 60, boot)
+    assert len(data) == size and data == (flight.out / boot).read_bytes()[:size]
 
 
 def test_during_an_outage_telemetry_pauses_then_resumes_and_no_event_is_lost(ground) -> None:

@@ -2,10 +2,12 @@
 for, does not), low texture raises the flag in time, and the estimate holds."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from fsw.bus.messages import NavcamFrame, VisionStatus
+from fsw.bus.messages import ActuatorCommand, NavcamFrame, VisionStatus
 from fsw.clock import NS_PER_S
 from fsw.config.sensors import load_sensors
 from fsw.config.stack import NavConfig
@@ -87,3 +89,38 @@ def test_good_texture_tracks_the_truth(inputs) -> None:
     errors = [np.linalg.norm(np.array(s.pos_m) - truth[s.t_ns].pos_m) for s in out.states]
     assert max(errors) < 0.5 and p.counters.vision_updates > 150
     assert out.states[-1].vision is VisionStatus.GOOD
+
+
+def ground_run(script: ScriptConfig, steps: int):
+    """Nav over a scripted world, told (as control tells it) that the rotors give no thrust."""
+    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=3, script=script), load_vehicle(), SENSORS)
+    p = NavPipeline(NavConfig(), SENSORS, lambda: 0, lambda: 0)
+    out = Outputs()
+    p.on_actuators(ActuatorCommand(0, False, 0.0, (0.0, 0.0, 0.0)))
+    for _ in range(steps):
+        o = w.step()
+        for a in o.altimeter:
+            p.on_altimeter(a)
+        for i in o.imu:
+            p.on_imu(i, out)
+    return p, w.truth()
+
+
+def yaw_deg(q) -> float:
+    w, x, y, z = q
+    return math.degrees(math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+
+
+def test_waiting_on_the_ground_the_estimate_holds_still_and_learns_the_gyro_bias() -> None:
+    wait = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (100.0, 0.0, 0.0, 0.0)])
+    p, truth = ground_run(wait, 60 * 500)  # a minute on the legs
+    assert abs(p.est.p[2] - truth.pos_m[2]) < 0.02 and np.linalg.norm(p.est.v) < 0.01
+    assert np.hypot(p.est.p[0] - truth.pos_m[0], p.est.p[1] - truth.pos_m[1]) < 0.02
+    est_yaw = math.degrees(math.atan2(p.est.R[1, 0], p.est.R[0, 0]))
+    assert abs(est_yaw - yaw_deg(truth.q_wxyz)) < 0.5  # without the zero-rate update: several degrees
+
+
+def test_a_vehicle_moved_without_thrust_is_not_held_to_the_ground() -> None:
+    lifted = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (5.0, 0.0, 0.0, 3.0)])
+    p, truth = ground_run(lifted, 3 * 500)  # halfway up, 0.3 m above where the laser starts to read
+    assert abs(p.est.p[2] - truth.pos_m[2]) < 0.15

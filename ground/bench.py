@@ -1,0 +1,79 @@
+"""`ginny bench link`: command round trip and downlink throughput through the emulated radio, against a real
+simulated vehicle (`ginny sim --ground` started for the run, with fresh keys, on a free port)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fsw.comm.auth import init_keys
+from ground.link import GroundLink
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ginny-bench-link-") as tmp:
+        keys, out = Path(tmp) / "keys", Path(tmp) / "out"
+        init_keys(keys)
+        endpoint = f"tcp://127.0.0.1:{_free_port()}"
+        vehicle = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(keys),
+                                    "--endpoint", endpoint, "--plan", "flight1", "--terrain", "flat",
+                                    "--out", str(out), "--max-sim-seconds", "3000"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with GroundLink(endpoint, keys) as link:
+                link.wait_for(lambda: (link.got.state or {}).get("valid"), 90, "the vehicle's state")
+                result = {"commands": commands, **_round_trip(link, commands), **_idle(link, idle_s)}
+                result.update(_file(link, out, file_kib))
+                result["link"] = (link.got.state or {}).get("link", {})
+                return result
+        finally:
+            vehicle.send_signal(signal.SIGINT)
+            vehicle.wait(60)
+
+
+def _round_trip(link: GroundLink, n: int) -> dict[str, float]:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        link.ack(link.send("NO_OP"), 10)
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"round_trip_p50_ms": round(float(np.percentile(times, 50)), 1),
+            "round_trip_p99_ms": round(float(np.percentile(times, 99)), 1),
+            "round_trip_max_ms": round(max(times), 1)}
+
+
+def _idle(link: GroundLink, seconds: float) -> dict[str, float]:
+    """What telemetry alone takes of the link (events, state, process telemetry, thumbnails)."""
+    b0, t0 = link.got.bytes, time.monotonic()
+    link.wait_for(lambda: time.monotonic() - t0 >= seconds, seconds + 1, "the idle window")
+    dt = time.monotonic() - t0
+    return {"telemetry_kbps": round((link.got.bytes - b0) * 8 / dt / 1000, 1)}
+
+
+def _file(link: GroundLink, out: Path, kib: int) -> dict[str, float]:
+    """A file of random bytes (incompressible) downlinked whole: the throughput the radio gives bulk data."""
+    path = out / "bench.bin"
+    path.write_bytes(os.urandom(kib * 1024))
+    b0, t0 = link.got.bytes, time.monotonic()
+    ack = link.ack(link.send("DOWNLINK_FILE", {"path": "bench.bin"}), 10)
+    if ack["result"] != "OK":
+        raise RuntimeError(f"DOWNLINK_FILE: {ack['result']}: {ack['reason']}")
+    data = link.wait_for(lambda: link.got.files.get("bench.bin"), 600, "the file")
+    dt = time.monotonic() - t0
+    return {"file_bytes": len(data), "file_s": round(dt, 2), "file_goodput_kbps": round(len(data) * 8 / dt / 1000, 1),
+            "downlink_kbps_during_file": round((link.got.bytes - b0) * 8 / dt / 1000, 1),
+            "file_intact": data == path.read_bytes()}
