@@ -105,13 +105,14 @@ def test_a_repeated_command_id_is_answered_again_never_executed_twice(ground) ->
 
 
 def test_a_file_comes_down_whole(flight, ground) -> None:
-    listing = ground.send_and_assert_command("LIST_FILES", {"dir": "flightlog"})["reason"]
-    boot = next(line.split("\t")[0] for line in listing.splitlines() if "/boot-" in line)
+    listing = ground.send_and_assert_command("LIST_FILES", {"dir": ""})["reason"]
+    assert "flightlog/" in listing and "stack.toml" in listing
+    assert "/boot-" in ground.send_and_assert_command("LIST_FILES", {"dir": "flightlog"})["reason"]
     assert ground.send_command("DOWNLINK_FILE", {"path": "../../etc/passwd"})["result"] == "VALIDATION_ERROR"
-    ack = ground.send_and_assert_command("DOWNLINK_FILE", {"path": boot})
-    size = int(ack["reason"].split(": ")[1].split()[0])
-    data = ground.link.wait_for(lambda: ground.link.got.files.get(boot), 60, boot)
-    assert len(data) == size and data == (flight.out / boot).read_bytes()[:size]
+    assert ground.send_command("DOWNLINK_FILE", {"path": "flightlog"})["result"] == "VALIDATION_ERROR"
+    ground.send_and_assert_command("DOWNLINK_FILE", {"path": "stack.toml"})
+    data = ground.link.wait_for(lambda: ground.link.got.files.get("stack.toml"), 30, "stack.toml")
+    assert data == (flight.out / "stack.toml").read_bytes()
 
 
 def test_during_an_outage_telemetry_pauses_then_resumes_and_no_event_is_lost(ground) -> None:
@@ -128,6 +129,28 @@ def test_during_an_outage_telemetry_pauses_then_resumes_and_no_event_is_lost(gro
     seqs = [e["seq"] for e in link.got.events]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert ground.send_command("FAULT_INJECT", {"spec": "link.outage@x"})["result"] == "VALIDATION_ERROR"
+
+
+def test_the_client_in_the_protocol_document_works(flight, ground) -> None:
+    """docs/ground-link.md's minimal client, with plain pyzmq and msgpack only."""
+    import zmq.auth
+    pub, sec = zmq.auth.load_certificate(flight.keys / "ground.key_secret")
+    srv, _ = zmq.auth.load_certificate(flight.keys / "vehicle.key")
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.DEALER)
+    s.linger = 0
+    s.curve_publickey, s.curve_secretkey, s.curve_serverkey = pub, sec, srv
+    s.connect(flight.endpoint)
+    try:
+        s.send(msgpack.packb({"v": 1, "type": "cmd", "id": 1, "name": "NO_OP", "args": {}}))
+        while s.poll(10_000):
+            f = msgpack.unpackb(s.recv())
+            if f["type"] == "ack":
+                break
+        assert f == {"v": 1, "type": "ack", "id": 1, "name": "NO_OP", "result": "OK", "reason": ""}
+    finally:
+        s.close(0)
+        ctx.term()
 
 
 def test_a_plan_uploaded_from_the_ground_is_flown(flight, ground) -> None:
