@@ -38,6 +38,7 @@ from sim_hal.config import DEFAULT_WORLD, load_world
 from sim_hal.faults import parse_fault
 from sim_hal.launch import WorldRunner
 from sim_hal.terrain import TERRAINS
+from sim_hal.truthfeed import TruthFeed
 
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
@@ -60,6 +61,7 @@ class SimRequest:
     ground: bool = False  # wait for the plan and the commands from a ground station
     keys: Path = Path("keys")  # the ground link's keys (`ginny ground keys init`)
     endpoint: str = "tcp://127.0.0.1:7400"  # where the ground station connects
+    truth_endpoint: str = ""  # publish the truth for a ground station's map here ("" = not at all)
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,9 @@ class Recorder(threading.Thread):
 
     TOPICS = ["event", "rte", "sim.truth"]
 
-    def __init__(self, topology_path: Path, run_dir: Path, out: Path) -> None:
+    def __init__(self, topology_path: Path, run_dir: Path, out: Path, truth_endpoint: str = "") -> None:
         super().__init__(name="recorder", daemon=True)
+        self.truth = TruthFeed(truth_endpoint) if truth_endpoint else None
         self.topology = Topology.load(topology_path, default_registry(), str(run_dir))
         self.out = out
         self.got = Recorded()
@@ -157,12 +160,18 @@ class Recorder(threading.Thread):
         self._stop_flag = threading.Event()
 
     def run(self) -> None:
-        with BusReader(self.topology, self.TOPICS) as reader, \
-                open(self.out / "events.jsonl", "w", encoding="utf-8") as events:
-            self.ready.set()
-            while not self._stop_flag.is_set():
-                for rec in reader.poll(100):
-                    self._take(rec.topic, rec.msg, events)
+        if self.truth is not None:
+            self.truth.open()
+        try:
+            with BusReader(self.topology, self.TOPICS) as reader, \
+                    open(self.out / "events.jsonl", "w", encoding="utf-8") as events:
+                self.ready.set()
+                while not self._stop_flag.is_set():
+                    for rec in reader.poll(100):
+                        self._take(rec.topic, rec.msg, events)
+        finally:
+            if self.truth is not None:
+                self.truth.close()
 
     def stop(self) -> None:
         self._stop_flag.set()
@@ -172,6 +181,8 @@ class Recorder(threading.Thread):
         g = self.got
         if topic == "sim.truth":
             g.sim_s, g.agl_m = msg.t_ns / 1e9, msg.agl_m
+            if self.truth is not None:
+                self.truth.offer(msg)
         elif topic == "event":
             events.write(json.dumps({"t_s": msg.t_ns / 1e9, "source": msg.source, "name": msg.name,
                                      "severity": msg.severity.name, "text": msg.text}) + "\n")
@@ -199,7 +210,8 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     world = WorldRunner(supervisor, prep.stack_path,
                         world_args + (["--realtime"] if req.realtime else []),
                         run_dir, log)
-    recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent)
+    recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent,
+                        req.truth_endpoint)
     recorder.start()
     recorder.ready.wait(10)
     if progress is not None:

@@ -63,6 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     web = g.add_parser("web", help="the web dashboard")
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8080)
+    web.add_argument("--truth", default="", metavar="E", help="a simulator's truth feed for the map "
+                     "(`ginny sim --truth-endpoint E`)")
     web.set_defaults(func=_web)
 
 
@@ -221,4 +223,4 @@ def _dict(args: argparse.Namespace) -> int:
 
 def _web(args: argparse.Namespace) -> int:
     from ground.web.app import serve  # the web stack loads only for the dashboard
-    return serve(args.endpoint, Path(args.keys), args.host, args.port)
+    return serve(args.endpoint, Path(args.keys), args.host, args.port, args.truth)

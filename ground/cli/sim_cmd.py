@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "runs ahead while the vehicle waits on the ground)")
     p.add_argument("--keys", default="keys", help="the ground link's keys folder (`ginny ground keys init`)")
     p.add_argument("--endpoint", default="tcp://127.0.0.1:7400", help="where the ground station connects")
+    p.add_argument("--truth-endpoint", default="", metavar="E",
+                   help="publish the simulator's truth here for the dashboard's map (`ginny ground web --truth E`)")
     p.set_defaults(func=run)
 
 
@@ -45,7 +47,7 @@ def request(args: argparse.Namespace) -> SimRequest:
     return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
                       max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
-                      endpoint=args.endpoint)
+                      endpoint=args.endpoint, truth_endpoint=args.truth_endpoint)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -93,14 +93,14 @@ def create_app(service: LinkService) -> Starlette:
     ])
 
 
-def serve(endpoint: str, keys: Path, host: str = "127.0.0.1", port: int = 8080) -> int:
+def serve(endpoint: str, keys: Path, host: str = "127.0.0.1", port: int = 8080, truth: str = "") -> int:
     import uvicorn
     try:
         link = GroundLink(endpoint, keys).open()
     except KeyFileError as exc:
         print(f"ginny ground web: {exc}", file=sys.stderr)
         return 2
-    service = LinkService(link)
+    service = LinkService(link, truth=truth)
     service.start()
     print(f"ginny ground web: http://{host}:{port}/ (vehicle at {endpoint})", flush=True)
     try:

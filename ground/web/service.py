@@ -10,6 +10,9 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
+import msgpack
+import zmq
+
 from fsw.runtime.commands import CommandRejected
 from ground.link import GroundLink
 
@@ -17,9 +20,11 @@ _STATUS_PERIOD_S = 0.5
 
 
 class LinkService(threading.Thread):
-    def __init__(self, link: GroundLink, ack_timeout_s: float = 10.0) -> None:
+    def __init__(self, link: GroundLink, ack_timeout_s: float = 10.0, truth: str = "") -> None:
+        """`truth`: a simulator's truth feed to subscribe to (`ginny sim --truth-endpoint`), for the map."""
         super().__init__(name="ground-link", daemon=True)
         self.link = link
+        self.truth_endpoint = truth
         self.ack_timeout_s = ack_timeout_s
         self.clients: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
         self._lock = threading.Lock()
@@ -57,16 +62,42 @@ class LinkService(threading.Thread):
     def run(self) -> None:
         """The link must be open (`GroundLink.open`) before the thread starts."""
         last_status = 0.0
+        truth = self._subscribe_truth()
         try:
             while not self._stop.is_set():
                 self._send_commands()
                 self.link.poll(50)
                 self._settle()
+                self._relay_truth(truth)
                 if time.monotonic() - last_status >= _STATUS_PERIOD_S:
                     last_status = time.monotonic()
                     self._fan_out(self.status())
         finally:
             self.link.close()
+            if truth is not None:
+                truth.close(0)
+
+    def _subscribe_truth(self) -> zmq.Socket | None:
+        if not self.truth_endpoint:
+            return None
+        sock = zmq.Context.instance().socket(zmq.SUB)
+        sock.linger = 0
+        sock.setsockopt(zmq.SUBSCRIBE, b"")
+        sock.connect(self.truth_endpoint)
+        return sock
+
+    def _relay_truth(self, sock: zmq.Socket | None) -> None:
+        while sock is not None:
+            try:
+                raw = sock.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                frame = msgpack.unpackb(raw)
+            except Exception:  # a truth feed is a convenience: a bad frame is skipped
+                continue
+            if isinstance(frame, dict) and frame.get("type") == "truth":
+                self._fan_out(frame)
 
     def _send_commands(self) -> None:
         while True:

@@ -30,6 +30,7 @@ class GroundFlight:
         self.keys = tmp / "keys"
         init_keys(self.keys)
         self.endpoint = f"tcp://127.0.0.1:{free_port()}"
+        self.truth = f"tcp://127.0.0.1:{free_port()}"
         self.out = tmp / "out"
         self.plan = plan
         self.proc: subprocess.Popen | None = None
@@ -37,7 +38,7 @@ class GroundFlight:
     def start(self) -> "GroundFlight":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(self.keys), "--endpoint",
-             self.endpoint, "--plan", str(self.plan), "--terrain", "flat", "--out", str(self.out),
+             self.endpoint, "--truth-endpoint", self.truth, "--plan", str(self.plan), "--terrain", "flat", "--out", str(self.out),
              "--max-sim-seconds", "1800"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self

@@ -28,7 +28,7 @@ def flight(tmp_path_factory) -> GroundFlight:
 def web(flight: GroundFlight) -> str:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "ground", "--endpoint", flight.endpoint,
-                             "--keys", str(flight.keys), "web", "--port", str(port)],
+                             "--keys", str(flight.keys), "web", "--port", str(port), "--truth", flight.truth],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     wait_until(lambda: _up(url), 30, lambda: proc.poll() is None or pytest.fail(proc.communicate()[0]),
@@ -93,6 +93,7 @@ def test_a_chart_follows_a_flight_flown_from_the_ground(flight, page) -> None:
         ground.send_and_assert_command("PLAN_START")
         page.wait_for_function("Math.max(...document.getElementById('chart-altitude').data[0].y) > 2.0",
                                timeout=120_000)
+        page.wait_for_function("document.getElementById('chart-map').data[1].x.length > 10")  # the truth too
     finally:
         ground.link.close()
 

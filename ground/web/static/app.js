@@ -23,11 +23,12 @@ function setupCharts() {
                    { displayModeBar: false, staticPlot: false });
     pending[id] = { x: c.traces.map(() => []), y: c.traces.map(() => []) };
   }
-  const mapLayout = layout("trajectory (estimate): east / north (m)");
+  const mapLayout = layout("trajectory: east / north (m)");
   mapLayout.yaxis = { scaleanchor: "x" };
-  Plotly.newPlot("chart-map", [{ x: [], y: [], name: "estimate", mode: "lines" }], mapLayout,
-                 { displayModeBar: false });
-  pending["chart-map"] = { x: [[]], y: [[]] };
+  Plotly.newPlot("chart-map", [{ x: [], y: [], name: "estimate", mode: "lines" },
+                               { x: [], y: [], name: "truth (simulation)", mode: "lines", line: { dash: "dot" } }],
+                 mapLayout, { displayModeBar: false });
+  pending["chart-map"] = { x: [[], []], y: [[], []] };
 }
 
 function push(id, t, values) {
@@ -56,6 +57,11 @@ function onState(s) {
   push("chart-tracker", t, [s.tracker_ms]);
   pending["chart-map"].x[0].push(s.pos_m[1]);
   pending["chart-map"].y[0].push(s.pos_m[0]);
+}
+
+function onTruth(t) {
+  pending["chart-map"].x[1].push(t.pos_m[1]);
+  pending["chart-map"].y[1].push(t.pos_m[0]);
 }
 
 function onLink(l) {
@@ -91,7 +97,7 @@ function onFile(f) {
   if (li) li.querySelector(".status").innerHTML = `<a href="/api/files/${encodeURI(f.path)}">download</a>`;
 }
 
-const HANDLERS = { state: onState, link: onLink, event: onEvent, image: onImage, file: onFile };
+const HANDLERS = { state: onState, truth: onTruth, link: onLink, event: onEvent, image: onImage, file: onFile };
 
 function connect() {
   const source = new EventSource("/api/stream");
