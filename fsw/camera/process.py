@@ -14,7 +14,7 @@ _POLL_PERIOD_NS = 5 * NS_PER_MS  # for devices that cannot wake the process: wel
 class CameraProcess(FlightProcess):
     def setup(self) -> None:
         self.navcam = self.ctx.backend.navcam()
-        self.navcam.open()
+        self.open_device(self.navcam)
         self.frames = 0
         self.stills = 0
         self.colour = None
@@ -36,7 +36,7 @@ class CameraProcess(FlightProcess):
         try:
             if self.colour is None:
                 self.colour = self.ctx.backend.colour_camera()
-                self.colour.open()
+                self.open_device(self.colour)
             image = self.colour.capture(req.capture_id, req.width_px, req.height_px)
         except DeviceError as exc:
             self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {exc}")

@@ -22,7 +22,7 @@ class ControlProcess(FlightProcess):
         self.devices = [backend.imu(), backend.altimeter(), backend.inclinometer(), backend.actuators()]
         self.imu, self.altimeter, self.inclinometer, self.actuators = self.devices
         for device in self.devices:
-            device.open()
+            self.open_device(device)
         plan = load_plan(self.ctx.flight.plan) if self.ctx.flight.plan else None
         self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}

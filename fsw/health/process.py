@@ -43,7 +43,7 @@ class HealthProcess(FlightProcess):
         self.subscribe("heartbeat", self._on_heartbeat, publishers=flight)
         self.board = self.ctx.backend.board_health() if self.ctx.backend is not None else None
         if self.board is not None:
-            self.board.open()
+            self.open_device(self.board)
         self.on_command("HEALTH_REPORT", self._health_report)
         self._last_stats: list[ProcessStat] = []
         self.timers.every(_SUPERVISE_PERIOD_NS, self.supervise)

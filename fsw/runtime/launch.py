@@ -39,7 +39,8 @@ def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContex
     process = cfg.processes.get(name, ProcessConfig())
     topology = Topology.load(loaded.topology_path, default_registry(), run_dir)
     clock = SimClock() if cfg.stack.backend == "sim" else MonotonicClock()  # the world is the clock master
-    backend = select_backend(cfg.stack.backend, BackendContext(run_dir, {}, name, topology, clock))
+    options = {"board": cfg.board, "config_path": str(loaded.path), "nav": cfg.nav}
+    backend = select_backend(cfg.stack.backend, BackendContext(run_dir, options, name, topology, clock))
     return ProcessContext(name=name, topology=topology, clock=clock, wall=MonotonicClock(),
                           dictionary=default_dictionary(), process=process, health=cfg.health, nav=cfg.nav,
                           flight=cfg.flight, logger=cfg.logger, comm=cfg.comm, run_dir=run_dir, config_path=str(loaded.path),

@@ -115,6 +115,15 @@ class FlightProcess:
         self._publishers[topic] = pub
         return pub
 
+    def open_device(self, device: Any) -> Any:
+        """Open a HAL device. One that opened degraded (an optional device missing, replaced by its null
+        stand-in) is reported as an event; a required one that is missing raises DeviceError."""
+        device.open()
+        failure = getattr(device, "failure", None)
+        if failure is not None:
+            self.event("DEVICE_DEGRADED", Severity.WARNING_HI, f"{failure}: going on without it")
+        return device
+
     def on_command(self, name: str, handler: CommandHandler) -> None:
         if name not in self.ctx.dictionary:
             raise ValueError(f"{self.name}: {name} is not in the command dictionary")
@@ -196,7 +205,11 @@ class FlightProcess:
             self.subscribe("cmd", self._on_command_message)
         if isinstance(self.ctx.clock, SimClock):
             self.subscribe("sim.clock", self._on_clock_tick)
-        self.setup()
+        try:
+            self.setup()
+        except Exception as exc:  # a missing device, a bad plan: said as an event before the process ends
+            self.event("SETUP_FAILED", Severity.FATAL, f"{type(exc).__name__}: {exc}")
+            raise
         period = self.ctx.health.heartbeat_period_ms * NS_PER_MS
         self.timers.every(period, self._heartbeat)
         self.timers.every(self.ctx.process.telemetry_period_ms * NS_PER_MS, self._publish_telemetry)

@@ -1,0 +1,106 @@
+"""The board's devices, from the stack config's `[board.*]` tables, checked with the file, key and reason."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fsw import config
+from fsw.typed import check
+
+BMI160_ODRS_HZ = (25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
+BMI160_ACCEL_RANGES_G = (2, 4, 8, 16)
+BMI160_GYRO_RANGES_DPS = (125, 250, 500, 1000, 2000)
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    device: str = "/dev/video0"  # a V4L2 device (or, with api = "any", a video file)
+    api: str = "v4l2"  # v4l2 | any
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    timeout_ms: int = 500  # no frame for this long: a camera timeout
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        check(self.api in ("v4l2", "any"), "api", "must be 'v4l2' or 'any'")
+        check(16 <= self.width <= 8192 and 16 <= self.height <= 8192, "width", "must be 16..8192 pixels")
+        check(0 < self.fps <= 240, "fps", "must be 0..240")
+        check(10 <= self.timeout_ms <= 60_000, "timeout_ms", "must be 10..60000 ms")
+
+
+@dataclass(frozen=True)
+class ImuConfig:
+    bus: str = "/dev/i2c-1"
+    address: int = 0x68  # 0x69 with SDO high
+    odr_hz: float = 800.0  # read at 500 Hz by the control loop; the newest sample each time
+    accel_range_g: int = 4
+    gyro_range_dps: int = 2000
+
+    def __post_init__(self) -> None:
+        check(self.address in (0x68, 0x69), "address", "a BMI-160 answers at 0x68 or 0x69")
+        check(self.odr_hz in BMI160_ODRS_HZ, "odr_hz", f"must be one of {BMI160_ODRS_HZ}")
+        check(self.accel_range_g in BMI160_ACCEL_RANGES_G, "accel_range_g", f"must be one of {BMI160_ACCEL_RANGES_G}")
+        check(self.gyro_range_dps in BMI160_GYRO_RANGES_DPS, "gyro_range_dps",
+              f"must be one of {BMI160_GYRO_RANGES_DPS}")
+
+
+@dataclass(frozen=True)
+class AltimeterConfig:
+    bus: str = "/dev/i2c-1"
+    address: int = 0x62
+    rate_hz: float = 50.0
+    busy_timeout_ms: float = 40.0  # a measurement still busy after this: an error, and the next one starts
+
+    def __post_init__(self) -> None:
+        check(0x03 <= self.address <= 0x77, "address", "must be a 7-bit I2C address 0x03..0x77")
+        check(1 <= self.rate_hz <= 500, "rate_hz", "must be 1..500 Hz")
+
+
+@dataclass(frozen=True)
+class InclinometerConfig:
+    enabled: bool = False  # optional on the board
+    device: str = "/dev/spidev0.0"
+    speed_hz: int = 500_000
+
+    def __post_init__(self) -> None:
+        check(1_000 <= self.speed_hz <= 8_000_000, "speed_hz", "must be 1 kHz..8 MHz")
+
+
+@dataclass(frozen=True)
+class McuConfig:
+    port: str = "/dev/ttyS1"
+    baud: int = 921_600
+    link_timeout_ms: float = 100.0  # nothing from the flight-control MCU for this long: link lost
+
+    def __post_init__(self) -> None:
+        check(self.baud in (115_200, 230_400, 460_800, 921_600, 1_000_000, 2_000_000), "baud",
+              "must be a standard rate 115200..2000000")
+        check(5 <= self.link_timeout_ms <= 10_000, "link_timeout_ms", "must be 5..10000 ms")
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    sysfs: str = "/sys"
+    disk: str = "/"
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    navcam: CameraConfig = field(default_factory=CameraConfig)
+    colour_camera: CameraConfig = field(default_factory=lambda: CameraConfig(device="/dev/video1", width=4208,
+                                                                             height=3120, fps=5.0))
+    imu: ImuConfig = field(default_factory=ImuConfig)
+    altimeter: AltimeterConfig = field(default_factory=AltimeterConfig)
+    inclinometer: InclinometerConfig = field(default_factory=InclinometerConfig)
+    mcu: McuConfig = field(default_factory=McuConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+
+
+def board_config(tables: dict[str, Any], file: str | Path) -> BoardConfig:
+    """The `[board]` tables of a stack config; ConfigError names the file and `board.DEVICE.KEY`."""
+    try:
+        return config.parse(tables, BoardConfig, file)
+    except config.ConfigError as exc:
+        raise config.ConfigError(file, f"board.{exc.key}" if exc.key else "board", exc.reason) from None

@@ -1,0 +1,73 @@
+"""The flight-control MCU link over a pseudo-terminal pair, with an emulated MCU on the far end."""
+from __future__ import annotations
+
+import os
+import select
+import time
+
+import pytest
+import serial
+
+from fsw.bus.messages import ActuatorCommand
+from hal.board.config import McuConfig
+from hal.board.emulated.mcu import EmulatedMcu
+from hal.board.mculink import SYNC, FrameReader, McuLink, crc16, frame
+from hal.device import DeviceError
+from tests.conftest import wait_until
+
+
+def test_crc_and_framing() -> None:
+    assert crc16(b"123456789") == 0x29B1  # the CRC-16/CCITT-FALSE check value
+    f = frame(0x81, 7, b"abc")
+    r = FrameReader()
+    assert r.feed(b"\x00\xff" + f[:5]) == []
+    [p] = r.feed(f[5:] + SYNC)
+    assert (p.kind, p.seq, p.payload) == (0x81, 7, b"abc") and r.skipped_bytes == 2
+    bad = f[:-1] + bytes([f[-1] ^ 1])
+    fresh = FrameReader()
+    assert [p.payload for p in fresh.feed(bad + f)] == [b"abc"] and fresh.crc_errors == 1
+
+
+@pytest.fixture
+def pty():
+    master, slave = os.openpty()
+    mcu = EmulatedMcu(master)
+    mcu.start()
+    port = serial.Serial(os.ttyname(slave), 921_600, timeout=0)
+    yield mcu, port
+    mcu.stop()
+    port.close()
+    os.close(slave)
+    os.close(master)
+
+
+def cmd(i: int) -> ActuatorCommand:
+    return ActuatorCommand(i, True, 6.5, (0.01, -0.02, 0.0))
+
+
+@pytest.mark.timeout(20)
+def test_commands_reach_the_mcu_and_its_status_comes_back(pty) -> None:
+    mcu, port = pty
+    link = McuLink(lambda: port, McuConfig(port="/dev/pts/x", link_timeout_ms=1000), time.monotonic_ns)
+    link.open()
+    for i in range(20):
+        link.write(cmd(i))
+    wait_until(lambda: len(mcu.commands) == 20, 5, lambda: select.select([], [], [], 0.001),
+               what="20 commands at the MCU")
+    t_ns, armed, thrust, *_ = mcu.commands[5]
+    assert (t_ns, armed) == (5, 1) and thrust == pytest.approx(6.5)
+    wait_until(lambda: link.statuses >= 19, 5, lambda: link.poll(0.01), what="statuses back")
+    assert link.last_status[1] == 1 and link.status_gaps == 0
+
+
+@pytest.mark.timeout(20)
+def test_a_silent_or_garbled_mcu_is_a_lost_link(pty) -> None:
+    mcu, port = pty
+    mcu.corrupt.set()
+    link = McuLink(lambda: port, McuConfig(port="/dev/pts/x", link_timeout_ms=50), time.monotonic_ns)
+    link.open()
+    deadline = time.monotonic() + 5
+    with pytest.raises(DeviceError, match=r"actuators \(/dev/pts/x\): flight-control MCU link lost"):
+        while time.monotonic() < deadline:
+            link.write(cmd(1))
+    assert link.reader.crc_errors > 0 and link.statuses == 0
