@@ -70,9 +70,9 @@ class BoardBackend:
         self.cfg: BoardConfig = board_config(options.get("board", {}), options.get("config_path", "<config>"))
         self.clock_ns, self.delay = clock_ns, delay
         self.emulated = None
-        if options.get("emulate"):
+        if options.get("emulate") or self.cfg.emulation.enabled:
             from hal.board.emulated.rig import EmulatedRig
-            self.emulated = EmulatedRig(lambda: self.clock_ns() / 1e9)
+            self.emulated = EmulatedRig(lambda: self.clock_ns() / 1e9, delay)
 
     def _i2c(self, path: str, device: str):
         return (lambda: self.emulated.i2c(device)) if self.emulated else (lambda: open_i2c(path, device))

@@ -87,6 +87,11 @@ class HealthConfig:
 
 
 @dataclass(frozen=True)
+class EmulationConfig:
+    enabled: bool = False  # every chip is its register-level emulator (demos and tests without a board)
+
+
+@dataclass(frozen=True)
 class BoardConfig:
     navcam: CameraConfig = field(default_factory=CameraConfig)
     colour_camera: CameraConfig = field(default_factory=lambda: CameraConfig(device="/dev/video1", width=4208,
@@ -96,6 +101,7 @@ class BoardConfig:
     inclinometer: InclinometerConfig = field(default_factory=InclinometerConfig)
     mcu: McuConfig = field(default_factory=McuConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
+    emulation: EmulationConfig = field(default_factory=EmulationConfig)
 
 
 def board_config(tables: dict[str, Any], file: str | Path) -> BoardConfig:

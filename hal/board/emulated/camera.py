@@ -1,7 +1,8 @@
 """A camera shaped like cv2.VideoCapture, on a clock the caller gives: frames of a textured scene at the
-configured rate, with V4L2-like buffer timestamps (CAP_PROP_POS_MSEC), for `ginny board --check --emulate`."""
+configured rate, with V4L2-like buffer timestamps (CAP_PROP_POS_MSEC), for emulated boards."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import cv2
@@ -9,8 +10,10 @@ import numpy as np
 
 
 class EmulatedCapture:
-    def __init__(self, clock_s: Callable[[], float], device: str = "emulated") -> None:
+    def __init__(self, clock_s: Callable[[], float], device: str = "emulated",
+                 delay: Callable[[float], None] = time.sleep) -> None:
         self.clock_s = clock_s
+        self.delay = delay
         self.device = device
         self.props = {cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0, cv2.CAP_PROP_FPS: 30.0,
                       cv2.CAP_PROP_EXPOSURE: 20.0}
@@ -32,9 +35,12 @@ class EmulatedCapture:
         return True
 
     def read(self) -> tuple[bool, np.ndarray]:
-        """The next frame, once the clock has reached it (the caller's clock decides; nothing blocks)."""
+        """The next frame: waits for its time, as a V4L2 dequeue does (on the caller's clock)."""
         period = 1.0 / self.props[cv2.CAP_PROP_FPS]
         self._next = max(self._next + 1, int(self.clock_s() / period))
+        wait = self._next * period - self.clock_s()
+        if wait > 0:
+            self.delay(wait)
         self._t_ms = 1000.0 * self._next * period
         w, h = int(self.props[cv2.CAP_PROP_FRAME_WIDTH]), int(self.props[cv2.CAP_PROP_FRAME_HEIGHT])
         frame = np.roll(self._scene, self._next, axis=1)

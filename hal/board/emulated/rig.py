@@ -14,8 +14,9 @@ from hal.board.emulated.sca100t import EmulatedSca100t
 
 
 class EmulatedRig:
-    def __init__(self, clock_s: Callable[[], float]) -> None:
+    def __init__(self, clock_s: Callable[[], float], delay: Callable[[float], None]) -> None:
         self.clock_s = clock_s
+        self.delay = delay
         self.chips = {"imu": EmulatedBmi160(clock_s), "altimeter": EmulatedLidarLite(clock_s)}
         self.mcu: EmulatedMcu | None = None
 
@@ -26,7 +27,7 @@ class EmulatedRig:
         return EmulatedSca100t(roll_deg=0.4, pitch_deg=-0.7)
 
     def capture(self, device: str) -> EmulatedCapture:
-        return EmulatedCapture(self.clock_s, device)
+        return EmulatedCapture(self.clock_s, device, self.delay)
 
     def serial(self) -> serial.Serial:
         """A pseudo-terminal with the emulated MCU on its master side."""
