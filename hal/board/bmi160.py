@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable
 
 from fsw.bus.messages import ImuSample
-from hal.board.buses import I2CBus
+from hal.board.buses import I2CBus, RegisterDevice
 from hal.board.config import ImuConfig
 from hal.device import DeviceError
 
@@ -35,24 +35,21 @@ def odr_code(hz: float) -> int:
     return 6 + round(math.log2(hz / 25.0))
 
 
-class Bmi160:
+class Bmi160(RegisterDevice):
     name = "imu"
 
     def __init__(self, bus_factory: Callable[[], I2CBus], cfg: ImuConfig, clock_ns: Callable[[], int],
                  delay: Callable[[float], None]) -> None:
-        self.bus_factory = bus_factory
+        super().__init__(bus_factory, cfg.bus, cfg.address)
         self.cfg = cfg
         self.clock_ns = clock_ns
         self.delay = delay
         self.rate_hz = cfg.odr_hz
-        self.bus: I2CBus | None = None
-        self.where = f"{cfg.bus} 0x{cfg.address:02x}"
         self.gyro_scale = math.radians(cfg.gyro_range_dps) / 32768.0
         self.accel_scale = cfg.accel_range_g * STANDARD_G / 32768.0
         self._last_time: int | None = None
         self.samples = 0
         self.skipped = 0
-        self.errors = 0
 
     def open(self) -> None:
         self.bus = self.bus_factory()
@@ -76,11 +73,6 @@ class Bmi160:
         if (pmu >> 4) & 0x3 != 0x1 or (pmu >> 2) & 0x3 != 0x1:
             raise DeviceError(self.name, self.where, f"accel/gyro not in normal mode (PMU_STATUS 0x{pmu:02x})")
 
-    def close(self) -> None:
-        if self.bus is not None:
-            self.bus.close()
-            self.bus = None
-
     def read(self) -> list[ImuSample]:
         """The newest sample when the chip has one ready (else nothing)."""
         status = self._read(REG_STATUS)
@@ -101,21 +93,3 @@ class Bmi160:
             elapsed_s = ((sensortime - self._last_time) % (1 << 24)) * SENSORTIME_TICK_S
             self.skipped += max(0, round(elapsed_s * self.cfg.odr_hz) - 1)
         self._last_time = sensortime
-
-    def _read(self, reg: int) -> int:
-        return self._io(lambda: self.bus.read_byte_data(self.cfg.address, reg), f"read 0x{reg:02x}")
-
-    def _block(self, reg: int, n: int) -> list[int]:
-        return self._io(lambda: self.bus.read_i2c_block_data(self.cfg.address, reg, n), f"read 0x{reg:02x}")
-
-    def _write(self, reg: int, value: int) -> None:
-        self._io(lambda: self.bus.write_byte_data(self.cfg.address, reg, value), f"write 0x{reg:02x}")
-
-    def _io(self, fn, what: str):
-        if self.bus is None:
-            raise DeviceError(self.name, self.where, "not open")
-        try:
-            return fn()
-        except OSError as exc:
-            self.errors += 1
-            raise DeviceError(self.name, self.where, f"I2C {what}: {exc.strerror or exc}") from None

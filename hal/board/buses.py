@@ -6,7 +6,8 @@ the same calls in tests and in `ginny board --check --emulate`.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from hal.device import DeviceError
 
@@ -55,3 +56,44 @@ def open_spi(path: str, device: str, speed_hz: int, mode: int = 0) -> SpiBus:
     spi.max_speed_hz = speed_hz
     spi.mode = mode
     return spi
+
+
+class RegisterDevice:
+    """A chip on an I2C bus at one address: register reads and writes whose failures name the device, its
+    bus and address, and are counted (`errors`)."""
+
+    name = "device"
+
+    def __init__(self, bus_factory: Callable[[], I2CBus], bus_path: str, address: int) -> None:
+        self.bus_factory = bus_factory
+        self.address = address
+        self.where = f"{bus_path} 0x{address:02x}"
+        self.bus: I2CBus | None = None
+        self.errors = 0
+
+    def close(self) -> None:
+        if self.bus is not None:
+            self.bus.close()
+            self.bus = None
+
+    def _read(self, reg: int) -> int:
+        return self._io(lambda: self.bus.read_byte_data(self.address, reg), f"read 0x{reg:02x}")
+
+    def _block(self, reg: int, n: int) -> list[int]:
+        return self._io(lambda: self.bus.read_i2c_block_data(self.address, reg, n), f"read 0x{reg:02x}")
+
+    def _write(self, reg: int, value: int) -> None:
+        self._io(lambda: self.bus.write_byte_data(self.address, reg, value), f"write 0x{reg:02x}")
+
+    def _on_error(self) -> None:
+        """After a failed transfer (a driver may start its cycle afresh)."""
+
+    def _io(self, fn: Callable[[], Any], what: str) -> Any:
+        if self.bus is None:
+            raise DeviceError(self.name, self.where, "not open")
+        try:
+            return fn()
+        except OSError as exc:
+            self.errors += 1
+            self._on_error()
+            raise DeviceError(self.name, self.where, f"I2C {what}: {exc.strerror or exc}") from None

@@ -49,22 +49,17 @@ def to_gray(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-class BoardNavcam:
-    name = "navcam"
+class _Camera:
+    """A VideoCapture opened and released as a device."""
+
+    name = "camera"
 
     def __init__(self, cfg: CameraConfig, clock_ns: Callable[[], int],
                  factory: CaptureFactory = cv2.VideoCapture) -> None:
         self.cfg = cfg
-        self.width, self.height = cfg.width, cfg.height
         self.clock_ns = clock_ns
         self.factory = factory
         self.cap = None
-        self.period_ns = round(1e9 / cfg.fps)
-        self.frame_seq = 0
-        self.dropped = 0
-        self.timeouts = 0
-        self._last_t: int | None = None
-        self._anchor: int | None = None  # file time -> monotonic time
 
     def open(self) -> None:
         self.cap = _open(self.factory, self.cfg, self.name)
@@ -73,6 +68,21 @@ class BoardNavcam:
         if self.cap is not None:
             self.cap.release()
             self.cap = None
+
+
+class BoardNavcam(_Camera):
+    name = "navcam"
+
+    def __init__(self, cfg: CameraConfig, clock_ns: Callable[[], int],
+                 factory: CaptureFactory = cv2.VideoCapture) -> None:
+        super().__init__(cfg, clock_ns, factory)
+        self.width, self.height = cfg.width, cfg.height
+        self.period_ns = round(1e9 / cfg.fps)
+        self.frame_seq = 0
+        self.dropped = 0
+        self.timeouts = 0
+        self._last_t: int | None = None
+        self._anchor: int | None = None  # file time -> monotonic time
 
     def read(self, timeout_ns: int) -> NavcamFrame | None:
         if self.cap is None:
@@ -107,23 +117,8 @@ class BoardNavcam:
         self._last_t = t
 
 
-class BoardColourCamera:
+class BoardColourCamera(_Camera):
     name = "colour_camera"
-
-    def __init__(self, cfg: CameraConfig, clock_ns: Callable[[], int],
-                 factory: CaptureFactory = cv2.VideoCapture) -> None:
-        self.cfg = cfg
-        self.clock_ns = clock_ns
-        self.factory = factory
-        self.cap = None
-
-    def open(self) -> None:
-        self.cap = _open(self.factory, self.cfg, self.name)
-
-    def close(self) -> None:
-        if self.cap is not None:
-            self.cap.release()
-            self.cap = None
 
     def capture(self, capture_id: int, width: int, height: int) -> ColourImage | None:
         """A still: the newest frame (stale buffered ones are skipped), RGB, at the size asked for."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fsw.bus.messages import AltimeterSample
-from hal.board.buses import I2CBus
+from hal.board.buses import I2CBus, RegisterDevice
 from hal.board.config import AltimeterConfig
 from hal.device import DeviceError
 
@@ -22,23 +22,20 @@ MIN_RANGE_M, MAX_RANGE_M = 0.3, 40.0
 _BIAS_EVERY = 100
 
 
-class LidarLiteV3:
+class LidarLiteV3(RegisterDevice):
     name = "altimeter"
 
     def __init__(self, bus_factory: Callable[[], I2CBus], cfg: AltimeterConfig, clock_ns: Callable[[], int],
                  delay: Callable[[float], None]) -> None:
-        self.bus_factory = bus_factory
+        super().__init__(bus_factory, cfg.bus, cfg.address)
         self.cfg = cfg
         self.clock_ns = clock_ns
         self.delay = delay
-        self.where = f"{cfg.bus} 0x{cfg.address:02x}"
-        self.bus: I2CBus | None = None
         self.period_ns = round(1e9 / cfg.rate_hz)
         self.unit_id = 0
         self._started_ns: int | None = None  # the measurement in progress
         self._next_ns: int | None = None  # when the next measurement is due
         self.measurements = 0
-        self.errors = 0
         self.timeouts = 0
 
     def open(self) -> None:
@@ -51,11 +48,6 @@ class LidarLiteV3:
         high, low = self._block(REG_UNIT_ID_2B, 2)
         self.unit_id = high << 8 | low
         self._start(self.clock_ns())
-
-    def close(self) -> None:
-        if self.bus is not None:
-            self.bus.close()
-            self.bus = None
 
     def read(self) -> list[AltimeterSample]:
         now = self.clock_ns()
@@ -83,21 +75,5 @@ class LidarLiteV3:
         # the next one a period after this one was due (or now, when late: no catching up)
         self._next_ns = now + self.period_ns if self._next_ns is None else max(self._next_ns + self.period_ns, now)
 
-    def _read(self, reg: int) -> int:
-        return self._io(lambda: self.bus.read_byte_data(self.cfg.address, reg), f"read 0x{reg:02x}")
-
-    def _block(self, reg: int, n: int) -> list[int]:
-        return self._io(lambda: self.bus.read_i2c_block_data(self.cfg.address, reg, n), f"read 0x{reg:02x}")
-
-    def _write(self, reg: int, value: int) -> None:
-        self._io(lambda: self.bus.write_byte_data(self.cfg.address, reg, value), f"write 0x{reg:02x}")
-
-    def _io(self, fn, what: str):
-        if self.bus is None:
-            raise DeviceError(self.name, self.where, "not open")
-        try:
-            return fn()
-        except OSError as exc:
-            self.errors += 1
-            self._started_ns = None  # start afresh
-            raise DeviceError(self.name, self.where, f"I2C {what}: {exc.strerror or exc}") from None
+    def _on_error(self) -> None:
+        self._started_ns = None  # start afresh

@@ -11,7 +11,7 @@ import pytest
 
 from fsw.config.stack import DEFAULT_DIR
 from tests.conftest import wait_until
-from tests.system.stack import FLIGHT, Stack
+from tests.system.stack import Stack
 
 BOARD = Path(__file__).parent.parent / "hal" / "board_check.toml"
 

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def flight(tmp_path_factory) -> GroundFlight:
-    f = GroundFlight(tmp_path_factory.mktemp("dash")).start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
 def web(flight: GroundFlight) -> str:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "ground", "--endpoint", flight.endpoint,

@@ -9,20 +9,13 @@ import zmq
 
 from fsw.comm import protocol
 from ground.testapi import GroundTestAPI
-from tests.system.ground import PLANS, GroundFlight, connected
+from tests.system.ground import PLANS, connected
 
 pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture(scope="module")
-def flight(tmp_path_factory) -> GroundFlight:
-    f = GroundFlight(tmp_path_factory.mktemp("ground")).start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
-def ground(flight: GroundFlight) -> GroundTestAPI:
+def ground(flight) -> GroundTestAPI:
     api = connected(flight)
     yield api
     api.link.close()
