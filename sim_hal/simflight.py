@@ -34,6 +34,8 @@ from fsw.control.modes import entered
 from fsw.control.plan import PLANS_DIR, Plan, load_plan, summarize
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
+from fsw.comm.radio import LinkFault, parse_link_fault
+from fsw.health.faults import parse_process_fault
 from sim_hal.config import DEFAULT_WORLD, load_world
 from sim_hal.faults import parse_fault
 from sim_hal.launch import WorldRunner
@@ -88,13 +90,16 @@ def prepare(req: SimRequest) -> Prepared:
     if terrain not in TERRAINS:
         key = "--terrain" if req.terrain else f"{plan_path}: terrain"
         raise ValueError(f"{key}: {terrain!r} is not one of {', '.join(TERRAINS)}")
-    for spec in req.faults:
-        parse_fault(spec)
+    faults = split_faults(list(plan.faults) + list(req.faults), req.ground)
     stack = load_stack(req.config)  # validates the base stack config
     out = Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     stack_raw = read_toml(req.config)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
+    stack_raw.setdefault("health", {})["faults"] = faults.process
+    radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
+    radio["outages"] = [[f.start_s, f.duration_s] for f in faults.link if f.kind == "outage"]
+    radio["loss_windows"] = [[f.start_s, f.duration_s, f.loss_pct] for f in faults.link if f.kind == "loss"]
     if req.ground:
         stack_raw.setdefault("flight", {}).update(plan="", autostart=False)
         stack_raw.setdefault("comm", {}).update(keys_dir=str(_ground_keys(req.keys)), endpoint=req.endpoint)
@@ -106,7 +111,7 @@ def prepare(req: SimRequest) -> Prepared:
     stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
     load_stack(stack_path)
     world_path = out / "world.toml"
-    world_path.write_text(tomli_w.dumps(_world_raw(req, plan, terrain)), encoding="utf-8")
+    world_path.write_text(tomli_w.dumps(_world_raw(req, plan, terrain, faults.device)), encoding="utf-8")
     load_world(world_path)
     expected = load_stack(stack_path).config.flight.spin_up_s + summarize(plan).duration_s + 2.0
     run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
@@ -122,11 +127,35 @@ def _ground_keys(keys: Path) -> Path:
     return keys
 
 
-def _world_raw(req: SimRequest, plan: Plan, terrain: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Faults:
+    device: list[str]  # the world applies them
+    process: list[str]  # the supervisor does
+    link: list[LinkFault]  # comm's radio does
+
+
+def split_faults(specs: list[str], ground: bool) -> Faults:
+    """Every fault checked and sent where it is applied; ValueError says which one is refused and why."""
+    device, process, link = [], [], []
+    for spec in specs:
+        if spec.startswith("proc."):
+            parse_process_fault(spec)
+            process.append(spec)
+        elif spec.startswith("link."):
+            if not ground:
+                raise ValueError(f"fault {spec!r} refused: link faults need --ground (no ground link otherwise)")
+            link.append(parse_link_fault(spec))
+        else:
+            parse_fault(spec)
+            device.append(spec)
+    return Faults(device, process, link)
+
+
+def _world_raw(req: SimRequest, plan: Plan, terrain: str, device_faults: list[str]) -> dict[str, Any]:
     raw = read_toml(req.world)
     raw.pop("script", None)  # the flight software flies this one
     raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
-               faults=list(raw.get("faults", [])) + list(req.faults))
+               faults=list(raw.get("faults", [])) + device_faults)
     raw["start"] = {**raw.get("start", {}), "north_m": plan.start_north_m, "east_m": plan.start_east_m}
     return raw
 
@@ -265,6 +294,7 @@ def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: R
             "sim_time_s": round(world["sim_s"], 3) if world else got.sim_s, "wall_time_s": round(wall_s, 2),
             "speed_x": round(world["sim_s"] / wall_s, 2) if world and wall_s > 0 else 0.0,
             "flight": flight, "nav": world["nav"] if world else {}, "tracker": world["tracker"] if world else {},
-            "faults": list(world["faults"]) if world else list(req.faults), "events": got.events,
+            "faults": list(dict.fromkeys((world["faults"] if world else []) + prep.plan.faults + list(req.faults))),
+            "events": got.events,
             "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
                 "steps", "frames", "lockstep_timeouts", "render_ms_per_frame", "ended") if k in world} if world else {}}

@@ -11,7 +11,6 @@ docs/ground-link.md describes the wire protocol.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from fsw.comm.auth import ZAP_DOMAIN, KeyFileError, ZapHandler, allowed_keys, lo
 from fsw.comm.downlink import CAPTURE_WIDTH, THUMBNAIL_WIDTH, image_frame, state_frame
 from fsw.comm.files import FileRefused, Transfer, listing
 from fsw.comm.ledger import Answer, CommandLedger
-from fsw.comm.radio import Priority, Radio
+from fsw.comm.radio import LinkFaultError, Priority, Radio, parse_link_fault
 from fsw.control.modes import entered
 from fsw.runtime.commands import EVERY_PROCESS, CommandRejected
 from fsw.runtime.node import FlightProcess
@@ -35,7 +34,13 @@ NS_PER_S = 1_000_000_000
 _PUMP_NS = 5 * NS_PER_MS
 _ACK_TIMEOUT_NS = 5 * NS_PER_S
 _MAX_PEERS = 16
-_LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[0-9.]+):(?P<dur>[0-9.]+)(:(?P<pct>[0-9.]+))?$")
+
+
+def _fault_target(spec: str, comm: str) -> str:
+    """Who applies a fault: comm its link's, the supervisor its processes', the simulated world the devices'."""
+    if spec.startswith("link."):
+        return comm
+    return "health" if spec.startswith("proc.") else "world"
 
 
 class CommProcess(FlightProcess):
@@ -44,7 +49,7 @@ class CommProcess(FlightProcess):
         self.counters.update(acks_received=0, uplink_frames=0, uplink_rejected=0, uplink_oversized=0,
                              uplink_malformed=0, commands_forwarded=0, downlink_frames=0)
         self.ledger = CommandLedger()
-        self.radio = Radio(cfg.radio, self.ctx.wall.now_ns())
+        self.radio = Radio(cfg.radio, 0)  # on the flight clock: outages at flight times, as faults are given
         self.peers: dict[bytes, int] = {}  # routing id -> when last heard (wall ns)
         self.mode = "IDLE"
         self.nav = self.track = None
@@ -162,12 +167,12 @@ class CommProcess(FlightProcess):
         """The process that executes the command."""
         if target == EVERY_PROCESS:
             target = c.target or self.name
-        if c.name == "FAULT_INJECT" and not str(args["spec"]).startswith("link."):
-            target = "world"  # device faults happen in the simulated world
-        if target not in self.ctx.topology.processes or (target == "world" and not self._simulated()):
-            raise CommandRejected(CommandResult.VALIDATION_ERROR,
-                                  "device faults need the simulated world" if target == "world"
-                                  else f"no process {target!r} on this vehicle")
+        if c.name == "FAULT_INJECT":
+            target = _fault_target(str(args["spec"]), target)
+            if target != self.name and not self._simulated():
+                raise CommandRejected(CommandResult.VALIDATION_ERROR, "device and process faults are for simulation")
+        if target not in self.ctx.topology.processes:
+            raise CommandRejected(CommandResult.VALIDATION_ERROR, f"no process {target!r} on this vehicle")
         return target
 
     def _simulated(self) -> bool:
@@ -204,7 +209,7 @@ class CommProcess(FlightProcess):
 
     def _pump(self) -> None:
         now = self.ctx.wall.now_ns()
-        down, up = self.radio.pump(now)
+        down, up = self.radio.pump(self.ctx.clock.now_ns())
         for to, raw in down:
             self._transmit(to, raw)
         for rid, user, raw in up:
@@ -229,11 +234,12 @@ class CommProcess(FlightProcess):
 
     def _link_stats(self) -> dict[str, Any]:
         d, u = self.radio.down.stats, self.radio.up.stats
-        return {"up": self.link_up, "radio_up": self.radio.is_up(self.ctx.wall.now_ns()),
+        return {"up": self.link_up,
                 "down_bytes": d.bytes_sent, "down_frames": d.frames_sent, "down_lost": d.frames_lost,
                 "down_decimated": d.frames_decimated, "down_dropped": d.frames_dropped,
                 "up_frames": u.frames_sent, "up_lost": u.frames_lost + u.frames_outage,
-                "queued": self.radio.down.queued(), "rejected_peers": self.zap.refused if self.zap else 0}
+                "queued": self.radio.down.queued(), "rejected_peers": self.zap.refused if self.zap else 0,
+                "radio_up": self.radio.is_up(self.ctx.clock.now_ns())}
 
     def _heartbeat_down(self) -> None:
         self._queue({"type": "hb", "t_ns": self.ctx.clock.now_ns(), "link": self._link_stats()}, Priority.STATE,
@@ -317,19 +323,16 @@ class CommProcess(FlightProcess):
         return ground if ground is not None else bus_id
 
     def _fault_inject(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
-        """Link faults (the radio is here): `link.outage@START:DURATION`, `link.loss@START:DURATION:PCT`."""
-        m = _LINK_FAULT.match(args["spec"])
-        if m is None or (m["kind"] == "loss") != (m["pct"] is not None):
-            return CommandResult.VALIDATION_ERROR, (f"fault {args['spec']!r} refused: link faults are "
-                                                    "link.outage@START:DURATION or link.loss@START:DURATION:PCT")
-        start = self.ctx.wall.now_ns() + round(float(m["start"]) * NS_PER_S)
-        if m["kind"] == "outage":
-            self.radio.add_outage(start, float(m["dur"]))
+        """Link faults (the radio is here), their start in seconds from now."""
+        try:
+            f = parse_link_fault(args["spec"])
+        except LinkFaultError as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        start = self.ctx.clock.now_ns() + round(f.start_s * NS_PER_S)
+        if f.kind == "outage":
+            self.radio.add_outage(start, f.duration_s)
         else:
-            pct = float(m["pct"])
-            if pct > 100:
-                return CommandResult.VALIDATION_ERROR, f"loss {pct}% is over 100%"
-            self.radio.add_loss(start, float(m["dur"]), pct)
+            self.radio.add_loss(start, f.duration_s, f.loss_pct)
         self.event("FAULT_INJECTED", Severity.WARNING_HI, f"{args['spec']} (from the ground)")
         return CommandResult.OK, f"{args['spec']} scheduled"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
+import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,37 @@ import numpy as np
 from fsw.config.stack import RadioConfig
 
 NS_PER_S = 1_000_000_000
+
+
+_LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[0-9]+(\.[0-9]*)?):(?P<dur>[0-9]+(\.[0-9]*)?)"
+                         r"(:(?P<pct>[0-9]+(\.[0-9]*)?))?$")
+
+
+class LinkFaultError(ValueError):
+    def __init__(self, spec: str, reason: str) -> None:
+        super().__init__(f"fault {spec!r} refused: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LinkFault:
+    kind: str  # outage | loss
+    start_s: float
+    duration_s: float
+    loss_pct: float  # loss only
+
+
+def parse_link_fault(spec: str) -> LinkFault:
+    """`link.outage@START:DURATION` or `link.loss@START:DURATION:PCT`."""
+    m = _LINK_FAULT.match(spec)
+    if m is None or (m["kind"] == "loss") != (m["pct"] is not None):
+        raise LinkFaultError(spec, "link faults are link.outage@START:DURATION or link.loss@START:DURATION:PCT")
+    if float(m["dur"]) <= 0:
+        raise LinkFaultError(spec, "the duration must be positive")
+    pct = float(m["pct"] or 0.0)
+    if pct > 100:
+        raise LinkFaultError(spec, f"loss {pct}% is over 100%")
+    return LinkFault(m["kind"], float(m["start"]), float(m["dur"]), pct)
 
 
 class Priority(enum.IntEnum):
@@ -130,6 +162,8 @@ class Radio:
             (start_ns + round(s * NS_PER_S), start_ns + round((s + d) * NS_PER_S)) for s, d in cfg.outages))
         self._was_up = True
         self._loss_windows: list[tuple[int, int, float]] = []
+        for s, d, pct in cfg.loss_windows:
+            self.add_loss(start_ns + round(s * NS_PER_S), d, pct)
         self.base_loss = self.down.loss
 
     def add_outage(self, start_ns: int, duration_s: float) -> None:

@@ -27,6 +27,7 @@ class HealthConfig:
     restart_backoff_max_ms: int = 5_000
     stable_after_ms: int = 10_000
     stats_period_ms: int = 1_000
+    faults: list[str] = field(default_factory=list)  # process faults to apply (simulation): proc.NAME.kill@T
 
     def __post_init__(self) -> None:
         check(10 <= self.heartbeat_period_ms <= 10_000, "heartbeat_period_ms", "must be 10..10000")
@@ -135,7 +136,8 @@ class RadioConfig:
     bandwidth_bps: int = 250_000  # both directions, each on its own
     latency_ms: float = 20.0  # one way, on top of the time to send the bytes
     loss_pct: float = 0.0  # frames lost at random (seeded), either way
-    outages: list[list[float]] = field(default_factory=list)  # [start_s, duration_s] from comm's start
+    outages: list[list[float]] = field(default_factory=list)  # [start_s, duration_s] on the flight clock
+    loss_windows: list[list[float]] = field(default_factory=list)  # [start_s, duration_s, loss_pct] likewise
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -145,6 +147,9 @@ class RadioConfig:
         for i, w in enumerate(self.outages):
             check(len(w) == 2 and w[0] >= 0 and w[1] > 0, f"radio.outages[{i}]",
                   "must be [start_s >= 0, duration_s > 0]")
+        for i, w in enumerate(self.loss_windows):
+            check(len(w) == 3 and w[0] >= 0 and w[1] > 0 and 0 <= w[2] <= 100, f"radio.loss_windows[{i}]",
+                  "must be [start_s >= 0, duration_s > 0, loss_pct 0..100]")
 
 
 @dataclass(frozen=True)
@@ -208,4 +213,10 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
         if name not in FLIGHT_PROCESSES:
             raise config.ConfigError(path, f"processes.{name}",
                                      f"unknown process (expected one of {', '.join(FLIGHT_PROCESSES)})")
+    from fsw.health.faults import ProcessFaultError, parse_process_fault
+    for i, spec in enumerate(cfg.health.faults):
+        try:
+            parse_process_fault(spec)
+        except ProcessFaultError as exc:
+            raise config.ConfigError(path, f"health.faults[{i}]", exc.reason) from None
     return LoadedStack(cfg, path)

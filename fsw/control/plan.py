@@ -70,6 +70,7 @@ class Plan:
     start_hold_s: float = 0.0  # hover after the climb, before the first leg
     limits: Limits = field(default_factory=Limits)
     captures: list[Capture] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)  # simulation: injected when flown (`ginny sim`)
 
     def __post_init__(self) -> None:
         check(1.0 <= self.takeoff_altitude_m <= MAX_ALTITUDE_M, "takeoff_altitude_m", f"must be 1..{MAX_ALTITUDE_M} m")

@@ -54,12 +54,14 @@ class Strapdown:
             self._past.pop(self._order.popleft(), None)
 
     def correct(self, t_ns: int, p: np.ndarray, v: np.ndarray, q_wxyz: tuple, valid: bool) -> None:
-        """A navigation estimate as of t_ns: shift the state now by what it changes at t_ns."""
+        """A navigation estimate as of t_ns: shift the state now by what it changes at t_ns. An invalid one
+        (navigation lost, or restarted without a reference) corrects nothing: control dead-reckons."""
         p, v, R = np.asarray(p, float), np.asarray(v, float), quat_to_matrix(q_wxyz)
-        if not (np.all(np.isfinite(p)) and np.all(np.isfinite(v)) and np.all(np.isfinite(R))):
-            return
         e = self.est
-        e.valid = valid
+        if not valid or not (np.all(np.isfinite(p)) and np.all(np.isfinite(v)) and np.all(np.isfinite(R))):
+            e.valid = e.valid and valid
+            return
+        e.valid = True
         then = self._at(t_ns)
         if not self.started or (then is None and t_ns >= e.t_ns):  # the first, or from ahead: take it as is
             e.p, e.v, e.R = p.copy(), v.copy(), R

@@ -9,17 +9,20 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from fsw.bus.messages import CommandResult, Heartbeat, ProcessStat, ProcessStats, ProcState, Severity
 from fsw.bus.transport import Received
-from fsw.clock import NS_PER_MS
+from fsw.clock import NS_PER_MS, NS_PER_S
+from fsw.health.faults import ProcessFaultError, parse_process_fault
 from fsw.health.resources import ResourceSampler
 from fsw.health.supervision import Supervision, Verdict
 from fsw.runtime.node import FlightProcess, ProcessContext
 
 log = logging.getLogger("ginny.health")
 _SUPERVISE_PERIOD_NS = 20 * NS_PER_MS
+_FAULT_PERIOD_NS = 20 * NS_PER_MS  # process faults are applied within this of their time
 _SEVERITY = {"ready": Severity.ACTIVITY_HI, "exited": Severity.WARNING_HI, "hung": Severity.WARNING_HI,
              "restart": Severity.ACTIVITY_HI, "give_up": Severity.FATAL}
 Spawn = Callable[[str], subprocess.Popen]
@@ -45,6 +48,10 @@ class HealthProcess(FlightProcess):
         if self.board is not None:
             self.open_device(self.board)
         self.on_command("HEALTH_REPORT", self._health_report)
+        self.on_command("FAULT_INJECT", self._fault_inject)
+        self._faults = sorted((parse_process_fault(spec) for spec in self.ctx.health.faults),
+                              key=lambda f: f.start_s)
+        self.timers.every(_FAULT_PERIOD_NS, self._apply_due_faults)
         self._last_stats: list[ProcessStat] = []
         self.timers.every(_SUPERVISE_PERIOD_NS, self.supervise)
         self.timers.every(self.ctx.health.stats_period_ms * NS_PER_MS, self._publish_stats)
@@ -83,6 +90,31 @@ class HealthProcess(FlightProcess):
             return
         self._popen[name] = proc
         self.supervision.started(name, proc.pid, now_ns)
+
+    # --- process faults (simulation) -----------------------------------------------------------------
+    def _fault_inject(self, cmd, args: dict) -> tuple[CommandResult, str]:
+        """proc.NAME.kill|hang@T from the ground: T seconds from now on the flight clock."""
+        try:
+            f = parse_process_fault(args["spec"])
+        except ProcessFaultError as exc:
+            return CommandResult.VALIDATION_ERROR, str(exc)
+        if f.name not in self.supervision.children:
+            return CommandResult.VALIDATION_ERROR, f"{f.name} is not running in this stack"
+        at = self.ctx.clock.now_ns() / NS_PER_S + f.start_s
+        self._faults = sorted(self._faults + [replace(f, start_s=at)], key=lambda x: x.start_s)
+        return CommandResult.OK, f"{f.spec}: at t={at:.2f} s"
+
+    def _apply_due_faults(self) -> None:
+        now_s = self.ctx.clock.now_ns() / NS_PER_S
+        while self._faults and self._faults[0].start_s <= now_s:
+            f = self._faults.pop(0)
+            proc = self._popen.get(f.name)
+            if proc is None or proc.poll() is not None:
+                self.event("FAULT_REFUSED", Severity.WARNING_LO, f"{f.spec}: {f.name} is not running")
+                continue
+            proc.send_signal(signal.SIGKILL if f.kind == "kill" else signal.SIGSTOP)
+            self.event("FAULT_INJECTED", Severity.WARNING_HI,
+                       f"{f.spec}: {f.name} (pid {proc.pid}) {'killed' if f.kind == 'kill' else 'stopped'}")
 
     def _kill(self, name: str) -> None:
         proc = self._popen.get(name)

@@ -79,6 +79,8 @@ class NavPipeline:
         self._left_ground = False  # a valid laser range seen: no more zero-velocity updates
         self._on_legs = False  # control commands no thrust: the vehicle rests on the ground
         self._takeoff_t: int | None = None  # the first command with thrust
+        self.started_in_flight = False
+        self._seen_actuators = False
         self._imu_count = 0
         self._last_frame_seq = 0
         self._last_used_seq = 0
@@ -100,7 +102,12 @@ class NavPipeline:
             self.ranges.append(sample)
 
     def on_actuators(self, cmd: ActuatorCommand) -> None:
-        """Control's commands say when the vehicle is on the ground (no thrust yet) and when it takes off."""
+        """Control's commands say when the vehicle is on the ground (no thrust yet) and when it takes off.
+        Thrust in the first command it sees means it started in flight (a restart): it has no reference
+        and its estimate stays invalid, so control lands on its own dead reckoning."""
+        if not self._seen_actuators and cmd.thrust_n > 0.0:
+            self.started_in_flight = True
+        self._seen_actuators = True
         if cmd.thrust_n > 0.0:
             self._takeoff_t = cmd.t_ns if self._takeoff_t is None else min(self._takeoff_t, cmd.t_ns)
         elif self._takeoff_t is None:
@@ -326,7 +333,7 @@ class NavPipeline:
         sd = np.sqrt(np.maximum(e.covariance_diag(), 0.0))
         p, v, R = self.predict_now() if self._imu else (e.p, e.v, e.R)
         q = matrix_to_quat(R)
-        valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0)
+        valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0) and not self.started_in_flight
         return NavState(t_ns, tuple(map(float, p)), tuple(map(float, v)), q, tuple(map(float, sd[0:3])),
                         tuple(map(float, sd[3:6])), tuple(map(float, sd[6:9])), valid, self.vision,
                         self._last_used_seq, float(self.est.ground_z))

@@ -31,7 +31,14 @@ class NavProcess(FlightProcess):
         self.subscribe("imu", self._on_imu)
         self.subscribe("altimeter", self._on_altimeter)
         self.subscribe("navcam", self._on_frame)
-        self.subscribe("actuators", lambda rec: self.pipeline.on_actuators(rec.msg))
+        self.subscribe("actuators", self._on_actuators)
+
+    def _on_actuators(self, rec: Received) -> None:
+        in_flight = self.pipeline.started_in_flight
+        self.pipeline.on_actuators(rec.msg)
+        if self.pipeline.started_in_flight and not in_flight:
+            self.event("NAV_STARTED_IN_FLIGHT", Severity.WARNING_HI,
+                       "navigation started with the rotors lifting: no reference, estimate invalid")
 
     def _on_imu(self, rec: Received) -> None:
         self.received["imu"] += 1

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 class GroundFlight:
-    """`ginny sim --ground` over flat ground, with fresh keys, on a free port."""
+    """`ginny sim --ground` over the plan's terrain, with fresh keys, on a free port."""
 
     def __init__(self, tmp: Path, plan: Path = PLANS / "hop.toml") -> None:
         self.tmp = tmp
@@ -38,7 +38,7 @@ class GroundFlight:
     def start(self) -> "GroundFlight":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(self.keys), "--endpoint",
-             self.endpoint, "--truth-endpoint", self.truth, "--plan", str(self.plan), "--terrain", "flat", "--out", str(self.out),
+             self.endpoint, "--truth-endpoint", self.truth, "--plan", str(self.plan), "--out", str(self.out),
              "--max-sim-seconds", "1800"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self
