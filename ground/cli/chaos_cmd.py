@@ -1,0 +1,56 @@
+"""`ginny chaos [--flights N] [--seed S] [--out DIR] [--plan P] [--jobs J]`: a seeded fault campaign."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fsw.config import ConfigError
+from ground.chaos import ChaosFlight, run_chaos, sums
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chaos", help="seeded flights with random faults: what survives, in a table")
+    p.add_argument("--flights", type=int, default=50)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="chaos-out")
+    p.add_argument("--plan", default="flight1", help="the plan every flight flies (default flight1)")
+    p.add_argument("--jobs", type=int, default=None, help="flights at once (default: the core count)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if args.flights < 1:
+        print("ginny chaos: --flights must be at least 1", file=sys.stderr)
+        return 2
+    console = Console(file=out, width=160)
+    with Progress(TextColumn("chaos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(file=sys.stderr)) as bar:
+        task = bar.add_task("flights", total=args.flights)
+        try:
+            rows = run_chaos(args.flights, args.seed, Path(args.out), args.plan, args.jobs,
+                             lambda f: bar.advance(task))
+        except (ConfigError, ValueError) as exc:
+            print(f"ginny chaos: {exc}", file=sys.stderr)
+            return 2
+    console.print(table(rows))
+    s = sums(rows)
+    console.print(" ".join(f"{k}={v}" for k, v in s.items()) + f"  (table: {Path(args.out) / 'chaos.csv'})")
+    return 1 if s["lost_in_survivable"] or s["unexplained"] else 0
+
+
+def table(rows: list[ChaosFlight]) -> Table:
+    t = Table(title="ginny chaos")
+    for col in ("#", "faults", "surv.", "outcome", "tilt", "touchdown", "landing err", "explanation"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(str(r.index), " ".join(r.faults), "yes" if r.survivable else "no",
+                  r.outcome + (" LOST" if r.lost else ""), f"{r.max_tilt_deg:.1f}", f"{r.touchdown_speed_mps:.2f}",
+                  f"{r.landing_error_m:.2f}", r.explanation[:60])
+    return t
