@@ -147,3 +147,93 @@ def sums(rows: list[ChaosFlight]) -> dict[str, int]:
             "crashed_or_aborted": sum(r.outcome in ("crashed", "aborted") for r in rows),
             "lost_in_survivable": sum(r.lost for r in s), "lost_in_unsurvivable": sum(r.lost for r in rows if not r.survivable),
             "unexplained": sum(1 for r in rows if r.outcome != "landed" and not r.explanation)}
+
+
+# --- kill -9 of the whole stack ---------------------------------------------------------------------------
+@dataclass
+class KillRun:
+    index: int
+    killed_after_mb: float  # the flight log had this much in it when the stack was killed
+    logs: int = 0
+    unreadable_logs: int = 0
+    damaged_bytes: int = 0  # torn tails and skipped stretches, all logs
+    images: int = 0
+    corrupt_images: int = 0
+    lost_s: float = float("nan")  # from the last durable flush to the kill (wall clock)
+    restart_ok: bool = False
+
+
+def kill_campaign(kills: int, seed: int, out: Path, plan: str = "flight1", max_mb: float = 12.0,
+                  progress: Callable[[KillRun], None] | None = None) -> list[KillRun]:
+    """`kills` times: start a flight, kill -9 the whole stack when its flight log reaches a random size, then
+    read every log and image back; the next start (into the same folder) must work."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(kills):
+        row = KillRun(i, round(float(rng.uniform(min(0.5, max_mb / 2), max_mb)), 2))
+        folder = out / "kills" / f"{i:03d}"
+        kill_wall_ns = _fly_and_kill(plan, folder, row.killed_after_mb)
+        _judge(folder / "flightlog", kill_wall_ns, row)
+        row.restart_ok = _starts(plan, folder)
+        rows.append(row)
+        if progress is not None:
+            progress(row)
+    return rows
+
+
+def _sim_args(plan: str, folder: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "ground.cli.main", "sim", "--plan", plan, "--out", str(folder), *extra]
+
+
+def _fly_and_kill(plan: str, folder: Path, mb: float) -> int:
+    """Run until the flight log holds `mb` MB (or the flight ends), then SIGKILL the stack's process group."""
+    import signal
+    proc = subprocess.Popen(_sim_args(plan, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        logs = list((folder / "flightlog").glob("*.glog"))
+        if sum(p.stat().st_size for p in logs if p.exists()) >= mb * 1e6:
+            break
+        try:
+            proc.wait(timeout=0.05)  # the flight ending, or another look at the log's size
+        except subprocess.TimeoutExpired:
+            pass
+    kill_ns = time.monotonic_ns()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+    return kill_ns
+
+
+def _judge(log_dir: Path, kill_wall_ns: int, row: KillRun) -> None:
+    import cv2
+
+    from fsw.logger.logfile import Kind, NotALog, read_log
+    last_sync = None
+    for path in sorted(log_dir.glob("*.glog")):
+        row.logs += 1
+        try:
+            records, report = read_log(path)
+        except (NotALog, OSError):
+            row.unreadable_logs += 1
+            continue
+        row.damaged_bytes += report.torn_tail_bytes + sum(n for _, n in report.skipped)
+        syncs = [r.body[1] for r in records if r.kind is Kind.SYNC]
+        if syncs:
+            last_sync = max(syncs + ([last_sync] if last_sync is not None else []))
+    for img in (log_dir / "images").glob("*.png") if (log_dir / "images").exists() else []:
+        row.images += 1
+        row.corrupt_images += cv2.imread(str(img), cv2.IMREAD_UNCHANGED) is None
+    if last_sync is not None:
+        row.lost_s = round((kill_wall_ns - last_sync) / 1e9, 3)
+
+
+def _starts(plan: str, folder: Path) -> bool:
+    """A short flight into the same folder after the kill: the stack comes up and the world runs."""
+    run = subprocess.run(_sim_args(plan, folder, "--max-sim-seconds", "3"), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, timeout=300)
+    summary = folder / "summary.json"
+    return run.returncode in (0, 3, 4, 5) and summary.exists() and json.loads(summary.read_text())["sim_time_s"] > 2.0

@@ -2,6 +2,7 @@
 log, its IMAGE record's metadata, and the message read back from both."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,16 @@ def write_image(log_dir: Path, topic: str, msg: NavcamFrame | ColourImage) -> di
                                                           "exposure_us": msg.exposure_us}
     pixels = msg.pixels if msg.pixels.ndim == 2 else cv2.cvtColor(msg.pixels, cv2.COLOR_RGB2BGR)
     (log_dir / "images").mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(log_dir / "images" / name), pixels):
+    ok, png = cv2.imencode(".png", pixels)
+    if not ok:
+        return None
+    final = log_dir / "images" / name
+    part = final.with_name(f".{name}.part")  # a kill mid-write leaves only this, never a torn PNG by its name
+    try:
+        with open(part, "wb") as f:
+            f.write(png.tobytes())
+        os.replace(part, final)
+    except OSError:
         return None
     return {"file": f"images/{name}", "shape": list(msg.pixels.shape), **meta}
 

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fsw.config import ConfigError
-from ground.chaos import ChaosFlight, run_chaos, sums
+from ground.chaos import ChaosFlight, kill_campaign, run_chaos, sums
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="chaos-out")
     p.add_argument("--plan", default="flight1", help="the plan every flight flies (default flight1)")
     p.add_argument("--jobs", type=int, default=None, help="flights at once (default: the core count)")
+    p.add_argument("--kills", type=int, default=0, metavar="N",
+                   help="instead: kill -9 the whole stack N times at random moments and read everything back")
     p.set_defaults(func=run)
 
 
@@ -30,6 +32,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("ginny chaos: --flights must be at least 1", file=sys.stderr)
         return 2
     console = Console(file=out, width=160)
+    if args.kills:
+        return kills(args, console)
     with Progress(TextColumn("chaos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(file=sys.stderr)) as bar:
         task = bar.add_task("flights", total=args.flights)
@@ -54,3 +58,23 @@ def table(rows: list[ChaosFlight]) -> Table:
                   r.outcome + (" LOST" if r.lost else ""), f"{r.max_tilt_deg:.1f}", f"{r.touchdown_speed_mps:.2f}",
                   f"{r.landing_error_m:.2f}", r.explanation[:60])
     return t
+
+
+def kills(args: argparse.Namespace, console: Console) -> int:
+    with Progress(TextColumn("kill -9"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(file=sys.stderr)) as bar:
+        task = bar.add_task("kills", total=args.kills)
+        rows = kill_campaign(args.kills, args.seed, Path(args.out), args.plan, progress=lambda r: bar.advance(task))
+    t = Table(title="ginny chaos --kills")
+    for col in ("#", "killed at", "logs", "unreadable", "damaged bytes", "images", "corrupt", "lost", "restart"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(str(r.index), f"{r.killed_after_mb} MB", str(r.logs), str(r.unreadable_logs), str(r.damaged_bytes),
+                  str(r.images), str(r.corrupt_images), f"{r.lost_s:.3f} s", "ok" if r.restart_ok else "FAILED")
+    console.print(t)
+    bad = sum(r.unreadable_logs + r.corrupt_images + (not r.restart_ok) for r in rows)
+    worst = max((r.lost_s for r in rows if r.lost_s == r.lost_s), default=float("nan"))
+    console.print(f"kills={len(rows)} unreadable_logs={sum(r.unreadable_logs for r in rows)} "
+                  f"corrupt_images={sum(r.corrupt_images for r in rows)} "
+                  f"failed_restarts={sum(not r.restart_ok for r in rows)} worst_lost_s={worst:.3f}")
+    return 1 if bad else 0
