@@ -1,6 +1,8 @@
 """Ground link frames: what decodes, and the clear error for everything else (fuzzed too)."""
 from __future__ import annotations
 
+import os
+
 import msgpack
 import pytest
 from hypothesis import given, settings
@@ -51,7 +53,7 @@ _FRAMES = st.one_of(st.binary(max_size=300), _FIELDS.map(msgpack.packb),
                     _FIELDS.map(lambda d: protocol.encode({"type": "cmd", **d})))
 
 
-@settings(max_examples=2_000, deadline=None)
+@settings(max_examples=int(os.environ.get("GINNY_FUZZ_EXAMPLES") or 2_000), deadline=None)
 @given(_FRAMES)
 def test_fuzzed_uplink_frames_decode_or_raise_frame_error(raw: bytes) -> None:
     try:
