@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from fsw.faultspec import FaultSpecError
+
 KINDS = ("off", "stuck", "garbage", "drop", "delay", "noise", "intermittent")
 DEVICES: dict[str, tuple[str, ...]] = {
     "navcam": KINDS,
@@ -34,13 +36,6 @@ DEVICES: dict[str, tuple[str, ...]] = {
 DEFAULT_VALUE = {"delay": 0.1, "noise": 10.0, "intermittent": 0.5}
 _SPEC = re.compile(r"^(?P<device>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[0-9]+(\.[0-9]*)?)"
                    r"(:(?P<duration>[0-9]+(\.[0-9]*)?))?(=(?P<value>[0-9]+(\.[0-9]*)?))?$")
-
-
-class FaultSpecError(ValueError):
-    def __init__(self, spec: str, reason: str) -> None:
-        super().__init__(f"fault {spec!r} refused: {reason}")
-        self.spec = spec
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from fsw.comm.auth import ZAP_DOMAIN, KeyFileError, ZapHandler, allowed_keys, lo
 from fsw.comm.downlink import CAPTURE_WIDTH, THUMBNAIL_WIDTH, image_frame, state_frame
 from fsw.comm.files import FileRefused, Transfer, listing
 from fsw.comm.ledger import Answer, CommandLedger
-from fsw.comm.radio import LinkFaultError, Priority, Radio, parse_link_fault
+from fsw.comm.radio import Priority, Radio, parse_link_fault
+from fsw.faultspec import FaultSpecError
 from fsw.control.modes import entered
 from fsw.runtime.commands import EVERY_PROCESS, CommandRejected
 from fsw.runtime.node import FlightProcess
@@ -326,7 +327,7 @@ class CommProcess(FlightProcess):
         """Link faults (the radio is here), their start in seconds from now."""
         try:
             f = parse_link_fault(args["spec"])
-        except LinkFaultError as exc:
+        except FaultSpecError as exc:
             return CommandResult.VALIDATION_ERROR, str(exc)
         start = self.ctx.clock.now_ns() + round(f.start_s * NS_PER_S)
         if f.kind == "outage":

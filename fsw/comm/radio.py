@@ -20,18 +20,14 @@ from typing import Any
 import numpy as np
 
 from fsw.config.stack import RadioConfig
+from fsw.faultspec import FaultSpecError
+
 
 NS_PER_S = 1_000_000_000
 
 
 _LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[0-9]+(\.[0-9]*)?):(?P<dur>[0-9]+(\.[0-9]*)?)"
                          r"(:(?P<pct>[0-9]+(\.[0-9]*)?))?$")
-
-
-class LinkFaultError(ValueError):
-    def __init__(self, spec: str, reason: str) -> None:
-        super().__init__(f"fault {spec!r} refused: {reason}")
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -46,12 +42,12 @@ def parse_link_fault(spec: str) -> LinkFault:
     """`link.outage@START:DURATION` or `link.loss@START:DURATION:PCT`."""
     m = _LINK_FAULT.match(spec)
     if m is None or (m["kind"] == "loss") != (m["pct"] is not None):
-        raise LinkFaultError(spec, "link faults are link.outage@START:DURATION or link.loss@START:DURATION:PCT")
+        raise FaultSpecError(spec, "link faults are link.outage@START:DURATION or link.loss@START:DURATION:PCT")
     if float(m["dur"]) <= 0:
-        raise LinkFaultError(spec, "the duration must be positive")
+        raise FaultSpecError(spec, "the duration must be positive")
     pct = float(m["pct"] or 0.0)
     if pct > 100:
-        raise LinkFaultError(spec, f"loss {pct}% is over 100%")
+        raise FaultSpecError(spec, f"loss {pct}% is over 100%")
     return LinkFault(m["kind"], float(m["start"]), float(m["dur"]), pct)
 
 

@@ -213,10 +213,11 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
         if name not in FLIGHT_PROCESSES:
             raise config.ConfigError(path, f"processes.{name}",
                                      f"unknown process (expected one of {', '.join(FLIGHT_PROCESSES)})")
-    from fsw.health.faults import ProcessFaultError, parse_process_fault
+    from fsw.faultspec import FaultSpecError
+    from fsw.health.faults import parse_process_fault
     for i, spec in enumerate(cfg.health.faults):
         try:
             parse_process_fault(spec)
-        except ProcessFaultError as exc:
+        except FaultSpecError as exc:
             raise config.ConfigError(path, f"health.faults[{i}]", exc.reason) from None
     return LoadedStack(cfg, path)

@@ -8,16 +8,11 @@ import re
 from dataclasses import dataclass
 
 from fsw.config.stack import FLIGHT_PROCESSES
+from fsw.faultspec import FaultSpecError
+
 
 KINDS = ("kill", "hang")
 _SPEC = re.compile(r"^proc\.(?P<name>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[0-9]+(\.[0-9]*)?)$")
-
-
-class ProcessFaultError(ValueError):
-    def __init__(self, spec: str, reason: str) -> None:
-        super().__init__(f"fault {spec!r} refused: {reason}")
-        self.spec = spec
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -31,9 +26,9 @@ class ProcessFault:
 def parse_process_fault(spec: str) -> ProcessFault:
     m = _SPEC.match(spec)
     if m is None:
-        raise ProcessFaultError(spec, "expected proc.NAME.kill@START_S or proc.NAME.hang@START_S")
+        raise FaultSpecError(spec, "expected proc.NAME.kill@START_S or proc.NAME.hang@START_S")
     if m["name"] not in FLIGHT_PROCESSES:
-        raise ProcessFaultError(spec, f"no flight process {m['name']!r} (one of {', '.join(FLIGHT_PROCESSES)})")
+        raise FaultSpecError(spec, f"no flight process {m['name']!r} (one of {', '.join(FLIGHT_PROCESSES)})")
     if m["kind"] not in KINDS:
-        raise ProcessFaultError(spec, f"unknown process fault {m['kind']!r} (kill or hang)")
+        raise FaultSpecError(spec, f"unknown process fault {m['kind']!r} (kill or hang)")
     return ProcessFault(m["name"], m["kind"], float(m["start"]), spec)

@@ -15,7 +15,8 @@ from pathlib import Path
 from fsw.bus.messages import CommandResult, Heartbeat, ProcessStat, ProcessStats, ProcState, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
-from fsw.health.faults import ProcessFaultError, parse_process_fault
+from fsw.faultspec import FaultSpecError
+from fsw.health.faults import parse_process_fault
 from fsw.health.resources import ResourceSampler
 from fsw.health.supervision import Supervision, Verdict
 from fsw.runtime.node import FlightProcess, ProcessContext
@@ -96,7 +97,7 @@ class HealthProcess(FlightProcess):
         """proc.NAME.kill|hang@T from the ground: T seconds from now on the flight clock."""
         try:
             f = parse_process_fault(args["spec"])
-        except ProcessFaultError as exc:
+        except FaultSpecError as exc:
             return CommandResult.VALIDATION_ERROR, str(exc)
         if f.name not in self.supervision.children:
             return CommandResult.VALIDATION_ERROR, f"{f.name} is not running in this stack"
