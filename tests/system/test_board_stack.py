@@ -38,7 +38,7 @@ def test_the_stack_flies_its_board_backend_on_emulated_chips(tmp_path: Path, run
         span_s = (frames[-1].t_ns - frames[0].t_ns) / 1e9
         assert 25 <= (len(frames) - 1) / span_s <= 31
         assert 300 <= len(imu) / span_s <= 520  # the BMI-160 read at the control loop's 500 Hz
-        assert all(abs(s.accel_mps2[2] + 3.71) < 0.01 for s in imu)  # at rest, through the driver's scaling
+        assert all(abs(s.accel_mps2[2] + 3.71) < 0.12 for s in imu)  # at rest (noise 0.02), through the driver
         bad = [e for r in stack.got if r.topic == "event" for e in [r.msg]
                if e.name in ("SETUP_FAILED", "DEVICE_FAILED", "TIMER_FAILED", "PROC_DEAD")]
         assert bad == [], bad

@@ -7,14 +7,19 @@ import math
 import struct
 from collections.abc import Callable
 
+import numpy as np
+
 from hal.board import bmi160 as reg
 
 Reading = Callable[[float], tuple[tuple[float, float, float], tuple[float, float, float]]]
 
 
 def at_rest(t_s: float) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-    """Gyro (rad/s, a small bias) and specific force (m/s^2) of a level vehicle at rest on Mars, body z down."""
-    return (0.001, -0.002, 0.0005), (0.0, 0.0, -3.71)
+    """Gyro (rad/s, a small bias) and specific force (m/s^2) of a level vehicle at rest on Mars, body z down,
+    with the sensor's noise (seeded by the sample's time: the same time reads the same)."""
+    n = np.random.default_rng(round(t_s * 1e6)).normal(0.0, 1.0, 6)
+    return (0.001 + 0.0017 * n[0], -0.002 + 0.0017 * n[1], 0.0005 + 0.0017 * n[2]), \
+        (0.02 * n[3], 0.02 * n[4], -3.71 + 0.02 * n[5])
 
 
 class EmulatedBmi160:
