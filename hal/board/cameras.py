@@ -9,6 +9,9 @@ navigation sees the gap (the Flight 6 lesson). A read that times out returns Non
 """
 from __future__ import annotations
 
+import os
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +74,11 @@ class _Camera:
 
 
 class BoardNavcam(_Camera):
+    """Frames are read by a thread (OpenCV's read blocks until the driver has one) into a short queue; `read`
+    takes them without blocking longer than asked, and `wait_handle` (a pipe) wakes the camera process the
+    moment a frame is in. The thread never drops: when the queue is full it waits, the driver drops, and the
+    gap shows in the frame times."""
+
     name = "navcam"
 
     def __init__(self, cfg: CameraConfig, clock_ns: Callable[[], int],
@@ -83,23 +91,68 @@ class BoardNavcam(_Camera):
         self.timeouts = 0
         self._last_t: int | None = None
         self._anchor: int | None = None  # file time -> monotonic time
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self.wait_handle = self._wake_r
+
+    def open(self) -> None:
+        super().open()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._capture, name="navcam-capture", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            while self._thread.is_alive():
+                try:
+                    self._queue.get_nowait()  # let a waiting put finish
+                except queue.Empty:
+                    self._thread.join(timeout=0.05)
+            self._thread = None
+        super().close()
+
+    def _capture(self) -> None:
+        """The reader thread: each frame with its dequeue time, driver time and exposure; None at the end."""
+        while not self._stop.is_set():
+            ok, image = self.cap.read()
+            item = (image, self.clock_ns(), self.cap.get(cv2.CAP_PROP_POS_MSEC),
+                    self.cap.get(cv2.CAP_PROP_EXPOSURE)) if ok and image is not None else None
+            if item is None:
+                self.timeouts += 1
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    os.write(self._wake_w, b"f")
+                    break
+                except queue.Full:
+                    continue
+            if item is None and self.cfg.api != "v4l2":
+                return  # the end of a recording
 
     def read(self, timeout_ns: int) -> NavcamFrame | None:
         if self.cap is None:
             raise DeviceError(self.name, self.cfg.device, "not open")
-        ok, image = self.cap.read()
-        dequeued = self.clock_ns()
-        if not ok or image is None:
-            self.timeouts += 1
+        try:
+            item = self._queue.get(timeout=timeout_ns / 1e9) if timeout_ns > 0 else self._queue.get_nowait()
+        except queue.Empty:
             return None
-        t = self._frame_time(dequeued)
+        try:
+            os.read(self._wake_r, 1)
+        except BlockingIOError:
+            pass
+        if item is None:
+            return None
+        image, dequeued, msec, exposure = item
+        t = self._frame_time(dequeued, msec)
         self._count_drops(t)
-        exposure = self.cap.get(cv2.CAP_PROP_EXPOSURE)
         return NavcamFrame(t, self.frame_seq, float(exposure * 100.0) if exposure > 0 else 0.0,
                            to_gray(image, self.width, self.height))
 
-    def _frame_time(self, dequeued: int) -> int:
-        msec = self.cap.get(cv2.CAP_PROP_POS_MSEC)
+    def _frame_time(self, dequeued: int, msec: float) -> int:
         if self.cfg.api == "v4l2":
             return round(msec * 1e6) if msec > 0 else dequeued  # the kernel's monotonic buffer time
         if msec < 0:

@@ -43,11 +43,12 @@ def cam(video: str, factory=cv2.VideoCapture) -> BoardNavcam:
 def test_frames_come_gray_at_640x480_with_the_files_timing(video) -> None:
     c = cam(video)
     frames = [c.read(10**9) for _ in range(30)]
+    c.close()
     assert all(f.pixels.shape == (480, 640) and f.pixels.dtype == np.uint8 for f in frames)
     assert [f.frame_seq for f in frames] == list(range(1, 31)) and c.dropped == 0
     gaps = np.diff([f.t_ns for f in frames])
     assert np.allclose(gaps, 1e9 / 30, atol=1e5)  # the file's frame times, not the read times
-    assert c.read(10**9) is None and c.timeouts == 1  # the end of the recording: nothing more
+
 
 
 class Dropping:
@@ -67,9 +68,17 @@ class Dropping:
         return getattr(self.cap, name)
 
 
+def test_the_end_of_a_recording_is_a_timeout(video) -> None:
+    c = cam(video)
+    assert sum(c.read(10**9) is not None for _ in range(31)) == 30
+    assert c.read(0) is None and c.timeouts == 1
+    c.close()
+
+
 def test_a_dropped_frame_is_a_gap_in_frame_seq(video) -> None:
     c = cam(video, Dropping)
     seqs = [c.read(10**9).frame_seq for _ in range(20)]
+    c.close()
     assert seqs == list(range(1, 10)) + list(range(11, 22)) and c.dropped == 1
 
 
