@@ -55,8 +55,8 @@ def table(rows: list[ChaosFlight]) -> Table:
         t.add_column(col)
     for r in rows:
         t.add_row(str(r.index), " ".join(r.faults), "yes" if r.survivable else "no",
-                  r.outcome + (" LOST" if r.lost else ""), f"{r.max_tilt_deg:.1f}", f"{r.touchdown_speed_mps:.2f}",
-                  f"{r.landing_error_m:.2f}", r.explanation[:60])
+                  r.outcome + (" LOST" if r.lost else ""), _num(r.max_tilt_deg, 1), _num(r.touchdown_speed_mps, 2),
+                  _num(r.landing_error_m, 2), r.explanation[:60])
     return t
 
 
@@ -78,3 +78,8 @@ def kills(args: argparse.Namespace, console: Console) -> int:
                   f"corrupt_images={sum(r.corrupt_images for r in rows)} "
                   f"failed_restarts={sum(not r.restart_ok for r in rows)} worst_lost_s={worst:.3f}")
     return 1 if bad else 0
+
+
+def _num(value: float | None, digits: int) -> str:
+    """A figure, or "-" when the flight never produced it (an aborted run has no touchdown)."""
+    return "-" if value is None or value != value else f"{value:.{digits}f}"
