@@ -78,6 +78,16 @@ def test_a_bad_argument_is_stopped_in_the_page(page) -> None:
     assert "VALIDATION_ERROR" in result and "not sent" in result and "width_px" in result
 
 
+def test_the_link_indicator_turns_red_when_the_link_is_cut(page) -> None:
+    page.select_option("#cmd-name", "FAULT_INJECT")
+    page.fill("input[name=spec]", "link.outage@0.5:20")  # flight-clock seconds: several s of wall time
+    page.click("#cmd-send")
+    page.wait_for_function("document.getElementById('cmd-result').textContent.startsWith('FAULT_INJECT OK')")
+    page.wait_for_selector("#link.down", timeout=25_000)
+    assert page.text_content("#link") == "LINK DOWN"
+    page.wait_for_selector("#link.up", timeout=45_000)
+
+
 def test_a_chart_follows_a_flight_flown_from_the_ground(flight, page) -> None:
     ground = connected(flight)
     try:
@@ -89,13 +99,3 @@ def test_a_chart_follows_a_flight_flown_from_the_ground(flight, page) -> None:
         page.wait_for_function("document.getElementById('chart-map').data[1].x.length > 10")  # the truth too
     finally:
         ground.link.close()
-
-
-def test_the_link_indicator_turns_red_when_the_link_is_cut(page) -> None:
-    page.select_option("#cmd-name", "FAULT_INJECT")
-    page.fill("input[name=spec]", "link.outage@0.5:20")  # flight-clock seconds: several s of wall time
-    page.click("#cmd-send")
-    page.wait_for_function("document.getElementById('cmd-result').textContent.startsWith('FAULT_INJECT OK')")
-    page.wait_for_selector("#link.down", timeout=25_000)
-    assert page.text_content("#link") == "LINK DOWN"
-    page.wait_for_selector("#link.up", timeout=45_000)
