@@ -18,7 +18,8 @@ from fsw.comm.auth import init_keys
 from ground.link import GroundLink
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a vehicle started on this host)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -28,7 +29,7 @@ def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0) -> 
     with tempfile.TemporaryDirectory(prefix="ginny-bench-link-") as tmp:
         keys, out = Path(tmp) / "keys", Path(tmp) / "out"
         init_keys(keys)
-        endpoint = f"tcp://127.0.0.1:{_free_port()}"
+        endpoint = f"tcp://127.0.0.1:{free_port()}"
         vehicle = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(keys),
                                     "--endpoint", endpoint, "--plan", "flight1", "--terrain", "flat",
                                     "--out", str(out), "--max-sim-seconds", "3000"],

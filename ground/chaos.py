@@ -77,8 +77,7 @@ def survivable(faults: list[str]) -> bool:
 
 def fly_one(f: ChaosFlight, plan: str, out: Path) -> ChaosFlight:
     start = time.monotonic()
-    args = [sys.executable, "-m", "ground.cli.main", "sim", "--plan", plan, "--seed", str(f.seed),
-            "--out", str(out)] + [a for spec in f.faults for a in ("--fault", spec)]
+    args = _sim_args(plan, out, "--seed", str(f.seed), *[a for spec in f.faults for a in ("--fault", spec)])
     subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
     f.wall_s = round(time.monotonic() - start, 1)
     summary_path = out / "summary.json"

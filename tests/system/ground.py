@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from fsw.comm.auth import init_keys
+from ground.bench import free_port
 from ground.link import GroundLink
 from ground.testapi import GroundTestAPI
 
 PLANS = Path(__file__).parent / "plans"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class GroundFlight:
