@@ -46,10 +46,10 @@ def bench_lockstep(sim_seconds: float = 30.0, world: Path = HOP) -> dict:
     cmd = [sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--sim-seconds",
            str(sim_seconds), "--run-dir", run_dir]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    done = [line for line in out.stdout.splitlines() if "world    done: " in line]
-    if out.returncode != 0 or not done:
+    summary = Path(run_dir) / "world_summary.json"
+    if out.returncode != 0 or not summary.exists():
         raise RuntimeError(f"lockstep run failed (exit {out.returncode}); logs in {run_dir}/logs")
-    return json.loads(done[-1].split("done: ", 1)[1])
+    return json.loads(summary.read_text())
 
 
 def nav_frames(count: int, terrain: str = "jezero", altitude_m: float = 12.0, speed_mps: float = 4.0):

@@ -33,7 +33,8 @@ class WorldRunner:
             self.supervisor.stop()
 
     def finish(self) -> int:
-        """Stop the world if it still runs; 0 if it ended well (its summary then in `self.summary`)."""
+        """Stop the world if it still runs; 0 if it ended well (its summary then in `self.summary` and in
+        RUN_DIR/world_summary.json)."""
         if self.proc is None:
             return 0
         if self.proc.poll() is None:
@@ -43,6 +44,7 @@ class WorldRunner:
         if self.proc.returncode == 0 and lines:
             try:
                 self.summary = json.loads(lines[-1])
+                (Path(self.run_dir) / "world_summary.json").write_text(json.dumps(self.summary, indent=1))
             except json.JSONDecodeError:
                 self.summary = None
             print(f"  world    done: {lines[-1][:300]}", file=self.out, flush=True)

@@ -26,6 +26,7 @@ from fsw.camera.model import camera_model
 from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
 from fsw.nav.estimator import Estimator, EstimatorConfig
+from fsw.nav.predictor import OutputPredictor
 from fsw.nav.tracker import TrackQuality, Tracker
 from fsw.rotation import MARS_GRAVITY, kinematics, matrix_to_quat
 
@@ -89,6 +90,7 @@ class NavPipeline:
         self._good_since: int | None = None  # the first of the good frames in a row
         self._prev_frame_R: np.ndarray | None = None
         self._imu: deque[ImuSample] = deque()  # received, not yet fused
+        self.predictor = OutputPredictor()  # ... carried forward from the fused state in constant time
         self._history: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=500)  # fused (t, p, R)
         self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
         self._still_gyro: list[np.ndarray] = []  # gyro samples on the legs since the last range ...
@@ -148,6 +150,8 @@ class NavPipeline:
             self._start(sample, np.array(sample.accel_mps2))
             return
         self._imu.append(sample)
+        e = self.est
+        self.predictor.push(sample.t_ns, np.array(sample.gyro_radps) - e.bg, np.array(sample.accel_mps2) - e.ba)
         horizon = sample.t_ns - self._delay_ns
         while self._imu and self._imu[0].t_ns <= horizon:
             self._fuse(self._imu.popleft(), out)
@@ -166,6 +170,7 @@ class NavPipeline:
             self._still_gyro.append(gyro)
             self._still_accel.append(float(np.linalg.norm(accel)))
         self._check_frames_coming(sample.t_ns, out)
+        self.predictor.fused_through(sample.t_ns)
 
     def _check_frames_coming(self, t_ns: int, out: Outputs) -> None:
         """A navcam gone silent in flight degrades vision as surely as a blank one does."""
@@ -192,6 +197,7 @@ class NavPipeline:
         R = np.array([[cp, sp * sr, sp * cr], [0, cr, -sr], [-sp, cp * sr, cp * cr]])
         self.est.reset(np.array([0.0, 0.0, -CG_HEIGHT_M]), R)
         self.est.propagate(sample.t_ns, np.zeros(3), accel)
+        self.predictor.reset(sample.t_ns, self.est.p, self.est.v, self.est.R)
         self._started = True
 
     def _due(self, t_ns: int) -> list[tuple[int, Callable[[Outputs], None]]]:
@@ -318,8 +324,12 @@ class NavPipeline:
 
     # --- outputs --------------------------------------------------------------------------------------
     def predict_now(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The fused state carried forward through the IMU samples not fused yet (no covariance)."""
+        """The fused state carried forward through the IMU samples not fused yet (no covariance): by the
+        output predictor, or (when its path does not reach back to the fused state's time) step by step."""
         e = self.est
+        predicted = self.predictor.predict(e.t_ns, e.p, e.v, e.R)
+        if predicted is not None:
+            return predicted
         p, v, R, t = e.p, e.v, e.R, e.t_ns
         for s in self._imu:
             dt = (s.t_ns - t) * 1e-9
