@@ -39,6 +39,7 @@ from fsw.health.faults import parse_process_fault
 from sim_hal.config import DEFAULT_WORLD, load_world
 from sim_hal.faults import parse_fault
 from sim_hal.launch import WorldRunner
+from sim_hal.memwatch import MemoryWatch
 from sim_hal.terrain import TERRAINS
 from sim_hal.truthfeed import TruthFeed
 
@@ -174,10 +175,10 @@ class Recorded:
 
 
 class Recorder(threading.Thread):
-    """Listens to the flight on the bus: events (to `events.jsonl`), colour captures (to `images/`), and
-    the simulated time and height for the progress bar."""
+    """Listens to the flight on the bus: events (to `events.jsonl`), colour captures (to `images/`), the
+    processes' memory and CPU (to `resources.csv`), and the simulated time and height for the progress bar."""
 
-    TOPICS = ["event", "rte", "sim.truth"]
+    TOPICS = ["event", "rte", "sim.truth", "health.procs"]
 
     def __init__(self, topology_path: Path, run_dir: Path, out: Path, truth_endpoint: str = "") -> None:
         super().__init__(name="recorder", daemon=True)
@@ -185,6 +186,7 @@ class Recorder(threading.Thread):
         self.topology = Topology.load(topology_path, default_registry(), str(run_dir))
         self.out = out
         self.got = Recorded()
+        self.memory: MemoryWatch | None = None
         self.ready = threading.Event()
         self._stop_flag = threading.Event()
 
@@ -193,7 +195,9 @@ class Recorder(threading.Thread):
             self.truth.open()
         try:
             with BusReader(self.topology, self.TOPICS) as reader, \
-                    open(self.out / "events.jsonl", "w", encoding="utf-8") as events:
+                    open(self.out / "events.jsonl", "w", encoding="utf-8") as events, \
+                    open(self.out / "resources.csv", "w", encoding="utf-8") as resources:
+                self.memory = MemoryWatch(resources)
                 self.ready.set()
                 while not self._stop_flag.is_set():
                     for rec in reader.poll(100):
@@ -220,6 +224,8 @@ class Recorder(threading.Thread):
             if msg.name == "MODE":
                 g.modes.append(msg.text)
                 g.mode = entered(msg.text)
+        elif topic == "health.procs" and self.memory is not None:
+            self.memory.add(msg)
         elif topic == "rte":
             meta = write_image(self.out, topic, msg)
             if meta is not None:
@@ -255,6 +261,7 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
     summary["report"] = _report(prep.stack_path.parent)
     summary["stack_ok"] = stack_code == 0
+    summary["processes"] = recorder.memory.report() if recorder.memory is not None else {}
     (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 

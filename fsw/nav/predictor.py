@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsw.rotation import MARS_GRAVITY, kinematics
+from fsw.rotation import MARS_GRAVITY, kinematics, orthonormalize
 
 
 @dataclass
@@ -70,7 +70,8 @@ class OutputPredictor:
             return None
         if not self._entries:
             return p, v, R
-        C, dp, dv = R @ at.R.T, p - at.p, v - at.v
+        # C a rotation: an error of scale in it would be squared at every re-anchoring
+        C, dp, dv = orthonormalize(R @ at.R.T), p - at.p, v - at.v
         if self._pushed >= self.reanchor_every and at is self._anchor:
             self._reanchor(at, C, dp, dv)
             now = self._entries[-1]
@@ -99,8 +100,11 @@ class OutputPredictor:
         return p, v, C @ raw.R
 
     def _reanchor(self, at: RawState, C: np.ndarray, dp: np.ndarray, dv: np.ndarray) -> None:
-        """Move the whole buffered raw path onto the fused one."""
-        moved = [RawState(e.t_ns, *self._lay_over(e, at, C, dp, dv), e.w, e.f) for e in self._entries]
-        self._anchor = RawState(at.t_ns, at.p + dp, at.v + dv, C @ at.R, at.w, at.f)
+        """Move the whole buffered raw path onto the fused one (its rotations made orthonormal again)."""
+        moved = []
+        for e in self._entries:
+            p, v, R = self._lay_over(e, at, C, dp, dv)
+            moved.append(RawState(e.t_ns, p, v, orthonormalize(R), e.w, e.f))
+        self._anchor = RawState(at.t_ns, at.p + dp, at.v + dv, orthonormalize(C @ at.R), at.w, at.f)
         self._entries = deque(moved)
         self._pushed = 0

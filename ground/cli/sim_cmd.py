@@ -108,7 +108,17 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("events warn/err/fatal", "/".join(str(summary["events"][k]) for k in ("warning", "error", "fatal"))),
         ("sim / wall time", f"{summary['sim_time_s']:.1f} s / {summary['wall_time_s']:.1f} s "
                             f"({summary['speed_x']:.2f}x)"),
+        ("most RSS growth", _most_growth(summary.get("processes", {}))),
     ]
+
+
+def _most_growth(processes: dict[str, dict]) -> str:
+    """The process whose memory grew most since the run settled (a minute in), or '-' on shorter runs."""
+    grown = [(p["rss_growth_pct"], name) for name, p in processes.items() if p.get("rss_growth_pct") is not None]
+    if not grown:
+        return "-"
+    pct, name = max(grown)
+    return f"{name} {pct:+.1f}% ({processes[name]['rss_end_mib']:.0f} MiB)"
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
