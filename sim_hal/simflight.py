@@ -39,11 +39,15 @@ from fsw.health.faults import parse_process_fault
 from sim_hal.config import DEFAULT_WORLD, load_world
 from sim_hal.faults import parse_fault
 from sim_hal.launch import WorldRunner
-from sim_hal.memwatch import MemoryWatch
+from sim_hal.procwatch import ProcessWatch
 from sim_hal.terrain import TERRAINS
 from sim_hal.truthfeed import TruthFeed
 
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
+# Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
+# (the fusion delay only makes lockstep runs repeatable, and costs latency), and a process silent for a second
+# is hung (lockstep may starve a process for longer on a loaded machine).
+REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 1000}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
@@ -96,6 +100,9 @@ def prepare(req: SimRequest) -> Prepared:
     out = Path(req.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     stack_raw = read_toml(req.config)
+    if req.realtime and Path(req.config).resolve() == SIM_STACK:
+        for section, values in REALTIME_SETTINGS.items():
+            stack_raw.setdefault(section, {}).update(values)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
     stack_raw.setdefault("health", {})["faults"] = faults.process
     radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
@@ -186,7 +193,7 @@ class Recorder(threading.Thread):
         self.topology = Topology.load(topology_path, default_registry(), str(run_dir))
         self.out = out
         self.got = Recorded()
-        self.memory: MemoryWatch | None = None
+        self.processes: ProcessWatch | None = None
         self.ready = threading.Event()
         self._stop_flag = threading.Event()
 
@@ -197,7 +204,7 @@ class Recorder(threading.Thread):
             with BusReader(self.topology, self.TOPICS) as reader, \
                     open(self.out / "events.jsonl", "w", encoding="utf-8") as events, \
                     open(self.out / "resources.csv", "w", encoding="utf-8") as resources:
-                self.memory = MemoryWatch(resources)
+                self.processes = ProcessWatch(resources)
                 self.ready.set()
                 while not self._stop_flag.is_set():
                     for rec in reader.poll(100):
@@ -224,8 +231,8 @@ class Recorder(threading.Thread):
             if msg.name == "MODE":
                 g.modes.append(msg.text)
                 g.mode = entered(msg.text)
-        elif topic == "health.procs" and self.memory is not None:
-            self.memory.add(msg)
+        elif topic == "health.procs" and self.processes is not None:
+            self.processes.add(msg)
         elif topic == "rte":
             meta = write_image(self.out, topic, msg)
             if meta is not None:
@@ -261,7 +268,7 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
     summary["report"] = _report(prep.stack_path.parent)
     summary["stack_ok"] = stack_code == 0
-    summary["processes"] = recorder.memory.report() if recorder.memory is not None else {}
+    summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
     (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 

@@ -99,12 +99,14 @@ class FlightConfig:
     # contingencies: LAND_NOW when ...
     vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight
     nav_timeout_ms: float = 500.0  # ... the nav estimate is invalid or silent this long in flight
+    imu_implausible_land_s: float = 0.2  # ... the IMU gives only implausible samples this long in flight
     critical: list[str] = field(default_factory=lambda: ["nav", "camera"])  # ... one of these is gone
 
     def __post_init__(self) -> None:
         check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
         check(0 < self.vision_degraded_land_s <= 600, "vision_degraded_land_s", "must be 0..600 s")
         check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
+        check(0 < self.imu_implausible_land_s <= 60, "imu_implausible_land_s", "must be 0..60 s")
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class FlightDirector:
         self.transitions: list[Transition] = []
         self._nav_good_t = 0  # the last valid nav estimate's time
         self._vision_bad_since: int | None = None
+        self._imu_bad_since: int | None = None  # implausible IMU samples in a row since then
         self._lost: str | None = None  # a critical process gone
         self._land_here: np.ndarray | None = None
         self._land_t0 = 0
@@ -178,6 +179,9 @@ class FlightDirector:
         bad = self._vision_bad_since
         if bad is not None and (t_ns - bad) * NS >= self.cfg.vision_degraded_land_s:
             return f"vision degraded for {(t_ns - bad) * NS:.1f} s"
+        bad = self._imu_bad_since
+        if bad is not None and (t_ns - bad) * NS >= self.cfg.imu_implausible_land_s:
+            return f"IMU implausible for {(t_ns - bad) * NS:.2f} s (flying on the rate model)"
         return None
 
     def _land_now_setpoint(self, t_ns: int) -> Setpoint:
@@ -211,8 +215,13 @@ class FlightDirector:
                 and t_s - seg.t0_s >= min(_CAPTURE_SETTLE_S, seg.duration_s / 2):
             self.capture_requests.append(self._captures_left.pop(seg.index))
 
-    def cycle(self, imu: ImuSample) -> ActuatorCommand:
-        """One control cycle: the actuator command for this IMU sample."""
+    def cycle(self, imu: ImuSample, plausible: bool = True) -> ActuatorCommand:
+        """One control cycle: the actuator command for this IMU sample (`plausible` False: a sample the IMU
+        gate rejected, replaced by a prediction -- lasting, that is a reason to land now)."""
+        if plausible:
+            self._imu_bad_since = None
+        elif self._imu_bad_since is None:
+            self._imu_bad_since = imu.t_ns
         w = self._carry(imu)
         self._accel_norm = float(np.linalg.norm(imu.accel_mps2))
         self._imu_seen = True

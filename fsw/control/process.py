@@ -3,9 +3,10 @@ sample (the flight director: modes, guidance, control on the nav estimate) and e
 stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
 from __future__ import annotations
 
-from fsw.bus.messages import ActuatorCommand, Command, CommandResult, ProcState, RteRequest, Severity
+from fsw.bus.messages import Command, CommandResult, ImuSample, ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
+from fsw.control.coast import RateModel
 from fsw.control.flight import FlightDirector
 from fsw.control.imugate import ImuGate
 from fsw.config import ConfigError
@@ -28,7 +29,7 @@ class ControlProcess(FlightProcess):
         self.director = FlightDirector(self.ctx.flight, plan)
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
         self.gate = ImuGate()
-        self._last_command: ActuatorCommand | None = None
+        self.model = RateModel(self.director.controller.cfg)
         self.captures = 0
         self._ground_commands()
         self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
@@ -102,24 +103,25 @@ class ControlProcess(FlightProcess):
             self.publish("inclinometer", tilt)
         for raw in imu:
             sample, rejected = self.gate.check(raw)
+            if rejected:
+                sample = self._coast(raw)
+            else:
+                self.model.observe(sample)
             self.publish("imu", sample)
             self.samples["imu"] += 1
             self.samples["cycles"] += 1
-            command = self.director.cycle(sample) if not rejected else self._coast(raw)
-            self._last_command = command
+            command = self.director.cycle(sample, plausible=not rejected)
+            self.model.commanded(command)
             self.actuators.write(command)
             self.publish("actuators", command)
             self._report_modes()
             self._request_captures(sample.t_ns)
 
-    def _coast(self, raw) -> ActuatorCommand:
-        """An implausible IMU sample: no rate feedback this cycle, so no torque either -- hold the thrust and
-        let the rotors coast level rather than steer on a rate no one measured."""
+    def _coast(self, raw: ImuSample) -> ImuSample:
+        """An implausible IMU sample: control (and navigation) fly on the rate model's prediction instead."""
         self.event("IMU_IMPLAUSIBLE", Severity.WARNING_HI,
-                   f"IMU sample rejected (gyro {raw.gyro_radps}, accel {raw.accel_mps2}): coasting")
-        last = self._last_command
-        return ActuatorCommand(raw.t_ns, last.armed, last.thrust_n, (0.0, 0.0, 0.0)) if last is not None \
-            else ActuatorCommand(raw.t_ns, False, 0.0, (0.0, 0.0, 0.0))
+                   f"IMU sample rejected (gyro {raw.gyro_radps}, accel {raw.accel_mps2}): flying on the rate model")
+        return self.model.predict(raw.t_ns)
 
     def _on_procs(self, rec: Received) -> None:
         """A critical flight process the supervisor no longer has running is a reason to land now."""

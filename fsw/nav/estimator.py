@@ -105,15 +105,22 @@ class Estimator:
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
-        """Kalman update with a scalar noise variance; with `gate` > 0, reject by normalized innovation."""
+        """Kalman update with a scalar noise variance r; with `gate` > 0, reject by normalized innovation.
+
+        With m measurements (160 for 80 features) the innovation covariance S = H P H^T + r I is m x m; the
+        push-through identity gives the gain from an N x N system instead: K = P H^T S^-1 = P A^-1 H^T with
+        A = H^T H P + r I (invertible for r > 0, even when P is singular right after a base clone), and
+        S^-1 = (I - H K) / r for the gate."""
         self.flush_covariance()
-        S = H @ self.P @ H.T + np.eye(len(residual)) * noise_var
+        P = self.P
+        A = H.T @ H @ P + np.eye(N) * noise_var
+        z = np.linalg.solve(A, H.T @ residual)
+        dx = P @ z
         if gate > 0:
-            d2 = float(residual @ np.linalg.solve(S, residual))
+            d2 = float(residual @ residual - residual @ (H @ dx)) / noise_var
             if d2 > gate * len(residual):
                 return False
-        K = np.linalg.solve(S, H @ self.P).T
-        dx = K @ residual
+        K = P @ np.linalg.solve(A, H.T)
         I_KH = np.eye(N) - K @ H
         self.P = I_KH @ self.P @ I_KH.T + noise_var * K @ K.T
         self._inject(dx)

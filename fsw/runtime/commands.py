@@ -136,7 +136,7 @@ def _arg_json(a: ArgDef) -> dict[str, Any]:
 
 
 FLIGHT_PARAMS = ("spin_up_s", "touchdown_below_m", "touchdown_hold_s", "yaw_rate_dps", "vision_degraded_land_s",
-                 "nav_timeout_ms")  # the [flight] settings SET_PARAM may change (the control process checks ranges)
+                 "nav_timeout_ms", "imu_implausible_land_s")  # the [flight] settings SET_PARAM may change (the control process checks ranges)
 MAX_PLAN_BYTES = 32 * 1024
 
 

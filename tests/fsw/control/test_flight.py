@@ -171,3 +171,16 @@ def test_settings_change_on_the_ground_within_their_range_only() -> None:
     with pytest.raises(FieldError, match="nav_timeout_ms"):
         d.set_param("nav_timeout_ms", 1.0)
     assert d.cfg.nav_timeout_ms == 500.0
+
+
+def test_an_imu_out_too_long_lands_now_and_a_glitch_does_not() -> None:
+    d = airborne_director(imu_implausible_land_s=0.2)
+    for k in range(1100, 1180):  # 0.16 s of implausible samples, then a good one
+        d.on_nav(flying(k * 2_000_000))
+        d.cycle(imu(k * 2_000_000), plausible=False)
+    fly_on(d, 1180, 1)
+    assert d.modes.mode is Mode.TAKEOFF
+    for k in range(1181, 1300):
+        d.on_nav(flying(k * 2_000_000))
+        d.cycle(imu(k * 2_000_000), plausible=False)
+    assert d.modes.mode is Mode.LAND_NOW and d.transitions[-1].reason.startswith("IMU implausible for 0.2")

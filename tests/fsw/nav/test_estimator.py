@@ -94,3 +94,28 @@ def test_without_vision_horizontal_error_grows_and_the_filter_knows_it() -> None
 def test_altimeter_alone_holds_height_through_a_climb() -> None:
     est, (_, p, _, _, _, _) = run(6.0, vision=False)
     assert est.p[2] == pytest.approx(p[2], abs=0.05)
+
+
+def test_the_update_equals_the_textbook_kalman_update_even_with_a_cloned_singular_covariance() -> None:
+    """The gain comes from an N x N system (push-through identity): the same as from the m x m innovation
+    covariance, here with the base slots an exact clone of the pose (P singular) and 160 measurements."""
+    from fsw.nav.estimator import N, Estimator, EstimatorConfig
+
+    rng = np.random.default_rng(1)
+    e = Estimator(EstimatorConfig(), np.eye(3))
+    X = rng.normal(size=(N, N))
+    P = X @ X.T * 1e-3
+    P[15:21] = P[[0, 1, 2, 6, 7, 8]]
+    P[:, 15:21] = P[:, [0, 1, 2, 6, 7, 8]]
+    H, r, res = rng.normal(size=(160, N)), 0.01, rng.normal(size=160) * 0.1
+    S = H @ P @ H.T + np.eye(160) * r
+    K = np.linalg.solve(S, H @ P).T
+    want_P = (np.eye(N) - K @ H) @ P @ (np.eye(N) - K @ H).T + r * K @ K.T
+    e.P = P.copy()
+    p0 = e.p.copy()
+    assert e._correct(res, H, r)
+    np.testing.assert_allclose(e.P, want_P, atol=1e-12)
+    np.testing.assert_allclose(e.p - p0, (K @ res)[0:3], atol=1e-12)
+    e.P = P.copy()
+    d2 = float(res @ np.linalg.solve(S, res))
+    assert e._correct(res, H, r, gate=d2 / 160 * 1.001) and not e._correct(res, H, r, gate=d2 / 160 * 0.999)

@@ -1,7 +1,8 @@
-"""Memory and CPU of the flight processes over a run (pure), from health's `health.procs` stats: a CSV row per
-process per sample, and each process's resident memory growth from a settled baseline to the end -- the figure
-a long hover is judged by. The baseline is the first sample `settle_s` into the run (imports, caches and
-buffers fill in the first minute); a process restarted since then is measured from its new start."""
+"""The flight processes over a run (pure), from health's `health.procs` stats: a CSV row per process per sample
+(memory, CPU, heartbeat age); each process's resident memory growth from a settled baseline to the end -- the
+figure a long hover is judged by -- and its longest heartbeat silence seen, the margin hang detection has.
+The baseline is the first sample `settle_s` into the run (imports, caches and buffers fill in the first
+minute); a process restarted since then is measured from its new start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,16 +20,17 @@ class _Track:
     end: int
     peak: int
     restarts: int = 0
+    silent_ms: float = 0.0  # the longest heartbeat age seen while it was up
 
 
-class MemoryWatch:
+class ProcessWatch:
     def __init__(self, csv: TextIO | None = None, settle_s: float = 60.0) -> None:
         self.csv = csv
         self.settle_s = settle_s
         self.tracks: dict[str, _Track] = {}
         self._first_t: float | None = None
         if csv is not None:
-            csv.write("t_s,process,pid,rss_mib,cpu_pct\n")
+            csv.write("t_s,process,pid,rss_mib,cpu_pct,heartbeat_age_ms\n")
 
     def add(self, stats: ProcessStats) -> None:
         t_s = stats.t_ns / 1e9
@@ -38,8 +40,10 @@ class MemoryWatch:
             if p.pid <= 0 or p.rss_bytes <= 0:
                 continue
             if self.csv is not None:
-                self.csv.write(f"{t_s:.1f},{p.name},{p.pid},{p.rss_bytes / MIB:.2f},{p.cpu_pct:.1f}\n")
+                self.csv.write(f"{t_s:.1f},{p.name},{p.pid},{p.rss_bytes / MIB:.2f},{p.cpu_pct:.1f},"
+                               f"{p.heartbeat_age_ms:.0f}\n")
             self._track(p.name, p.pid, p.rss_bytes, settled)
+            self.tracks[p.name].silent_ms = max(self.tracks[p.name].silent_ms, p.heartbeat_age_ms)
 
     def _track(self, name: str, pid: int, rss: int, settled: bool) -> None:
         tr = self.tracks.get(name)
@@ -53,12 +57,13 @@ class MemoryWatch:
         tr.end, tr.peak = rss, max(tr.peak, rss)
 
     def report(self) -> dict[str, dict]:
-        """Per process: baseline, end and peak RSS in MiB and the growth from baseline to end in percent (None
-        while the run is shorter than `settle_s`)."""
+        """Per process: baseline, end and peak RSS in MiB, the growth from baseline to end in percent (None
+        while the run is shorter than `settle_s`), restarts, and the longest heartbeat silence seen."""
         out = {}
         for name, tr in sorted(self.tracks.items()):
             growth = round(100.0 * (tr.end - tr.baseline) / tr.baseline, 1) if tr.baseline > 0 else None
             out[name] = {"rss_baseline_mib": round(tr.baseline / MIB, 1) if tr.baseline > 0 else None,
                          "rss_end_mib": round(tr.end / MIB, 1), "rss_peak_mib": round(tr.peak / MIB, 1),
-                         "rss_growth_pct": growth, "restarts": tr.restarts}
+                         "rss_growth_pct": growth, "restarts": tr.restarts,
+                         "longest_heartbeat_silence_ms": round(tr.silent_ms)}
         return out

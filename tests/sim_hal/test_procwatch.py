@@ -2,7 +2,7 @@
 import io
 
 from fsw.bus.messages import ProcessStat, ProcessStats, ProcState
-from sim_hal.memwatch import MIB, MemoryWatch
+from sim_hal.procwatch import MIB, ProcessWatch
 
 
 def _stats(t_s: float, **rss_by_name: tuple[int, int]) -> ProcessStats:
@@ -12,23 +12,24 @@ def _stats(t_s: float, **rss_by_name: tuple[int, int]) -> ProcessStats:
 
 def test_growth_from_the_settled_baseline() -> None:
     csv = io.StringIO()
-    w = MemoryWatch(csv, settle_s=60)
+    w = ProcessWatch(csv, settle_s=60)
     w.add(_stats(0, nav=(10, 50)))
     w.add(_stats(30, nav=(10, 90)))  # warming up: not the baseline
     w.add(_stats(60, nav=(10, 100)))
     w.add(_stats(3600, nav=(10, 108)))
     r = w.report()["nav"]
     assert (r["rss_baseline_mib"], r["rss_end_mib"], r["rss_peak_mib"], r["rss_growth_pct"]) == (100, 108, 108, 8.0)
-    assert csv.getvalue().splitlines()[1] == "0.0,nav,10,50.00,5.0"
+    assert r["longest_heartbeat_silence_ms"] == 10
+    assert csv.getvalue().splitlines()[1] == "0.0,nav,10,50.00,5.0,10"
 
 
 def test_a_restart_is_measured_from_its_new_start_and_short_runs_have_no_growth() -> None:
-    w = MemoryWatch(settle_s=60)
+    w = ProcessWatch(settle_s=60)
     w.add(_stats(0, nav=(10, 50), control=(11, 40)))
     w.add(_stats(100, nav=(12, 70), control=(11, 40)))
     w.add(_stats(200, nav=(12, 77), control=(11, 40)))
     r = w.report()
     assert r["nav"]["restarts"] == 1 and r["nav"]["rss_growth_pct"] == 10.0
-    short = MemoryWatch(settle_s=60)
+    short = ProcessWatch(settle_s=60)
     short.add(_stats(0, nav=(10, 50)))
     assert short.report()["nav"]["rss_growth_pct"] is None

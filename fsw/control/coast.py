@@ -1,0 +1,61 @@
+"""Flying through an IMU dropout on a model (pure): the body rate predicted from the torques commanded.
+
+When the IMU gate rejects a sample, control has no measured rate for that cycle. Holding the last rate, or
+commanding no torque, lets any turn the vehicle had grow unchecked (half a second of that tips it). Instead
+the rate is carried forward with the rigid body's own equation, omega' = J^-1 (tau - omega x J omega), using
+the torque the rotors were commanded (through their first-order lag), and the specific force from the thrust
+commanded. The control loop keeps running on this predicted sample, so the attitude loop keeps damping the
+turn it knows of. Unmodelled torques (gusts, rotor damping) make it drift: it bridges a dropout of a fraction
+of a second, long enough to land (LAND_NOW follows a dropout that lasts).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fsw.bus.messages import ActuatorCommand, ImuSample
+from fsw.control.controller import ControlConfig
+
+
+class RateModel:
+    def __init__(self, cfg: ControlConfig, torque_lag_s: float = 0.02, thrust_lag_s: float = 0.03) -> None:
+        self.J = np.array(cfg.inertia_kgm2, float)
+        self.mass_kg = cfg.mass_kg
+        self.torque_lag_s, self.thrust_lag_s = torque_lag_s, thrust_lag_s
+        self._last: ImuSample | None = None  # the last sample, measured or predicted
+        self._omega = np.zeros(3)
+        self._torque = np.zeros(3)  # the torque the rotors are delivering (lagging the command)
+        self._thrust = 0.0
+        self._command: ActuatorCommand | None = None
+
+    def observe(self, sample: ImuSample) -> None:
+        """A plausible sample: the model restarts from the rate measured (the rotors' lag runs on)."""
+        self._follow_rotors(sample.t_ns)
+        self._last = sample
+        self._omega = np.array(sample.gyro_radps, float)
+
+    def commanded(self, command: ActuatorCommand) -> None:
+        """The command sent this cycle: the rotors follow it from now on."""
+        self._command = command
+
+    def predict(self, t_ns: int, temperature_c: float = 20.0) -> ImuSample:
+        """The sample the IMU would have given at `t_ns` had the model been right."""
+        if self._last is None:
+            return ImuSample(t_ns, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), temperature_c)
+        dt = self._follow_rotors(t_ns)
+        w = self._omega
+        self._omega = w + dt * (self._torque - np.cross(w, self.J * w)) / self.J
+        accel = (self._last.accel_mps2[0], self._last.accel_mps2[1], -self._thrust / self.mass_kg)
+        self._last = ImuSample(t_ns, tuple(float(x) for x in self._omega), accel, self._last.temperature_c)
+        return self._last
+
+    def _follow_rotors(self, t_ns: int) -> float:
+        """Advance the delivered torque and thrust towards the last command to `t_ns`; the step in seconds."""
+        dt = max(0.0, (t_ns - self._last.t_ns) * 1e-9) if self._last is not None else 0.0
+        cmd = self._command
+        torque_cmd = np.array(cmd.torque_nm, float) if cmd is not None and cmd.armed else np.zeros(3)
+        thrust_cmd = cmd.thrust_n if cmd is not None and cmd.armed else 0.0
+        self._torque += (torque_cmd - self._torque) * (1.0 - math.exp(-dt / self.torque_lag_s))
+        self._thrust += (thrust_cmd - self._thrust) * (1.0 - math.exp(-dt / self.thrust_lag_s))
+        return dt
