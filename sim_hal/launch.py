@@ -29,6 +29,11 @@ class WorldRunner:
             self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
             log.close()
             print(f"  world    started (pid {self.proc.pid})", file=self.out, flush=True)
+        elif self.proc is None and self.supervisor.supervision.lost_critical():
+            lost = ", ".join(self.supervisor.supervision.lost_critical())
+            print(f"  world    not started: {lost} could not start (see {self.run_dir}/logs)", file=self.out,
+                  flush=True)
+            self.supervisor.stop()  # nothing would ever fly: end the run now, not at its time limit
         elif self.proc is not None and self.proc.poll() is not None:
             self.supervisor.stop()
 

@@ -1,8 +1,16 @@
 """Camera process: captures navcam frames through the HAL and publishes them as they arrive; takes colour
-stills when control asks for them (a still can take long: the navcam frames wait in their queue)."""
+stills when control asks for them. A still can take seconds (a full-resolution exposure and readout), so it
+is taken on a worker thread: the navcam frames keep flowing and the process keeps its heartbeat. The thread
+only talks to the colour camera; what it got is published from the process's own loop, woken through a pipe.
+"""
 from __future__ import annotations
 
-from fsw.bus.messages import Severity
+import os
+import queue
+import threading
+from collections import deque
+
+from fsw.bus.messages import ColourImage, RteRequest, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
 from fsw.runtime.node import FlightProcess
@@ -18,6 +26,12 @@ class CameraProcess(FlightProcess):
         self.frames = 0
         self.stills = 0
         self.colour = None
+        self._requests: deque[RteRequest] = deque()
+        self._results: queue.SimpleQueue[tuple[RteRequest, ColourImage | None, str]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._still_r, self._still_w = os.pipe()
+        os.set_blocking(self._still_r, False)
+        self.watch(self._still_r, self._publish_stills)
         self.subscribe("rte.request", self._on_still_request)
         handle = getattr(self.navcam, "wait_handle", None)
         if handle is not None:
@@ -26,28 +40,63 @@ class CameraProcess(FlightProcess):
             self.timers.every(_POLL_PERIOD_NS, self._read_navcam)
 
     def teardown(self) -> None:
+        if getattr(self, "_worker", None) is not None:
+            self._worker.join(timeout=1.0)
         if getattr(self, "navcam", None) is not None:
             self.navcam.close()
         if getattr(self, "colour", None) is not None:
             self.colour.close()
+        if hasattr(self, "_still_r"):
+            os.close(self._still_r)
+            os.close(self._still_w)
 
     def _on_still_request(self, rec: Received) -> None:
-        req = rec.msg
+        self._requests.append(rec.msg)
+        self._next_still()
+
+    def _next_still(self) -> None:
+        """Start the oldest waiting still on the worker thread, unless one is being taken."""
+        if not self._requests or (self._worker is not None and self._worker.is_alive()):
+            return
+        req = self._requests.popleft()
         try:
             if self.colour is None:
                 self.colour = self.ctx.backend.colour_camera()
                 self.open_device(self.colour)
-            image = self.colour.capture(req.capture_id, req.width_px, req.height_px)
         except DeviceError as exc:
             self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {exc}")
             return
-        if image is None:
-            self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: no camera")
-            return
-        self.stills += 1
-        self.publish("rte", image)
-        h, w = image.pixels.shape[:2]
-        self.event("CAPTURE_DONE", Severity.ACTIVITY_HI, f"colour capture {req.capture_id}: {w}x{h}")
+        self._worker = threading.Thread(target=self._take_still, args=(req,), name="still", daemon=True)
+        self._worker.start()
+
+    def _take_still(self, req: RteRequest) -> None:
+        """On the worker thread: expose and read out, then wake the loop."""
+        try:
+            image = self.colour.capture(req.capture_id, req.width_px, req.height_px)
+            self._results.put((req, image, "" if image is not None else "no camera"))
+        except DeviceError as exc:
+            self._results.put((req, None, str(exc)))
+        except Exception as exc:  # a failing camera must not take the process's stills with it
+            self._results.put((req, None, f"{type(exc).__name__}: {exc}"))
+        os.write(self._still_w, b"\0")
+
+    def _publish_stills(self) -> None:
+        try:
+            os.read(self._still_r, 4096)
+        except BlockingIOError:
+            pass
+        while not self._results.empty():
+            req, image, error = self._results.get()
+            if image is None:
+                self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {error}")
+                continue
+            self.stills += 1
+            self.publish("rte", image)
+            h, w = image.pixels.shape[:2]
+            self.event("CAPTURE_DONE", Severity.ACTIVITY_HI, f"colour capture {req.capture_id}: {w}x{h}")
+        if self._worker is not None:
+            self._worker.join(timeout=1.0)
+        self._next_still()
 
     def _read_navcam(self) -> None:
         while (frame := self.navcam.read(0)) is not None:
@@ -55,4 +104,4 @@ class CameraProcess(FlightProcess):
             self.publish("navcam", frame)
 
     def telemetry(self) -> dict:
-        return {"navcam_frames": self.frames, "colour_stills": self.stills}
+        return {"navcam_frames": self.frames, "colour_stills": self.stills, "stills_waiting": len(self._requests)}
