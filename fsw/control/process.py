@@ -102,9 +102,9 @@ class ControlProcess(FlightProcess):
         if tilt is not None:
             self.publish("inclinometer", tilt)
         for raw in imu:
-            sample, rejected = self.gate.check(raw)
+            sample, rejected = self.gate.check(raw, self.model.predict(raw.t_ns))
             if rejected:
-                sample = self._coast(raw)
+                self._coast(raw)
             else:
                 self.model.observe(sample)
             self.publish("imu", sample)
@@ -117,11 +117,10 @@ class ControlProcess(FlightProcess):
             self._report_modes()
             self._request_captures(sample.t_ns)
 
-    def _coast(self, raw: ImuSample) -> ImuSample:
+    def _coast(self, raw: ImuSample) -> None:
         """An implausible IMU sample: control (and navigation) fly on the rate model's prediction instead."""
         self.event("IMU_IMPLAUSIBLE", Severity.WARNING_HI,
                    f"IMU sample rejected (gyro {raw.gyro_radps}, accel {raw.accel_mps2}): flying on the rate model")
-        return self.model.predict(raw.t_ns)
 
     def _on_procs(self, rec: Received) -> None:
         """A critical flight process the supervisor no longer has running is a reason to land now."""

@@ -84,6 +84,17 @@ def test_the_navcam_going_dark_in_flight_lands_now(tmp_path: Path) -> None:
     assert s["flight"]["touchdown_speed_mps"] < 1.5
 
 
+@pytest.mark.timeout(300)
+def test_nearly_a_second_of_imu_garbage_in_flight_is_flown_on_the_rate_model_and_landed_level(tmp_path: Path) -> None:
+    """0.9 s of garbage from the IMU (some of it plausible-looking) in flight: control flies the rate model's
+    prediction, LAND_NOW follows, and the vehicle comes down level (zero torque used to let it tumble)."""
+    run, s = ginny_sim(tmp_path / "g", "--plan", str(PLANS / "hop.toml"), "--fault", "imu.garbage@14:0.9")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert any("-> LAND_NOW: IMU implausible" in m for m in s["modes"]), s["modes"]
+    f = s["flight"]
+    assert not f["tipped_over"] and f["max_tilt_deg"] < 10 and f["touchdown_speed_mps"] < 1.5, f
+
+
 @pytest.mark.parametrize("content, reason", [
     ("speed = 3", "speed: unknown key"),
     ("[[waypoints]]\nnorth_m = 5000.0\neast_m = 0.0\naltitude_m = 5.0", "waypoints[0].north_m: must be within 1 km"),

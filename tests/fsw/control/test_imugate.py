@@ -30,3 +30,19 @@ def test_a_stuck_sensor_is_caught_by_its_exact_repeats() -> None:
     verdicts = [gate.check(s(t, gyro=(0.02, 0.01, 0.0)))[1] for t in range(6)]
     assert verdicts == [False, False, True, True, True, True]
     assert gate.check(s(7, gyro=(0.021, 0.01, 0.0)))[1] is False
+
+
+def test_plausible_garbage_far_from_the_expected_rate_is_rejected_and_the_expected_sample_flown() -> None:
+    gate = ImuGate()
+    expected = s(2, gyro=(0.3, 0.0, 0.0), accel=(0.0, 0.0, -3.9))
+    assert gate.check(s(1), s(1))[1] is False
+    out, bad = gate.check(s(2, gyro=(4.0, -6.0, 2.0)), expected)  # under 10 rad/s, but no helicopter jumps so
+    assert bad and out == expected
+    assert gate.check(s(3, gyro=(0.35, 0.0, 0.0)), s(3, gyro=(0.3, 0.0, 0.0)))[1] is False
+
+
+def test_a_sensor_back_after_the_model_drifted_is_believed_once_it_agrees_with_itself() -> None:
+    gate = ImuGate()
+    far = s(0, gyro=(3.0, 0.0, 0.0))  # the model's idea, drifted
+    verdicts = [gate.check(s(t, gyro=(0.5 + 0.001 * t, 0.0, 0.0)), far)[1] for t in range(40)]
+    assert verdicts[:25] == [True] * 25 and not any(verdicts[26:])
