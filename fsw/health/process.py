@@ -54,6 +54,7 @@ class HealthProcess(FlightProcess):
                               key=lambda f: f.start_s)
         self.timers.every(_FAULT_PERIOD_NS, self._apply_due_faults)
         self._last_stats: list[ProcessStat] = []
+        self._supervised_ns: int | None = None  # when supervise last ran (wall)
         self.timers.every(_SUPERVISE_PERIOD_NS, self.supervise)
         self.timers.every(self.ctx.health.stats_period_ms * NS_PER_MS, self._publish_stats)
         self.supervise()
@@ -71,7 +72,7 @@ class HealthProcess(FlightProcess):
             if code is not None:
                 del self._popen[name]
                 self._say(self.supervision.exited(name, code, now))
-        for verdict in self.supervision.hung(now):
+        for verdict in self.supervision.hung(now) if self._awake(now) else []:
             self._say([verdict])
             self._kill(verdict.name)
         for name in self.supervision.due_starts(now):
@@ -81,6 +82,13 @@ class HealthProcess(FlightProcess):
             self.event("STACK_READY", Severity.ACTIVITY_HI, "every flight process is ready")
         for name in self.supervision.lost_critical():
             self.state = ProcState.DEGRADED
+
+    def _awake(self, now_ns: int) -> bool:
+        """Whether the supervisor itself has been running: after a gap of its own of half the heartbeat
+        timeout (an overloaded host starving it), every child's silence is stale -- their heartbeats wait
+        unread in its queue -- so none is judged hung until it has caught up."""
+        last, self._supervised_ns = self._supervised_ns, now_ns
+        return last is None or now_ns - last < self.ctx.health.heartbeat_timeout_ms * NS_PER_MS // 2
 
     def _start(self, name: str, now_ns: int) -> None:
         try:

@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--realtime", action="store_true",
                    help="pace to the wall clock instead of lockstep (the bundled config then fuses frames without "
-                        "delay)")
+                        "delay and takes 600 ms of silence for a hang)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="inject a fault, device.kind@start_s[:duration_s], e.g. navcam.drop@54 (repeatable)")
     p.add_argument("--out", default=None, help="output folder (default: sim-out/PLAN-seedN)")

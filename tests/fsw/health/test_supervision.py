@@ -102,3 +102,17 @@ def test_gives_up_after_max_restarts_or_a_config_error() -> None:
     s.started("logger", 12, 0)
     assert s.exited("logger", EXIT_CONFIG, 0)[-1].what == "give_up"
     assert s.lost_critical() == ["nav"]  # logger is not critical
+
+
+def test_a_supervisor_that_was_starved_itself_judges_no_one_until_it_has_caught_up() -> None:
+    """After a gap of its own of half the heartbeat timeout, the children's silence is the supervisor's."""
+    from types import SimpleNamespace
+
+    from fsw.health.process import HealthProcess
+
+    me = SimpleNamespace(_supervised_ns=None, ctx=SimpleNamespace(health=SimpleNamespace(heartbeat_timeout_ms=600)))
+    ms = 1_000_000
+    assert HealthProcess._awake(me, 0)
+    assert HealthProcess._awake(me, 20 * ms)
+    assert not HealthProcess._awake(me, 420 * ms)  # 400 ms without a turn of its own
+    assert HealthProcess._awake(me, 440 * ms)
