@@ -70,8 +70,8 @@ class FlightDirector:
 
     def on_nav(self, s: NavState) -> None:
         self.fast.correct(s.t_ns, s.pos_m, s.vel_mps, s.q_wxyz, s.valid)
-        if s.valid:
-            self._nav_good_t = s.t_ns
+        if s.valid:  # a late frame's estimate comes stamped with its exposure: it does not age the newest
+            self._nav_good_t = max(self._nav_good_t, s.t_ns)
         if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
             self._vision_bad_since = s.t_ns if self._vision_bad_since is None else self._vision_bad_since
         else:

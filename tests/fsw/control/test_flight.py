@@ -184,3 +184,12 @@ def test_an_imu_out_too_long_lands_now_and_a_glitch_does_not() -> None:
         d.on_nav(flying(k * 2_000_000))
         d.cycle(imu(k * 2_000_000), plausible=False)
     assert d.modes.mode is Mode.LAND_NOW and d.transitions[-1].reason.startswith("IMU implausible for 0.2")
+
+
+def test_an_estimate_for_a_late_frame_does_not_make_navigation_look_stale() -> None:
+    """Navigation publishes a late frame's estimate stamped with the frame's exposure, after newer ones."""
+    d = airborne_director(nav_timeout_ms=200)
+    d.on_nav(flying(1100 * 2_000_000))
+    d.on_nav(flying(1000 * 2_000_000))  # 200 ms older
+    fly_on(d, 1101, 60, nav=None)  # 120 ms on from the newest
+    assert d.modes.mode is Mode.TAKEOFF
