@@ -54,10 +54,12 @@ class ProcessConfig:
     critical: bool = True  # losing it for good (restarts exhausted) is a flight-ending failure
     max_restarts: int = 10
     telemetry_period_ms: int = 1_000
+    heartbeat_timeout_ms: int = 0  # silent this long: hung (0: [health] heartbeat_timeout_ms)
 
     def __post_init__(self) -> None:
         check(self.max_restarts >= 0, "max_restarts", "must not be negative")
         check(self.telemetry_period_ms >= 10, "telemetry_period_ms", "must be at least 10")
+        check(0 <= self.heartbeat_timeout_ms <= 600_000, "heartbeat_timeout_ms", "must be 0..600000 ms")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class Child:
     name: str
     critical: bool
     max_restarts: int
+    heartbeat_timeout_ms: int = 0  # 0: the health default
     pid: int | None = None
     state: ProcState = ProcState.DEAD
     started_ns: int = 0
@@ -48,7 +49,7 @@ class Verdict:
 class Supervision:
     def __init__(self, processes: dict[str, ProcessConfig], health: HealthConfig) -> None:
         self.health = health
-        self.children = {name: Child(name, p.critical, p.max_restarts)
+        self.children = {name: Child(name, p.critical, p.max_restarts, p.heartbeat_timeout_ms)
                          for name, p in processes.items() if p.enabled}
 
     def due_starts(self, now_ns: int) -> list[str]:
@@ -88,7 +89,8 @@ class Supervision:
             if not c.running:
                 continue
             silent_ns = now_ns - c.last_beat_ns
-            limit = ready_limit if c.state is ProcState.STARTING else beat_limit
+            own = c.heartbeat_timeout_ms * NS_PER_MS
+            limit = ready_limit if c.state is ProcState.STARTING else (own or beat_limit)
             if silent_ns > limit:
                 out.append(Verdict(c.name, "hung", f"{c.name} (pid {c.pid}) silent for {silent_ns / 1e6:.0f} ms"))
         return out

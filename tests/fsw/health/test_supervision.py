@@ -116,3 +116,15 @@ def test_a_supervisor_that_was_starved_itself_judges_no_one_until_it_has_caught_
     assert HealthProcess._awake(me, 20 * ms)
     assert not HealthProcess._awake(me, 420 * ms)  # 400 ms without a turn of its own
     assert HealthProcess._awake(me, 440 * ms)
+
+
+def test_a_process_may_have_a_hang_timeout_of_its_own() -> None:
+    from fsw.config.stack import HealthConfig, ProcessConfig
+
+    sup = Supervision({"nav": ProcessConfig(), "logger": ProcessConfig(heartbeat_timeout_ms=3000)},
+                      HealthConfig(heartbeat_timeout_ms=600))
+    for name, pid in (("nav", 1), ("logger", 2)):
+        sup.started(name, pid, 0)
+        sup.children[name].state = ProcState.READY
+    assert [v.name for v in sup.hung(1_000_000_000)] == ["nav"]  # 1 s: nav is hung, the logger only slow
+    assert sorted(v.name for v in sup.hung(3_500_000_000)) == ["logger", "nav"]
