@@ -5,25 +5,23 @@ State: position and velocity (NED, from the takeoff point on the ground), attitu
 accelerometer and gyro biases, and the pose (position and attitude) of the current *base* frame. A feature seen
 in the base frame lies on the ground plane under the base frame: where it must appear in the current frame
 follows from both poses, so each tracked inlier constrains the motion since the base frame. A new base frame
-clones the current pose into the base slots and puts the ground plane at the ground height estimated there.
-
-The ground height under the vehicle is a state of its own (NED z of the ground the laser ranges): it stays put
-while the vehicle hovers and wanders with the terrain as it flies (a random walk whose variance grows with the
-horizontal distance flown). A range that shortens is then split between "the terrain rose" and "the vehicle
-sank" by what the IMU and vision say, instead of all being taken for the vehicle's height: flying over a rise
-no longer makes the vehicle climb with it. Every measurement is applied at its own time.
+clones the current pose into the base slots and moves the ground plane to the ground the laser altimeter ranged
+there (z = 0, the takeoff point's level, until then), so the terrain's rise and fall is not taken for motion. Every measurement is applied at its own time.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from fsw.rotation import kinematics, orthonormalize, rotvec_to_matrix, skew
 
-N = 22  # error state: dp dv dtheta dba dbg dp_base dtheta_base dground
+_GROUND_SAMPLES = 15  # laser ranges (0.3 s at 50 Hz) behind each new base's ground plane
+_GROUND_AGREE_M = 0.15  # ... which must agree this well (20th to 80th percentile)
+_GROUND_STEP_M = 0.25  # ... and move the plane by at most this much per base
+N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
-G = 21  # the ground height under the vehicle (NED z)
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,6 @@ class EstimatorConfig:
     feature_std_px: float = 1.5
     focal_px: float = 275.5
     ground_z_m: float = 0.0  # the ground plane at the start (the takeoff point's level), NED z
-    terrain_walk_m2_per_m: float = 0.01  # the ground height's variance grows this much per metre flown
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
     covariance_every: int = 5  # IMU samples per covariance propagation
 
@@ -54,12 +51,11 @@ class Estimator:
         self.ba, self.bg = np.zeros(3), np.zeros(3)
         self.p_b, self.R_b = self.p.copy(), self.R.copy()
         self.P = np.diag([1e-4] * 3 + [1e-4] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3 + [0.003 ** 2] * 3
-                         + [1e-4] * 3 + [1e-5] * 3 + [1e-4])
+                         + [1e-4] * 3 + [1e-5] * 3)
         self.t_ns: int | None = None
-        self.ground = self.cfg.ground_z_m  # the ground height under the vehicle (a state)
-        self.ground_z = self.cfg.ground_z_m  # the plane under the base frame (the ground height at each new base)
+        self.ground_z = self.cfg.ground_z_m  # the plane under the base frame (moved with each new base)
+        self.ground_seen: deque[float] = deque(maxlen=_GROUND_SAMPLES)  # ground z under recent ranges
         self._pending_dt = 0.0
-        self._pending_m = 0.0  # horizontal distance flown since the last covariance flush
         self._pending_F = np.eye(N)
         self._count = 0
 
@@ -85,7 +81,6 @@ class Estimator:
         F[TH, BG] = -np.eye(3) * dt
         self._pending_F = F @ self._pending_F
         self._pending_dt += dt
-        self._pending_m += float(np.hypot(self.v[0], self.v[1])) * dt
         self._count += 1
         if self._count % self.cfg.covariance_every == 0:
             self.flush_covariance()
@@ -102,12 +97,10 @@ class Estimator:
         Q[TH, TH] = np.eye(3) * 4 * c.gyro_noise_radps ** 2 * dt / c.imu_rate_hz
         Q[BA, BA] = np.eye(3) * c.accel_bias_walk ** 2 * dt
         Q[BG, BG] = np.eye(3) * c.gyro_bias_walk ** 2 * dt
-        Q[G, G] = c.terrain_walk_m2_per_m * self._pending_m
         F = self._pending_F
         self.P = F @ self.P @ F.T + Q
         self._pending_F = np.eye(N)
         self._pending_dt = 0.0
-        self._pending_m = 0.0
         self.R = orthonormalize(self.R)
 
     # --- updates --------------------------------------------------------------------------------------
@@ -141,7 +134,6 @@ class Estimator:
         self.bg = self.bg + dx[BG]
         self.p_b = self.p_b + dx[PB]
         self.R_b = self.R_b @ rotvec_to_matrix(dx[THB])
-        self.ground += dx[G]
 
     def update_stationary(self, north_m: float, east_m: float, down_m: float, pos_std_m: float = 0.02,
                           vel_std_mps: float = 0.02) -> bool:
@@ -164,33 +156,48 @@ class Estimator:
         return self._correct(np.asarray(gyro_mean_radps, float) - self.bg, H, var)
 
     def update_altimeter(self, range_m: float) -> bool:
-        """Laser range along the body's down axis to the ground under the vehicle."""
+        """Laser range along the body's down axis to the ground plane."""
         down = self.R[:, 2]
         if down[2] < 0.5:
             return False
-        height = self.ground - self.p[2]
+        height = self.ground_z - self.p[2]
         predicted = height / down[2]
         H = np.zeros((1, N))
         H[0, 2] = -1.0 / down[2]
-        H[0, G] = 1.0 / down[2]
         # d(down_z)/dtheta: down = R e_z, perturbed R exp(dtheta) -> R (e_z + dtheta x e_z)
         d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
+        self.ground_seen.append(float(self.p[2] + range_m * down[2]))
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots, and
-        put the ground plane at the ground height estimated now.
+        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots.
         `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
-        self.ground_z = self.ground
+        moved = self._follow_ground()
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0
         J[PB, P_] = np.eye(3)
         J[THB, TH] = np.eye(3)
         self.P = J @ self.P @ J.T
+        if moved:  # the new plane is as uncertain as the range it was measured with, in the takeoff frame
+            self.P[2, 2] += self.cfg.altimeter_std_m ** 2
+            self.P[PB.start + 2, PB.start + 2] += self.cfg.altimeter_std_m ** 2
+
+    def _follow_ground(self) -> bool:
+        """Move the ground plane towards the ground the altimeter ranged lately, when those ranges agree (a
+        steady slope, not a crater's rim or a rock), by at most `max_ground_step_m` a base: the terrain's
+        rise and fall is followed without a crater swallowing the plane."""
+        if len(self.ground_seen) < _GROUND_SAMPLES // 2:
+            return False
+        seen = np.array(self.ground_seen)
+        if float(np.percentile(seen, 80) - np.percentile(seen, 20)) > _GROUND_AGREE_M:
+            return False
+        step = float(np.clip(np.median(seen) - self.ground_z, -_GROUND_STEP_M, _GROUND_STEP_M))
+        self.ground_z += step
+        return abs(step) > 0.0
 
     def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
         """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,

@@ -244,7 +244,7 @@ class NavPipeline:
 
     def altitude_m(self) -> float:
         """Height of the legs above the ground under the vehicle."""
-        return self.est.ground - self.est.p[2] - CG_HEIGHT_M
+        return self.est.ground_z - self.est.p[2] - CG_HEIGHT_M
 
     def _apply_frame(self, frame: NavcamFrame, out: Outputs, late: bool = False) -> None:
         """The critical loop: track, update, report time and quality. A late frame uses the pose estimated
@@ -346,7 +346,7 @@ class NavPipeline:
         valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0) and not self.started_in_flight
         return NavState(t_ns, tuple(map(float, p)), tuple(map(float, v)), q, tuple(map(float, sd[0:3])),
                         tuple(map(float, sd[3:6])), tuple(map(float, sd[6:9])), valid, self.vision,
-                        self._last_used_seq, float(self.est.ground))
+                        self._last_used_seq, float(self.est.ground_z))
 
     def timing(self) -> dict[str, float]:
         if not self.proc_ms:
