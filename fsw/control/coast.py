@@ -35,6 +35,11 @@ class RateModel:
         self._last = sample
         self._omega = np.array(sample.gyro_radps, float)
 
+    @property
+    def armed(self) -> bool:
+        """The rotors are armed: the torques commanded are what turns the body."""
+        return self._command is not None and self._command.armed
+
     def commanded(self, command: ActuatorCommand) -> None:
         """The command sent this cycle: the rotors follow it from now on."""
         self._command = command

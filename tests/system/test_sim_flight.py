@@ -92,7 +92,7 @@ def test_nearly_a_second_of_imu_garbage_in_flight_is_flown_on_the_rate_model_and
     assert run.returncode == 3, run.stdout + run.stderr
     assert any("-> LAND_NOW: IMU implausible" in m for m in s["modes"]), s["modes"]
     f = s["flight"]
-    assert not f["tipped_over"] and f["max_tilt_deg"] < 10 and f["touchdown_speed_mps"] < 1.5, f
+    assert not f["tipped_over"] and f["max_tilt_deg"] < 15 and f["touchdown_speed_mps"] < 1.5, f  # tumbling: 80+ deg
 
 
 @pytest.mark.parametrize("content, reason", [
