@@ -3,7 +3,8 @@ run at every IMU sample on the navigation estimate (never on truth).
 
 The attitude loop is the geometric controller of Lee, Leok and McClamroch (SO(3) error, no singularities); the
 outer loops are proportional (position) and proportional-integral (velocity) with speed, acceleration and tilt
-limits. Vehicle numbers (mass, inertia, torque limits, gravity) come from the control config.
+limits, and a floor under the thrust (a sink faster than gravity cannot be flown). Vehicle numbers (mass,
+inertia, torque limits, gravity) come from the control config.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class ControlConfig:
     max_vertical_speed_mps: float = 2.0
     max_tilt_deg: float = 20.0
     max_integral_mps2: float = 0.5
+    min_thrust_share: float = 0.3  # of the weight: the fastest sink asked for is (1 - this) g
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Controller:
         self.integral = np.clip(self.integral + c.vel_integral_gain * err * dt, -c.max_integral_mps2,
                                 c.max_integral_mps2)
         a = sp.acc_mps2 + c.vel_gain * err + self.integral
+        a[2] = min(a[2], (1.0 - c.min_thrust_share) * c.gravity_mps2)  # never ask to fall faster than g: the
+        # wanted thrust would point down and the attitude for it is upside down
         limit = c.gravity_mps2 * math.tan(math.radians(c.max_tilt_deg))
         h = np.hypot(a[0], a[1])
         if h > limit:

@@ -6,7 +6,7 @@ flight without a ground station), otherwise ARM and PLAN_START come from the gro
 vehicle stopping (vertical speed under a quarter of the descent rate for `touchdown_hold_s`: the legs took
 it, and the accelerometers felt it) while descending below `touchdown_below_m`; then the rotors stop.
 
-Contingencies (LAND_NOW: straight down where the vehicle is, at the plan's descent rate): vision degraded or
+Contingencies (LAND_NOW: stop over the ground and go straight down at the plan's descent rate): vision degraded or
 lost for `vision_degraded_land_s`; the nav estimate invalid or silent for `nav_timeout_ms`; a critical
 process gone. Without a nav estimate the director dead-reckons: velocity from the accelerometers, height and
 vertical speed pulled to the laser altimeter.
@@ -21,9 +21,9 @@ import numpy as np
 from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.controller import ControlConfig, Controller, Setpoint
-from fsw.control.guidance import Guidance, Segment
+from fsw.control.guidance import Guidance, Segment, ramp
 from fsw.control.modes import AIRBORNE, Mode, ModeCommander, ModeRefused, PreflightFacts, Transition
-from fsw.control.plan import Capture, Plan
+from fsw.control.plan import Capture, Limits, Plan
 from fsw.control.strapdown import Estimate, Strapdown
 from fsw.rotation import wrap_angle
 
@@ -53,6 +53,7 @@ class FlightDirector:
         self._imu_bad_since: int | None = None  # implausible IMU samples in a row since then
         self._lost: str | None = None  # a critical process gone
         self._land_here: np.ndarray | None = None
+        self._land_v0 = np.zeros(3)
         self._land_t0 = 0
         self._stopped_since: int | None = None
         self._sinking = False
@@ -185,12 +186,21 @@ class FlightDirector:
         return None
 
     def _land_now_setpoint(self, t_ns: int) -> Setpoint:
+        """From the velocity the vehicle had, brake to a stop over the ground and change to the descent rate,
+        both at the plan's acceleration limit (a step to the descent rate from a climb asked for a fall faster
+        than gravity)."""
         if self._land_here is None:
             self._land_here, self._land_t0 = self.est.p.copy(), t_ns
+            self._land_v0 = self.est.v.copy()
             self._land_yaw = self._yaw()
-        rate = self.plan.limits.descent_mps if self.plan else 0.5
-        pos = self._land_here + np.array([0.0, 0.0, rate * (t_ns - self._land_t0) * NS])
-        return Setpoint(pos, np.array([0.0, 0.0, rate]), np.zeros(3), self._land_yaw)
+        limits = self.plan.limits if self.plan else Limits()
+        t = (t_ns - self._land_t0) * NS
+        speed0 = float(np.hypot(*self._land_v0[:2]))
+        along = self._land_v0[:2] / speed0 if speed0 > 1e-6 else np.zeros(2)
+        x_h, v_h, a_h = ramp(t, speed0, 0.0, limits.max_accel_mps2)
+        x_z, v_z, a_z = ramp(t, float(self._land_v0[2]), limits.descent_mps, limits.max_accel_mps2)
+        pos = self._land_here + np.append(along * x_h, x_z)
+        return Setpoint(pos, np.append(along * v_h, v_z), np.append(along * a_h, a_z), self._land_yaw)
 
     def _airborne(self, t_ns: int) -> Setpoint:
         if self.modes.mode in (Mode.TAKEOFF, Mode.FLY):

@@ -49,6 +49,16 @@ def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[flo
     return distance - 0.5 * accel * rest * rest, accel * rest, -accel
 
 
+def ramp(t: float, v0: float, v1: float, accel: float) -> tuple[float, float, float]:
+    """Distance, speed and acceleration at time t of a speed changed from v0 to v1 at `accel`, then held."""
+    change = v1 - v0
+    t_ramp = abs(change) / accel
+    a = math.copysign(accel, change)
+    if t < t_ramp:
+        return v0 * t + 0.5 * a * t * t, v0 + a * t, a
+    return v0 * t_ramp + 0.5 * a * t_ramp * t_ramp + v1 * (t - t_ramp), v1, 0.0
+
+
 def move_time(distance: float, speed: float, accel: float) -> float:
     if distance <= 0:
         return 0.0

@@ -58,3 +58,16 @@ def test_turns_to_a_heading_and_rejects_steady_wind() -> None:
     v, _ = fly(hold(0.0, 0.0, 4.0, yaw=math.radians(90)), 20.0, wind=(3.0, 0.0, 0.0))
     assert math.degrees(mx.q_to_euler(v.state.q)[2]) == pytest.approx(90.0, abs=1.0)
     assert np.hypot(*v.state.pos_m[:2]) < 0.1  # the integrator holds position against 3 m/s of wind
+
+
+def test_a_climb_reversed_into_a_descent_by_a_step_stays_level() -> None:
+    """The old LAND_NOW asked a 1 m/s climb for a 1 m/s descent at once: the velocity loop wanted a sink
+    faster than gravity, a thrust pointing down, and the attitude for it was upside down (16 deg of roll)."""
+    def sp(t: float) -> Setpoint:
+        if t < 6.0:
+            return Setpoint(np.array([0.0, 0.0, -0.13 - t]), np.array([0.0, 0.0, -1.0]), np.zeros(3), 0.0)
+        return Setpoint(np.array([0.0, 0.0, -6.13 + (t - 6.0)]), np.array([0.0, 0.0, 1.0]), np.zeros(3), 0.0)
+
+    v, trace = fly(sp, 9.0, wind=(1.0, 0.5, 0.0))  # tilted a little into the wind
+    assert max(tilt for t, _, tilt in trace if t > 5.0) < 5.0  # 3.5 deg; 12.9 without the floor
+    assert v.state.vel_mps[2] > 0.5  # coming down

@@ -8,6 +8,7 @@ import pytest
 from fsw.bus.messages import AltimeterSample, ImuSample, NavState, VisionStatus
 from fsw.config.stack import FlightConfig
 from fsw.control.flight import FlightDirector
+from fsw.control.guidance import ramp
 from fsw.control.modes import Mode, ModeRefused
 from fsw.control.plan import load_plan
 from fsw.typed import FieldError
@@ -124,7 +125,7 @@ def test_land_now_descends_where_it_is_and_stops_the_rotors_at_touchdown() -> No
     d.on_process_lost("nav")
     fly_on(d, 1100, 2)
     assert d.modes.mode is Mode.LAND_NOW
-    sp = d._land_now_setpoint(1101 * 2_000_000 + 1_000_000_000)
+    sp = d._land_now_setpoint(1101 * 2_000_000 + 2_000_000_000)
     assert sp.vel_mps[2] == d.plan.limits.descent_mps and sp.pos_m[2] > -3.0
     fly_on(d, 1102, 100, lambda t: flying(t, pos_m=(0.0, 0.0, -1.0), vel_mps=(0.0, 0.0, 0.0)))
     assert d.modes.mode is Mode.LAND_NOW  # not yet come down: not a touchdown
@@ -193,3 +194,24 @@ def test_an_estimate_for_a_late_frame_does_not_make_navigation_look_stale() -> N
     d.on_nav(flying(1000 * 2_000_000))  # 200 ms older
     fly_on(d, 1101, 60, nav=None)  # 120 ms on from the newest
     assert d.modes.mode is Mode.TAKEOFF
+
+
+def test_land_now_from_a_fast_climbing_flight_brakes_and_turns_down_at_the_acceleration_limit() -> None:
+    d = airborne_director()
+    moving = lambda t: flying(t, vel_mps=(4.0, 0.0, -1.0))  # noqa: E731
+    fly_on(d, 1100, 2, moving)
+    d.on_process_lost("nav")
+    fly_on(d, 1102, 1, moving)
+    t0, accel, descent = 1102 * 2_000_000, d.plan.limits.max_accel_mps2, d.plan.limits.descent_mps
+    first = d._land_now_setpoint(t0)
+    assert tuple(first.vel_mps) == pytest.approx((4.0, 0.0, -1.0))  # no step from the velocity it had
+    assert tuple(first.acc_mps2) == pytest.approx((-accel, 0.0, accel))
+    later = d._land_now_setpoint(t0 + round(6e9))  # 4 m/s / 0.8 m/s^2 = 5 s of braking
+    assert tuple(later.vel_mps) == pytest.approx((0.0, 0.0, descent))
+    assert later.pos_m[0] == pytest.approx(first.pos_m[0] + 4.0 ** 2 / (2 * accel))  # stops 10 m on
+
+
+def test_ramp_changes_speed_at_the_acceleration_then_holds_it() -> None:
+    assert ramp(1.0, -1.0, 1.0, 0.8) == pytest.approx((-0.6, -0.2, 0.8))
+    assert ramp(3.5, -1.0, 1.0, 0.8) == pytest.approx((1.0, 1.0, 0.0))  # 2.5 s of ramp covering 0 m, then 1 s
+    assert ramp(2.0, 2.0, 2.0, 0.8) == (4.0, 2.0, 0.0)
