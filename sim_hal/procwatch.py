@@ -16,7 +16,7 @@ MIB = 2 ** 20
 @dataclass
 class _Track:
     pid: int
-    baseline: int
+    baseline: int  # -1 until the run has settled
     end: int
     peak: int
     restarts: int = 0
@@ -49,8 +49,7 @@ class ProcessWatch:
         tr = self.tracks.get(name)
         if tr is None or tr.pid != pid:  # first seen, or restarted: measured from here
             restarts = 0 if tr is None else tr.restarts + 1
-            self.tracks[name] = _Track(pid, rss, rss, rss, restarts)
-            self.tracks[name].baseline = rss if settled else -1
+            self.tracks[name] = _Track(pid, rss if settled else -1, rss, rss, restarts)
             return
         if tr.baseline < 0 and settled:
             tr.baseline = rss

@@ -35,23 +35,22 @@ class ImuGate:
     max_accel_mps2: float = MAX_ACCEL_MPS2
     rejected: int = 0
     _last_good: ImuSample | None = None
-    _last_raw: tuple = ()
-    _repeats: int = 0
+    _repeats: int = 0  # samples in a row identical to the one before
     _previous: ImuSample | None = None  # the sample before, as it came
     _agreeing: int = 0  # plausible samples in a row, each close to the one before
 
-    def plausible(self, s: ImuSample) -> bool:
-        values = (*s.gyro_radps, *s.accel_mps2)
-        self._repeats = self._repeats + 1 if values == self._last_raw else 0
-        self._last_raw = values
-        if not all(math.isfinite(v) for v in values) or self._repeats >= STUCK_REPEATS - 1:
+    def _plausible(self, s: ImuSample) -> bool:
+        p = self._previous
+        same = p is not None and p.gyro_radps == s.gyro_radps and p.accel_mps2 == s.accel_mps2
+        self._repeats = self._repeats + 1 if same else 0
+        if not all(math.isfinite(v) for v in (*s.gyro_radps, *s.accel_mps2)) or self._repeats >= STUCK_REPEATS - 1:
             return False
         return math.hypot(*s.gyro_radps) <= self.max_gyro_radps and math.hypot(*s.accel_mps2) <= self.max_accel_mps2
 
     def check(self, s: ImuSample, expected: ImuSample | None = None) -> tuple[ImuSample, bool]:
         """The sample to fly on, and whether the one given was rejected. `expected`: the rate model's
         prediction for this sample's time, if there is one."""
-        ok = self.plausible(s)
+        ok = self._plausible(s)
         agrees = ok and self._previous is not None and _rate_gap(s, self._previous) <= MAX_RATE_JUMP_RADPS
         self._agreeing = self._agreeing + 1 if agrees else 0
         self._previous = s

@@ -9,7 +9,6 @@ alone (dead reckoning), and the laser altimeter can hold its height.
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,13 +29,47 @@ class Estimate:
     valid: bool = False
 
 
+class _History:
+    """The last `size` strapdown states, in time order, as arrays (a correction shifts a slice of them)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.t = np.zeros(2 * size, dtype=np.int64)
+        self.p, self.v = np.zeros((2 * size, 3)), np.zeros((2 * size, 3))
+        self.R = np.zeros((2 * size, 3, 3))
+        self.first = self.end = 0
+
+    def append(self, t_ns: int, p: np.ndarray, v: np.ndarray, R: np.ndarray) -> None:
+        if self.end == len(self.t):  # full: move the kept ones to the front
+            keep = slice(self.end - self.size + 1, self.end)
+            n = self.size - 1
+            for a in (self.t, self.p, self.v, self.R):
+                a[:n] = a[keep]
+            self.first, self.end = 0, n
+        i = self.end
+        self.t[i], self.p[i], self.v[i], self.R[i] = t_ns, p, v, R
+        self.end += 1
+        self.first = max(self.first, self.end - self.size)
+
+    def find(self, t_ns: int) -> int | None:
+        """The index of the state at t_ns, or of the last one before it (None outside the history)."""
+        if self.end == self.first or not self.t[self.first] <= t_ns <= self.t[self.end - 1]:
+            return None
+        return self.first + int(np.searchsorted(self.t[self.first:self.end], t_ns, side="right")) - 1
+
+    def shift_from(self, i: int, dp: np.ndarray, dv: np.ndarray, dR: np.ndarray) -> None:
+        """Apply a correction to the states from index i on."""
+        self.p[i:self.end] += dp
+        self.v[i:self.end] += dv
+        self.R[i:self.end] = dR @ self.R[i:self.end]
+
+
 class Strapdown:
     def __init__(self, gravity_mps2: float) -> None:
         self.g = np.array([0.0, 0.0, gravity_mps2])
         self.est = Estimate()
         self.started = False  # a first estimate has come: there is something to integrate
-        self._past: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._order: deque[int] = deque()
+        self._past = _History(HISTORY)
 
     def propagate(self, t_ns: int, gyro: np.ndarray, accel: np.ndarray) -> None:
         e = self.est
@@ -44,14 +77,7 @@ class Strapdown:
         if self.started and 0 < dt < _MAX_DT_S:
             e.p, e.v, e.R = kinematics(e.p, e.v, e.R, gyro, accel, dt, self.g)
         e.t_ns = t_ns
-        self._remember(t_ns)
-
-    def _remember(self, t_ns: int) -> None:
-        e = self.est
-        self._past[t_ns] = (e.p.copy(), e.v.copy(), e.R.copy())
-        self._order.append(t_ns)
-        if len(self._order) > HISTORY:
-            self._past.pop(self._order.popleft(), None)
+        self._past.append(t_ns, e.p, e.v, e.R)
 
     def correct(self, t_ns: int, p: np.ndarray, v: np.ndarray, q_wxyz: tuple, valid: bool) -> None:
         """A navigation estimate as of t_ns: shift the state now by what it changes at t_ns. An invalid one
@@ -62,37 +88,18 @@ class Strapdown:
             e.valid = e.valid and valid
             return
         e.valid = True
-        then = self._at(t_ns)
-        if not self.started or (then is None and t_ns >= e.t_ns):  # the first, or from ahead: take it as is
+        i = self._past.find(t_ns)
+        if not self.started or (i is None and t_ns >= e.t_ns):  # the first, or from ahead: take it as is
             e.p, e.v, e.R = p.copy(), v.copy(), R
             e.t_ns = max(e.t_ns, t_ns)
             self.started = True
             return
-        if then is None:
+        if i is None:
             return  # older than the history: nothing to compare it with
-        t_then, (p_then, v_then, R_then) = then
-        dp, dv, dR = p - p_then, v - v_then, orthonormalize(R @ R_then.T)
+        h = self._past
+        dp, dv, dR = p - h.p[i], v - h.v[i], orthonormalize(R @ h.R[i].T)
         e.p, e.v, e.R = e.p + dp, e.v + dv, orthonormalize(dR @ e.R)
-        self._rebase(dp, dv, dR, t_then)
-
-    def _at(self, t_ns: int) -> tuple[int, tuple] | None:
-        """The remembered state at t_ns, or at the last sample before it."""
-        if t_ns in self._past:
-            return t_ns, self._past[t_ns]
-        if not self._order or t_ns < self._order[0] or t_ns > self._order[-1]:
-            return None
-        for t in reversed(self._order):
-            if t <= t_ns:
-                return t, self._past[t]
-        return None
-
-    def _rebase(self, dp: np.ndarray, dv: np.ndarray, dR: np.ndarray, t_ns: int) -> None:
-        """Shift the remembered states after t_ns too, so the next (later) estimate is compared fairly."""
-        for t in reversed(self._order):
-            if t < t_ns:
-                break
-            p, v, R = self._past[t]
-            self._past[t] = (p + dp, v + dv, dR @ R)
+        h.shift_from(i, dp, dv, dR)  # so the next (later) estimate is compared fairly
 
     def hold_height(self, z_meas: float, gain_pos: float, gain_vel: float) -> None:
         """Pull the height (NED z) towards a measurement, and the vertical speed with it."""
