@@ -2,7 +2,7 @@
 
 The flight is a list of segments: the climb to the takeoff altitude, a hover, then for each waypoint a turn
 on the spot to face along the leg, the leg (rest to rest, trapezoidal speed within the plan's speed and
-acceleration limits), a turn to the waypoint's heading if it sets one, and its hold; last the descent at the
+acceleration limits, or as fast as its tilt limit allows if it sets one: fsw/control/profiles.py), a turn to the waypoint's heading if it sets one, and its hold; last the descent at the
 plan's descent rate, which goes on until the control process detects the touchdown. Turns go at the plan's
 yaw rate: a vehicle that turns and accelerates at once tilts more than either needs.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsw.control.controller import Setpoint
+from fsw.control.controller import ControlConfig, Setpoint
 from fsw.control.plan import Plan
+from fsw.control.profiles import TiltLimited, Trapezoid
 from fsw.rotation import wrap_angle
 
 
@@ -29,24 +30,7 @@ class Segment:
     speed_mps: float
     yaw_rad: float
     yaw_from_rad: float = 0.0  # turns: the heading turned from
-
-
-def _profile(t: float, distance: float, speed: float, accel: float) -> tuple[float, float, float]:
-    """Distance, speed and acceleration along a rest-to-rest trapezoid at time t."""
-    if distance <= 0:
-        return 0.0, 0.0, 0.0
-    t_acc = speed / accel
-    if distance < speed * t_acc:  # a triangle: never reaches `speed`
-        t_acc = math.sqrt(distance / accel)
-        speed = accel * t_acc
-    t_total = 2 * t_acc + (distance - speed * t_acc) / speed
-    t = min(max(t, 0.0), t_total)
-    if t < t_acc:
-        return 0.5 * accel * t * t, accel * t, accel
-    if t < t_total - t_acc:
-        return 0.5 * speed * t_acc + speed * (t - t_acc), speed, 0.0
-    rest = t_total - t
-    return distance - 0.5 * accel * rest * rest, accel * rest, -accel
+    profile: Trapezoid | TiltLimited | None = None  # climbs and legs: distance, speed, acceleration in time
 
 
 def ramp(t: float, v0: float, v1: float, accel: float) -> tuple[float, float, float]:
@@ -60,19 +44,18 @@ def ramp(t: float, v0: float, v1: float, accel: float) -> tuple[float, float, fl
 
 
 def move_time(distance: float, speed: float, accel: float) -> float:
-    if distance <= 0:
-        return 0.0
-    t_acc = speed / accel
-    if distance < speed * t_acc:
-        return 2 * math.sqrt(distance / accel)
-    return 2 * t_acc + (distance - speed * t_acc) / speed
+    return Trapezoid(distance, speed, accel).duration
 
 
 class Guidance:
-    def __init__(self, plan: Plan, start_m: np.ndarray, start_yaw_rad: float, cg_height_m: float) -> None:
-        """`start_m`: the vehicle (its IMU) on the ground at the takeoff point, NED."""
+    def __init__(self, plan: Plan, start_m: np.ndarray, start_yaw_rad: float, cg_height_m: float,
+                 drag_per_s: float = ControlConfig.drag_per_s,
+                 gravity_mps2: float = ControlConfig.gravity_mps2) -> None:
+        """`start_m`: the vehicle (its IMU) on the ground at the takeoff point, NED. `drag_per_s`: the rotor
+        drag per unit mass, for plans with a tilt limit."""
         self.plan = plan
         self.accel = plan.limits.max_accel_mps2
+        self.drag_per_s, self.gravity = drag_per_s, gravity_mps2
         self.ground_z = float(start_m[2]) + cg_height_m
         self.cg_height_m = cg_height_m
         self.segments = self._build(np.asarray(start_m, float), start_yaw_rad)
@@ -86,8 +69,9 @@ class Guidance:
         def add(kind: str, index: int, a: np.ndarray, b: np.ndarray, speed: float, yaw_rad: float,
                 hold: float = 0.0) -> None:
             nonlocal t
-            dur = hold if kind in ("hover", "hold") else move_time(float(np.linalg.norm(b - a)), speed, self.accel)
-            segs.append(Segment(kind, index, t, dur, a, b, speed, yaw_rad))
+            profile = None if kind in ("hover", "hold") else self._profile(kind, float(np.linalg.norm(b - a)), speed)
+            dur = hold if profile is None else profile.duration
+            segs.append(Segment(kind, index, t, dur, a, b, speed, yaw_rad, profile=profile))
             t += dur
 
         def turn(index: int, at: np.ndarray, yaw_from: float, yaw_to: float) -> float:
@@ -117,6 +101,12 @@ class Guidance:
         segs.append(Segment("descend", -1, t, math.inf, here, here, lim.descent_mps, yaw))
         return segs
 
+    def _profile(self, kind: str, distance: float, speed: float) -> Trapezoid | TiltLimited:
+        tilt = self.plan.limits.max_tilt_deg
+        if kind == "leg" and tilt > 0:
+            return TiltLimited(distance, speed, self.accel, tilt, self.drag_per_s, self.gravity)
+        return Trapezoid(distance, speed, self.accel)
+
     def segment_at(self, t_s: float) -> Segment:
         for s in self.segments:
             if t_s < s.t0_s + s.duration_s:
@@ -138,5 +128,5 @@ class Guidance:
         d = s.end - s.start
         length = float(np.linalg.norm(d))
         u = d / length if length > 0 else np.zeros(3)
-        dist, speed, acc = _profile(t_s - s.t0_s, length, s.speed_mps, self.accel)
+        dist, speed, acc = s.profile.at(t_s - s.t0_s)
         return Setpoint(s.start + u * dist, u * speed, u * acc, s.yaw_rad), s

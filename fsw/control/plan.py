@@ -27,12 +27,15 @@ class Limits:
     climb_mps: float = 1.0
     descent_mps: float = 1.0
     yaw_rate_dps: float = 30.0  # turns on the spot
+    max_tilt_deg: float = 0.0  # legs accelerate and brake as hard as this tilt allows, drag included (0: off)
 
     def __post_init__(self) -> None:
         check(0 < self.yaw_rate_dps <= 90.0, "yaw_rate_dps", "must be in (0, 90] deg/s")
         check(0 < self.max_speed_mps <= MAX_SPEED_MPS, "max_speed_mps", f"must be in (0, {MAX_SPEED_MPS}] m/s")
         check(0 < self.max_accel_mps2 <= 3.0, "max_accel_mps2", "must be in (0, 3] m/s^2")
         check(0 < self.climb_mps <= 3.0 and 0 < self.descent_mps <= 3.0, "climb_mps", "must be in (0, 3] m/s")
+        check(self.max_tilt_deg == 0 or 1.0 <= self.max_tilt_deg <= 20.0, "max_tilt_deg",
+              "must be 0 (off) or 1..20 deg")
 
 
 @dataclass(frozen=True)
