@@ -59,28 +59,40 @@ class NavErrors:
 
 @dataclass
 class TrackerStats:
-    """The critical loop's record, frame by frame (processing times are the wall clock's)."""
+    """The critical loop's record, frame by frame (processing times are the wall clock's). In real time also
+    the end-to-end latency the world sees: from a frame's exposure to the navigation estimate from it."""
 
     deadline_ms: float = 1000.0 / 30.0
     proc_ms: list[float] = field(default_factory=list)
+    latency_ms: list[float] = field(default_factory=list)
     first_seq: int | None = None
     last_seq: int = 0
 
-    def add(self, frame_seq: int, proc_ms: float) -> None:
+    def add(self, frame_seq: int, proc_ms: float, latency_ms: float | None = None) -> None:
         self.first_seq = frame_seq if self.first_seq is None else self.first_seq
         self.last_seq = max(self.last_seq, frame_seq)
         self.proc_ms.append(proc_ms)
+        if latency_ms is not None:
+            self.latency_ms.append(latency_ms)
 
     def report(self) -> dict:
-        ms = sorted(self.proc_ms)
-        n = len(ms)
-
-        def pct(q: float) -> float:
-            return round(ms[min(n - 1, int(q * n))], 2) if n else 0.0
+        n = len(self.proc_ms)
         span = self.last_seq - self.first_seq + 1 if self.first_seq is not None else 0
-        return {"frames": n, "dropped_frames": max(0, span - n), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
-                "max_ms": round(ms[-1], 2) if n else 0.0,
-                "deadline_misses": sum(1 for x in ms if x > self.deadline_ms)}
+        out = {"frames": n, "dropped_frames": max(0, span - n), **_percentiles(self.proc_ms, ""),
+               "deadline_misses": sum(1 for x in self.proc_ms if x > self.deadline_ms)}
+        if self.latency_ms:
+            out.update(_percentiles(self.latency_ms, "latency_"))
+        return out
+
+
+def _percentiles(values: list[float], prefix: str) -> dict:
+    ms = sorted(values)
+    n = len(ms)
+
+    def pct(q: float) -> float:
+        return round(ms[min(n - 1, int(q * n))], 2) if n else 0.0
+    return {f"{prefix}p50_ms": pct(0.5), f"{prefix}p99_ms": pct(0.99),
+            f"{prefix}max_ms": round(ms[-1], 2) if n else 0.0}
 
 
 @dataclass

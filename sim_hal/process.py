@@ -29,6 +29,7 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
+from fsw.nav.tracker import TrackQuality
 from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
 from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
@@ -249,8 +250,13 @@ class WorldProcess(FlightProcess):
             self._advance()
 
     def _on_nav_track(self, rec: Received) -> None:
-        """Navigation has done a frame: frames up to it no longer hold the world back."""
-        self.meter.tracker.add(rec.msg.frame_seq, rec.msg.proc_ms)
+        """Navigation has done a frame: frames up to it no longer hold the world back. In real time, the wall
+        time since the frame's exposure is its end-to-end latency (render, camera, bus, tracking, filter)."""
+        latency = None
+        if not self.cfg.lockstep and rec.msg.quality != int(TrackQuality.SKIPPED):
+            exposed_wall_ns = self.stats.started_wall_ns + rec.msg.t_ns / self.cfg.speed
+            latency = (self.ctx.wall.now_ns() - exposed_wall_ns) / NS_PER_MS
+        self.meter.tracker.add(rec.msg.frame_seq, rec.msg.proc_ms, latency)
         self._frames_acknowledged(self._frames_out, rec.msg.frame_seq)
 
     def _on_receipt(self, rec: Received) -> None:

@@ -46,7 +46,8 @@ from sim_hal.truthfeed import TruthFeed
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
 # Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
 # (the fusion delay only makes lockstep runs repeatable, and costs latency), and 600 ms of silence is a hang.
-REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600}}
+REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600},
+                     "flight": {"nav_apply_delay_ms": 0.0}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included

@@ -86,6 +86,11 @@ class NavConfig:
         check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
         check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
 
+    def published_by_ms(self) -> float:
+        """How long after a time every estimate for it has been published, in IMU time: a frame's estimate
+        when the frame is fused (`fusion_delay_ms` after its exposure), then the next IMU estimate (500 Hz)."""
+        return self.fusion_delay_ms + (self.publish_every_imu + 1) * 2.0
+
 
 @dataclass(frozen=True)
 class FlightConfig:
@@ -103,12 +108,15 @@ class FlightConfig:
     nav_timeout_ms: float = 500.0  # ... the nav estimate is invalid or silent this long in flight
     imu_implausible_land_s: float = 0.2  # ... the IMU gives only implausible samples this long in flight
     critical: list[str] = field(default_factory=lambda: ["nav", "camera"])  # ... one of these is gone
+    nav_apply_delay_ms: float = 0.0  # lockstep simulation: nav estimates are applied this long after their
+    # own time, so a closed-loop run is the same every time (0: on arrival; see fsw/control/navfeed.py)
 
     def __post_init__(self) -> None:
         check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
         check(0 < self.vision_degraded_land_s <= 600, "vision_degraded_land_s", "must be 0..600 s")
         check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
         check(0 < self.imu_implausible_land_s <= 60, "imu_implausible_land_s", "must be 0..60 s")
+        check(0 <= self.nav_apply_delay_ms <= 2000, "nav_apply_delay_ms", "must be 0..2000 ms")
 
 
 @dataclass(frozen=True)
@@ -224,4 +232,14 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
             parse_process_fault(spec)
         except FaultSpecError as exc:
             raise config.ConfigError(path, f"health.faults[{i}]", exc.reason) from None
+    _check_nav_apply_delay(path, cfg)
     return LoadedStack(cfg, path)
+
+
+def _check_nav_apply_delay(path: Path, cfg: StackConfig) -> None:
+    """A delay too short for navigation's own fusion delay would hold every control cycle."""
+    need = cfg.nav.published_by_ms() + 50.0
+    if 0 < cfg.flight.nav_apply_delay_ms < need:
+        raise config.ConfigError(path, "flight.nav_apply_delay_ms",
+                                 f"must be 0 or at least {need:.0f} ms (nav's fusion_delay_ms "
+                                 f"{cfg.nav.fusion_delay_ms:g} ms, its publishing period and 50 ms to spare)")

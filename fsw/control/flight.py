@@ -90,7 +90,8 @@ class FlightDirector:
             self._lost = name
 
     def _nav_stale(self, t_ns: int) -> bool:
-        return (t_ns - self._nav_good_t) * NS * 1000 > self.cfg.nav_timeout_ms
+        """No valid estimate for `nav_timeout_ms` (beyond the delay estimates are applied with)."""
+        return (t_ns - self._nav_good_t) * NS * 1000 - self.cfg.nav_apply_delay_ms > self.cfg.nav_timeout_ms
 
     def _carry(self, imu: ImuSample) -> np.ndarray:
         """Body rates now; the fast estimate carried to this sample."""
@@ -115,7 +116,9 @@ class FlightDirector:
         elif self.cfg.autostart and m is Mode.ARMED:
             self._go(self.modes.step, t_ns, Mode.SPIN_UP, "spinning up")
         elif m is Mode.SPIN_UP and (t_ns - self._mode_t0) * NS >= self.cfg.spin_up_s:
-            self.guidance = Guidance(self.plan, self.est.p.copy(), self._yaw(), self.cfg.cg_height_m)
+            c = self.controller.cfg
+            self.guidance = Guidance(self.plan, self.est.p.copy(), self._yaw(), self.cfg.cg_height_m, c.drag_per_s,
+                                     c.gravity_mps2)
             self._guidance_t0 = t_ns
             self.controller.reset()
             self._go(self.modes.step, t_ns, Mode.TAKEOFF, f"flying {self.plan.name}")

@@ -1,7 +1,11 @@
 """Control process: owns the IMU, altimeter, inclinometer and actuators. One control cycle runs per IMU
 sample (the flight director: modes, guidance, control on the nav estimate) and ends with one actuator command
-stamped with that sample's time -- in simulation also the lockstep answer the world waits for."""
+stamped with that sample's time -- in simulation also the lockstep answer the world waits for. Nav estimates
+reach the director through the nav feed (in lockstep at times independent of scheduling: a cycle may wait
+for navigation)."""
 from __future__ import annotations
+
+from collections import deque
 
 from fsw.bus.messages import Command, CommandResult, ImuSample, ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
@@ -11,6 +15,7 @@ from fsw.control.flight import FlightDirector
 from fsw.control.imugate import ImuGate
 from fsw.config import ConfigError
 from fsw.control.modes import ModeRefused, describe
+from fsw.control.navfeed import NavFeed
 from fsw.control.plan import Capture, load_plan, parse_plan, summarize
 from fsw.typed import FieldError
 from fsw.runtime.node import FlightProcess
@@ -32,7 +37,11 @@ class ControlProcess(FlightProcess):
         self.model = RateModel(self.director.controller.cfg)
         self.captures = 0
         self._ground_commands()
-        self.subscribe("nav.state", lambda rec: self.director.on_nav(rec.msg))
+        self.feed = NavFeed(self.ctx.flight.nav_apply_delay_ms, self.ctx.nav)
+        self._queue: deque = deque()  # sensor samples read, not yet handled (a cycle waiting for navigation)
+        self.subscribe("nav.state", self._on_nav)
+        if self.feed.delay_ns:
+            self.timers.every(self.feed.wait_ns // 10, self._run_queue, name="nav_wait")
         self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
         if handle is not None:
@@ -93,32 +102,52 @@ class ControlProcess(FlightProcess):
             device.close()
 
     def _read_sensors(self) -> None:
-        imu = self.imu.read()
-        for sample in self.altimeter.read():
-            self.publish("altimeter", sample)
-            self.director.on_altimeter(sample)
-            self.samples["altimeter"] += 1
+        self._queue.extend(self.altimeter.read())  # ranges first, as the world's step gives them
+        self._queue.extend(self.imu.read())
         tilt = self.inclinometer.read()
         if tilt is not None:
             self.publish("inclinometer", tilt)
-        for raw in imu:
-            # the rate model knows what turns the body only while the rotors are armed (not a vehicle carried
-            # by hand, nor one a scripted world moves itself)
-            expected = self.model.predict(raw.t_ns) if self.model.armed else None
-            sample, rejected = self.gate.check(raw, expected)
-            if rejected:
-                self._coast(raw)
+        self._run_queue()
+
+    def _on_nav(self, rec: Received) -> None:
+        self.feed.push(rec.msg)
+        if self._queue:
+            self._run_queue()  # a cycle may have been waiting for it
+
+    def _run_queue(self) -> None:
+        wall = self.ctx.wall.now_ns()
+        while self._queue:
+            sample = self._queue[0]
+            if isinstance(sample, ImuSample) and not self.feed.ready(sample.t_ns, wall):
+                return
+            self._queue.popleft()
+            if isinstance(sample, ImuSample):
+                self._cycle(sample)
             else:
-                self.model.observe(sample)
-            self.publish("imu", sample)
-            self.samples["imu"] += 1
-            self.samples["cycles"] += 1
-            command = self.director.cycle(sample, plausible=not rejected)
-            self.model.commanded(command)
-            self.actuators.write(command)
-            self.publish("actuators", command)
-            self._report_modes()
-            self._request_captures(sample.t_ns)
+                self.publish("altimeter", sample)
+                self.director.on_altimeter(sample)
+                self.samples["altimeter"] += 1
+
+    def _cycle(self, raw: ImuSample) -> None:
+        for state in self.feed.due(raw.t_ns):
+            self.director.on_nav(state)
+        # the rate model knows what turns the body only while the rotors are armed (not a vehicle carried
+        # by hand, nor one a scripted world moves itself)
+        expected = self.model.predict(raw.t_ns) if self.model.armed else None
+        sample, rejected = self.gate.check(raw, expected)
+        if rejected:
+            self._coast(raw)
+        else:
+            self.model.observe(sample)
+        self.publish("imu", sample)
+        self.samples["imu"] += 1
+        self.samples["cycles"] += 1
+        command = self.director.cycle(sample, plausible=not rejected)
+        self.model.commanded(command)
+        self.actuators.write(command)
+        self.publish("actuators", command)
+        self._report_modes()
+        self._request_captures(sample.t_ns)
 
     def _coast(self, raw: ImuSample) -> None:
         """An implausible IMU sample: control (and navigation) fly on the rate model's prediction instead."""
@@ -148,6 +177,7 @@ class ControlProcess(FlightProcess):
         channels = {f"{k}_samples": v for k, v in self.samples.items()}
         channels["mode"] = self.director.modes.mode.name
         channels["imu_rejected"] = self.gate.rejected
+        channels["nav_wait_timeouts"] = self.feed.timeouts
         return channels
 
 

@@ -104,7 +104,8 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("nav final error", fmt(n, "final_position_error_m", "m")),
         ("nav max error", fmt(n, "max_position_error_m", "m")),
         ("vision degraded", fmt(n, "vision_degraded_s", "s", 1)),
-        ("tracker p50/p99/max", f"{t.get('p50_ms', 0):.1f} / {t.get('p99_ms', 0):.1f} / {t.get('max_ms', 0):.1f} ms"),
+        ("tracker p50/p99/max", _p50_p99_max(t, "")),
+        ("exposure->estimate", _p50_p99_max(t, "latency_") if "latency_p50_ms" in t else "- (lockstep)"),
         ("frames (dropped, misses)", f"{t.get('frames', 0)} ({t.get('dropped_frames', 0)}, "
                                      f"{t.get('deadline_misses', 0)})"),
         ("events warn/err/fatal", "/".join(str(summary["events"][k]) for k in ("warning", "error", "fatal"))),
@@ -112,6 +113,10 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
                             f"({summary['speed_x']:.2f}x)"),
         ("most RSS growth", _most_growth(summary.get("processes", {}))),
     ]
+
+
+def _p50_p99_max(t: dict[str, Any], prefix: str) -> str:
+    return " / ".join(f"{t.get(f'{prefix}{q}_ms', 0):.1f}" for q in ("p50", "p99", "max")) + " ms"
 
 
 def _most_growth(processes: dict[str, dict]) -> str:
