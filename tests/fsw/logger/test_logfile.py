@@ -3,6 +3,7 @@ to its last complete record, damage is skipped and reported, flushes bound the l
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,12 +86,44 @@ def test_records_reach_the_disk_within_the_flush_interval(tmp_path: Path) -> Non
     clock = FakeClock()
     w = LogWriter(tmp_path / "f.glog", {}, clock, flush_interval_s=0.5)
     w.append(Kind.MESSAGE, "altimeter", 1, b"x")
+    w.sync()
     assert [r.kind for r in read_log(tmp_path / "f.glog")[0]] == [Kind.HEADER]  # the message is buffered
     clock.t = 500_000_000
     w.append(Kind.MESSAGE, "altimeter", 2, b"y")  # the interval is up: both go out, with a sync marker
+    w.sync()
     records, report = read_log(tmp_path / "f.glog")
     assert [r.kind for r in records] == [Kind.HEADER, Kind.MESSAGE, Kind.MESSAGE, Kind.SYNC] and report.clean
     assert records[-1].body[0] == 2
+
+
+@pytest.mark.timeout(30)
+def test_a_slow_disk_does_not_hold_up_the_writer(tmp_path: Path, monkeypatch) -> None:
+    """fsync stuck until the test lets it go: appending and flushing go on meanwhile (the disk thread waits);
+    then every record is on disk, in order."""
+    gate = threading.Event()
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (gate.wait(), real_fsync(fd)))
+    clock = FakeClock()
+    w = LogWriter(tmp_path / "s.glog", {}, clock, flush_interval_s=0.5)
+    for i in range(50):
+        clock.t = i * 500_000_000
+        w.append(Kind.MESSAGE, "altimeter", i, b"x")  # each one flushes: with a blocking fsync this would hang
+    gate.set()
+    w.close()
+    records, report = read_log(tmp_path / "s.glog")
+    assert report.clean and [r.t_ns for r in records if r.kind is Kind.MESSAGE] == list(range(50))
+
+
+def test_a_failed_write_stops_logging_with_the_reason(tmp_path: Path, monkeypatch) -> None:
+    def broken(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(os, "fsync", broken)
+    w = LogWriter(tmp_path / "e.glog", {}, FakeClock())
+    w.sync()
+    w.append(Kind.MESSAGE, "altimeter", 1, b"x")
+    w.flush()
+    assert w.stopped == "write failed: Input/output error"
+    w.close()
 
 
 def test_a_full_disk_stops_logging_cleanly(tmp_path: Path) -> None:
