@@ -101,7 +101,7 @@ class FlightConfig:
     spin_up_s: float = 9.0  # rotor spin-up before takeoff
     cg_height_m: float = 0.13  # the IMU above the ground on the legs
     touchdown_below_m: float = 2.0  # descending below this estimated height, the vehicle stopping is touchdown
-    yaw_rate_dps: float = 30.0  # the fastest turn to a new heading
+    yaw_rate_dps: float = 60.0  # the fastest turn to a new heading (a plan's own, lower limit rules its turns)
     touchdown_hold_s: float = 0.1  # stopped (vertical speed under a quarter of the descent rate) this long
     # contingencies: LAND_NOW when ...
     vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight
@@ -113,6 +113,7 @@ class FlightConfig:
 
     def __post_init__(self) -> None:
         check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
+        check(1 <= self.yaw_rate_dps <= 90, "yaw_rate_dps", "must be 1..90 deg/s")
         check(0 < self.vision_degraded_land_s <= 600, "vision_degraded_land_s", "must be 0..600 s")
         check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
         check(0 < self.imu_implausible_land_s <= 60, "imu_implausible_land_s", "must be 0..60 s")

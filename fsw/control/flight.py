@@ -118,7 +118,7 @@ class FlightDirector:
         elif m is Mode.SPIN_UP and (t_ns - self._mode_t0) * NS >= self.cfg.spin_up_s:
             c = self.controller.cfg
             self.guidance = Guidance(self.plan, self.est.p.copy(), self._yaw(), self.cfg.cg_height_m, c.drag_per_s,
-                                     c.gravity_mps2)
+                                     c.gravity_mps2, self.cfg.yaw_rate_dps)
             self._guidance_t0 = t_ns
             self.controller.reset()
             self._go(self.modes.step, t_ns, Mode.TAKEOFF, f"flying {self.plan.name}")
@@ -247,11 +247,13 @@ class FlightDirector:
         return ActuatorCommand(t, armed, 0.0, (0.0, 0.0, 0.0))
 
     def _slew_yaw(self, sp: Setpoint) -> Setpoint:
-        """Turn towards a new heading at most `yaw_rate_dps` (a step in heading would tip the vehicle)."""
+        """Turn towards a new heading at most `yaw_rate_dps` (and the plan's limit): a step in heading would
+        tip the vehicle."""
         if self._yaw_sp is None:
             self._yaw_sp = self._yaw()
         err = wrap_angle(sp.yaw_rad - self._yaw_sp)
-        step = math.radians(self.cfg.yaw_rate_dps) * _CYCLE_S
+        rate = min(self.cfg.yaw_rate_dps, self.plan.limits.yaw_rate_dps if self.plan else self.cfg.yaw_rate_dps)
+        step = math.radians(rate) * _CYCLE_S
         self._yaw_sp += max(-step, min(step, err))
         return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fsw.config.stack import FlightConfig
 from fsw.control.controller import ControlConfig, Setpoint
 from fsw.control.plan import Plan
 from fsw.control.profiles import TiltLimited, Trapezoid
@@ -50,10 +51,13 @@ def move_time(distance: float, speed: float, accel: float) -> float:
 class Guidance:
     def __init__(self, plan: Plan, start_m: np.ndarray, start_yaw_rad: float, cg_height_m: float,
                  drag_per_s: float = ControlConfig.drag_per_s,
-                 gravity_mps2: float = ControlConfig.gravity_mps2) -> None:
+                 gravity_mps2: float = ControlConfig.gravity_mps2,
+                 yaw_rate_dps: float = FlightConfig.yaw_rate_dps) -> None:
         """`start_m`: the vehicle (its IMU) on the ground at the takeoff point, NED. `drag_per_s`: the rotor
-        drag per unit mass, for plans with a tilt limit."""
+        drag per unit mass, for plans with a tilt limit. `yaw_rate_dps`: the flight director's fastest turn
+        (turns take as long as the slower of it and the plan's limit: a leg must not start mid-turn)."""
         self.plan = plan
+        self.yaw_rate_dps = min(plan.limits.yaw_rate_dps, yaw_rate_dps)
         self.accel = plan.limits.max_accel_mps2
         self.drag_per_s, self.gravity = drag_per_s, gravity_mps2
         self.ground_z = float(start_m[2]) + cg_height_m
@@ -78,7 +82,7 @@ class Guidance:
             nonlocal t
             delta = wrap_angle(yaw_to - yaw_from)
             if abs(delta) > math.radians(1.0):
-                dur = abs(delta) / math.radians(lim.yaw_rate_dps)
+                dur = abs(delta) / math.radians(self.yaw_rate_dps)
                 segs.append(Segment("turn", index, t, dur, at, at, 0.0, yaw_from + delta, yaw_from))
                 t += dur
             return yaw_to
