@@ -4,7 +4,8 @@ navigation estimate (carried to the sample's time with the gyro), ending in one 
 Preflight waits for the estimate and the sensors; with `autostart` the plan is flown at once (a simulated
 flight without a ground station), otherwise ARM and PLAN_START come from the ground. Touchdown is the
 vehicle stopping (vertical speed under a quarter of the descent rate for `touchdown_hold_s`: the legs took
-it, and the accelerometers felt it) while descending below `touchdown_below_m`; then the rotors stop.
+it, and the accelerometers felt it) while descending below `touchdown_below_m`, or the laser altimeter going
+from a range near the ground to none for half a second; then the rotors stop.
 
 Contingencies (LAND_NOW: stop over the ground and go straight down at the plan's descent rate): vision degraded or
 lost for `vision_degraded_land_s`; the nav estimate invalid or silent for `nav_timeout_ms`; a critical
@@ -34,6 +35,8 @@ _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 _ALT_PERIOD_S = 0.02  # between laser altimeter samples (50 Hz)
 _GROUND_THRUST = 0.6  # landing: thrust under this share of the weight ...
 _GROUND_ACCEL = 0.9  # ... while the accelerometers read more than this share of gravity: on the ground
+_NEAR_GROUND_M = 0.6  # a last laser range under this, then none: the vehicle is under the laser's minimum ...
+_UNDER_RANGE_S = 0.5  # ... and after this long there (at the descent rate) it is on the ground
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
 
 
@@ -62,6 +65,8 @@ class FlightDirector:
         self._accel_norm = 0.0
         self._imu_seen = False
         self._altimeter_seen = False
+        self._last_range_m: float | None = None  # the last valid laser range
+        self._below_range_since: int | None = None  # no valid range since, after one under _NEAR_GROUND_M
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
 
@@ -79,8 +84,14 @@ class FlightDirector:
             self._vision_bad_since = None
 
     def on_altimeter(self, a: AltimeterSample) -> None:
-        """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical)."""
+        """Without nav, hold the dead-reckoned height to the altimeter (its range tilted to the vertical).
+        A laser that went from a range near the ground to none says the vehicle is under its 0.3 m minimum."""
         self._altimeter_seen = True
+        if a.valid:
+            self._last_range_m, self._below_range_since = a.range_m, None
+        elif self._below_range_since is None and self._last_range_m is not None \
+                and self._last_range_m < _NEAR_GROUND_M:
+            self._below_range_since = a.t_ns
         if not self._nav_stale(a.t_ns) or not a.valid:
             return
         self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * _ALT_PERIOD_S)
@@ -265,6 +276,13 @@ class FlightDirector:
         weight = c.mass_kg * c.gravity_mps2
         return self._last_thrust < _GROUND_THRUST * weight and self._accel_norm > _GROUND_ACCEL * c.gravity_mps2
 
+    def _under_range(self, t_ns: int) -> bool:
+        """The laser has read nothing since a range near the ground for `_UNDER_RANGE_S`: down, whatever a
+        dead-reckoned vertical speed says (without nav it drifts, and the vehicle sat 10 s on the ground
+        pushing against a sink it believed in, until it took off again and tipped)."""
+        since = self._below_range_since
+        return since is not None and (t_ns - since) * NS >= _UNDER_RANGE_S
+
     def _height(self) -> float:
         """Estimated height of the legs above the ground."""
         return -self.est.p[2] - self.cfg.cg_height_m
@@ -276,7 +294,7 @@ class FlightDirector:
             self._sinking = True  # a stop counts only after the vehicle has been coming down
         low = height < self.cfg.touchdown_below_m
         stopped = self._sinking and low and self.est.v[2] < 0.25 * sp.vel_mps[2]
-        if not (stopped or (descending and low and self._held_up())):
+        if not (stopped or (descending and low and self._held_up()) or (descending and self._under_range(t_ns))):
             self._stopped_since = None
             return False
         self._stopped_since = t_ns if self._stopped_since is None else self._stopped_since

@@ -215,3 +215,19 @@ def test_ramp_changes_speed_at_the_acceleration_then_holds_it() -> None:
     assert ramp(1.0, -1.0, 1.0, 0.8) == pytest.approx((-0.6, -0.2, 0.8))
     assert ramp(3.5, -1.0, 1.0, 0.8) == pytest.approx((1.0, 1.0, 0.0))  # 2.5 s of ramp covering 0 m, then 1 s
     assert ramp(2.0, 2.0, 2.0, 0.8) == (4.0, 2.0, 0.0)
+
+
+def test_the_laser_going_quiet_near_the_ground_is_touchdown_whatever_a_drifting_estimate_says() -> None:
+    """Dead reckoning after nav was lost: the estimate still sinks at 1 m/s on the ground. The laser read
+    0.4 m, then nothing (under its 0.3 m minimum) for half a second: touchdown. One that dies at 2 m is not."""
+    for last_range, lands in ((0.4, True), (2.0, False)):
+        d = airborne_director()
+        d.on_process_lost("nav")
+        sinking = lambda t: flying(t, pos_m=(0.0, 0.0, -2.5), vel_mps=(0.0, 0.0, 1.2))  # noqa: E731
+        fly_on(d, 1100, 1500, sinking)  # 3 s: the descent setpoint is at its rate
+        d.on_altimeter(AltimeterSample(2600 * 2_000_000, last_range, True))
+        for k in range(2601, 2601 + 400):
+            if k % 10 == 0:
+                d.on_altimeter(AltimeterSample(k * 2_000_000, 0.0, False))
+            fly_on(d, k, 1, sinking)
+        assert (d.modes.mode is Mode.LANDED) is lands, (last_range, d.modes.mode)
