@@ -105,7 +105,7 @@ def plots(f: FlightData, out: Path) -> list[Path]:
         ax.set_title("trajectory")
         made.append(_save(fig, out / "trajectory.png"))
     for name, series, labels, unit in (
-            ("altitude", f.nav_pos, ["height (estimate)"], "m"),
+            ("altitude", f.nav_pos, ["above the takeoff point (estimate)"], "m"),
             ("velocity", f.nav_vel, ["north", "east", "down"], "m/s"),
             ("attitude", f.nav_att, ["roll", "pitch", "yaw"], "deg")):
         if not series.t:

@@ -86,10 +86,10 @@ class NavConfig:
         check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
         check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
 
-    def published_by_ms(self) -> float:
+    def published_by_ms(self, imu_rate_hz: float) -> float:
         """How long after a time every estimate for it has been published, in IMU time: a frame's estimate
-        when the frame is fused (`fusion_delay_ms` after its exposure), then the next IMU estimate (500 Hz)."""
-        return self.fusion_delay_ms + (self.publish_every_imu + 1) * 2.0
+        when the frame is fused (`fusion_delay_ms` after its exposure), then the next IMU estimate."""
+        return self.fusion_delay_ms + (self.publish_every_imu + 1) * 1000.0 / imu_rate_hz
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,8 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
 
 def _check_nav_apply_delay(path: Path, cfg: StackConfig) -> None:
     """A delay too short for navigation's own fusion delay would hold every control cycle."""
-    need = cfg.nav.published_by_ms() + 50.0
+    from fsw.config.sensors import load_sensors
+    need = cfg.nav.published_by_ms(load_sensors().imu.rate_hz) + 50.0
     if 0 < cfg.flight.nav_apply_delay_ms < need:
         raise config.ConfigError(path, "flight.nav_apply_delay_ms",
                                  f"must be 0 or at least {need:.0f} ms (nav's fusion_delay_ms "

@@ -52,6 +52,7 @@ class FlightDirector:
         self._guidance_t0 = 0
         self.transitions: list[Transition] = []
         self._nav_good_t = 0  # the last valid nav estimate's time
+        self._ground_z = 0.0  # the ground under the vehicle (NED z) as navigation last had it
         self._vision_bad_since: int | None = None
         self._imu_bad_since: int | None = None  # implausible IMU samples in a row since then
         self._lost: str | None = None  # a critical process gone
@@ -78,6 +79,7 @@ class FlightDirector:
         self.fast.correct(s.t_ns, s.pos_m, s.vel_mps, s.q_wxyz, s.valid)
         if s.valid:  # a late frame's estimate comes stamped with its exposure: it does not age the newest
             self._nav_good_t = max(self._nav_good_t, s.t_ns)
+            self._ground_z = s.ground_z_m
         if s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST):
             self._vision_bad_since = s.t_ns if self._vision_bad_since is None else self._vision_bad_since
         else:
@@ -94,7 +96,8 @@ class FlightDirector:
             self._below_range_since = a.t_ns
         if not self._nav_stale(a.t_ns) or not a.valid:
             return
-        self.fast.hold_height(-a.range_m * max(self.est.R[2, 2], 0.5), _ALT_GAIN_POS, _ALT_GAIN_VEL * _ALT_PERIOD_S)
+        z = self._ground_z - a.range_m * max(self.est.R[2, 2], 0.5)  # over the ground navigation last saw
+        self.fast.hold_height(z, _ALT_GAIN_POS, _ALT_GAIN_VEL * _ALT_PERIOD_S)
 
     def on_process_lost(self, name: str) -> None:
         if name in self.cfg.critical:
@@ -258,13 +261,12 @@ class FlightDirector:
         return ActuatorCommand(t, armed, 0.0, (0.0, 0.0, 0.0))
 
     def _slew_yaw(self, sp: Setpoint) -> Setpoint:
-        """Turn towards a new heading at most `yaw_rate_dps` (and the plan's limit): a step in heading would
-        tip the vehicle."""
+        """Turn towards a new heading at the rate guidance timed its turns for (the lower of `yaw_rate_dps`, as
+        it was at takeoff, and the plan's limit): a step in heading would tip the vehicle."""
         if self._yaw_sp is None:
             self._yaw_sp = self._yaw()
         err = wrap_angle(sp.yaw_rad - self._yaw_sp)
-        rate = min(self.cfg.yaw_rate_dps, self.plan.limits.yaw_rate_dps if self.plan else self.cfg.yaw_rate_dps)
-        step = math.radians(rate) * _CYCLE_S
+        step = math.radians(self.guidance.yaw_rate_dps) * _CYCLE_S
         self._yaw_sp += max(-step, min(step, err))
         return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp)
 
@@ -284,8 +286,8 @@ class FlightDirector:
         return since is not None and (t_ns - since) * NS >= _UNDER_RANGE_S
 
     def _height(self) -> float:
-        """Estimated height of the legs above the ground."""
-        return -self.est.p[2] - self.cfg.cg_height_m
+        """Estimated height of the legs above the ground under them."""
+        return self._ground_z - self.est.p[2] - self.cfg.cg_height_m
 
     def _touchdown(self, t_ns: int, sp: Setpoint) -> bool:
         descending = self.modes.mode in (Mode.LAND, Mode.LAND_NOW) and sp.vel_mps[2] > 0

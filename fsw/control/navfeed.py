@@ -19,13 +19,13 @@ from collections import deque
 
 from fsw.bus.messages import NavState
 from fsw.clock import NS_PER_MS
-from fsw.config.stack import NavConfig
 
 
 class NavFeed:
-    def __init__(self, delay_ms: float, nav: NavConfig, wait_ms: float = 500.0) -> None:
+    def __init__(self, delay_ms: float, lead_ms: float, wait_ms: float = 500.0) -> None:
+        """`lead_ms`: how long after a time every estimate for it has been published (NavConfig.published_by_ms)."""
         self.delay_ns = round(delay_ms * NS_PER_MS)
-        self.lead_ns = round(nav.published_by_ms() * NS_PER_MS)
+        self.lead_ns = round(lead_ms * NS_PER_MS)
         self.wait_ns = round(wait_ms * NS_PER_MS)
         self._pending: deque[NavState] = deque()
         self._newest_ns: int | None = None  # the newest stamp received

@@ -9,18 +9,16 @@ from collections import deque
 
 from fsw.bus.messages import Command, CommandResult, ImuSample, ProcState, RteRequest, Severity
 from fsw.bus.transport import Received
-from fsw.clock import NS_PER_MS
 from fsw.control.coast import RateModel
 from fsw.control.flight import FlightDirector
 from fsw.control.imugate import ImuGate
 from fsw.config import ConfigError
+from fsw.config.sensors import load_sensors
 from fsw.control.modes import ModeRefused, describe
 from fsw.control.navfeed import NavFeed
 from fsw.control.plan import Capture, load_plan, parse_plan, summarize
 from fsw.typed import FieldError
 from fsw.runtime.node import FlightProcess
-
-_SENSOR_PERIOD_NS = 2 * NS_PER_MS  # 500 Hz, the IMU rate, for devices that cannot wake the process
 
 
 class ControlProcess(FlightProcess):
@@ -37,7 +35,8 @@ class ControlProcess(FlightProcess):
         self.model = RateModel(self.director.controller.cfg)
         self.captures = 0
         self._ground_commands()
-        self.feed = NavFeed(self.ctx.flight.nav_apply_delay_ms, self.ctx.nav)
+        imu_rate_hz = load_sensors().imu.rate_hz
+        self.feed = NavFeed(self.ctx.flight.nav_apply_delay_ms, self.ctx.nav.published_by_ms(imu_rate_hz))
         self._queue: deque = deque()  # sensor samples read, not yet handled (a cycle waiting for navigation)
         self.subscribe("nav.state", self._on_nav)
         if self.feed.delay_ns:
@@ -47,7 +46,7 @@ class ControlProcess(FlightProcess):
         if handle is not None:
             self.watch(handle, self._read_sensors)
         else:
-            self.timers.every(_SENSOR_PERIOD_NS, self._read_sensors)
+            self.timers.every(round(1e9 / imu_rate_hz), self._read_sensors)  # devices that cannot wake it
 
     def _ground_commands(self) -> None:
         for name, fn in (("ARM", self.director.arm), ("PLAN_START", self.director.start),

@@ -2,26 +2,28 @@
 and by tracked features, MAVeN-style.
 
 State: position and velocity (NED, from the takeoff point on the ground), attitude (body to world), the
-accelerometer and gyro biases, and the pose (position and attitude) of the current *base* frame. A feature seen
-in the base frame lies on the ground plane under the base frame: where it must appear in the current frame
-follows from both poses, so each tracked inlier constrains the motion since the base frame. A new base frame
-clones the current pose into the base slots and moves the ground plane to the ground the laser altimeter ranged
-there (z = 0, the takeoff point's level, until then), so the terrain's rise and fall is not taken for motion. Every measurement is applied at its own time.
+accelerometer and gyro biases, the pose (position and attitude) of the current *base* frame, the height of the
+ground under the vehicle, and the base frame's ground plane (its height under the base frame and its slope). A
+feature seen in the base frame lies on that plane: where it must appear in the current frame follows from both
+poses, so each tracked inlier constrains the motion since the base frame. The plane's slope matters: the
+navcam sees tens of metres of ground, and a flat plane laid over a 5% slope reads as the vehicle sinking
+towards it. A new base frame clones the current pose and ground into the base slots (the slope carries over). The laser altimeter ranges the ground under the vehicle, which is a state of its own (as
+PX4's terrain estimator): it wanders as the vehicle travels (`terrain_walk`), so a range that shrinks over rising
+ground moves the ground estimate, while the features and the IMU hold the height above the takeoff point. Every
+measurement is applied at its own time.
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from fsw.rotation import kinematics, orthonormalize, rotvec_to_matrix, skew
 
-_GROUND_SAMPLES = 15  # laser ranges (0.3 s at 50 Hz) behind each new base's ground plane
-_GROUND_AGREE_M = 0.15  # ... which must agree this well (20th to 80th percentile)
-_GROUND_STEP_M = 0.25  # ... and move the plane by at most this much per base
-N = 21  # error state: dp dv dtheta dba dbg dp_base dtheta_base
+N = 25  # error state: dp dv dtheta dba dbg dp_base dtheta_base, ground z, base ground z, base plane slope
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
+GZ, GZB = 21, 22
+SL = slice(23, 25)  # the base plane's slope: dz/dnorth, dz/deast
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class EstimatorConfig:
     feature_std_px: float = 1.5
     focal_px: float = 275.5
     ground_z_m: float = 0.0  # the ground plane at the start (the takeoff point's level), NED z
+    terrain_walk_m: float = 0.03  # the ground's height wanders this much (std) per square root metre travelled
+    slope_std: float = 0.05  # the ground's slope (m/m) under a base frame, a priori
+    slope_walk: float = 0.02  # ... and how much it may differ under the next base frame
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
     covariance_every: int = 5  # IMU samples per covariance propagation
 
@@ -51,11 +56,13 @@ class Estimator:
         self.ba, self.bg = np.zeros(3), np.zeros(3)
         self.p_b, self.R_b = self.p.copy(), self.R.copy()
         self.P = np.diag([1e-4] * 3 + [1e-4] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3 + [0.003 ** 2] * 3
-                         + [1e-4] * 3 + [1e-5] * 3)
+                         + [1e-4] * 3 + [1e-5] * 3 + [1e-4] * 2 + [self.cfg.slope_std ** 2] * 2)
         self.t_ns: int | None = None
-        self.ground_z = self.cfg.ground_z_m  # the plane under the base frame (moved with each new base)
-        self.ground_seen: deque[float] = deque(maxlen=_GROUND_SAMPLES)  # ground z under recent ranges
+        self.ground_z = self.cfg.ground_z_m  # the ground under the vehicle, NED z
+        self.ground_z_b = self.ground_z  # the base frame's ground plane: its height under the base frame ...
+        self.slope = np.zeros(2)  # ... and its slope
         self._pending_dt = 0.0
+        self._pending_travel_m = 0.0
         self._pending_F = np.eye(N)
         self._count = 0
 
@@ -81,6 +88,7 @@ class Estimator:
         F[TH, BG] = -np.eye(3) * dt
         self._pending_F = F @ self._pending_F
         self._pending_dt += dt
+        self._pending_travel_m += float(np.hypot(self.v[0], self.v[1])) * dt
         self._count += 1
         if self._count % self.cfg.covariance_every == 0:
             self.flush_covariance()
@@ -97,10 +105,12 @@ class Estimator:
         Q[TH, TH] = np.eye(3) * 4 * c.gyro_noise_radps ** 2 * dt / c.imu_rate_hz
         Q[BA, BA] = np.eye(3) * c.accel_bias_walk ** 2 * dt
         Q[BG, BG] = np.eye(3) * c.gyro_bias_walk ** 2 * dt
+        Q[GZ, GZ] = c.terrain_walk_m ** 2 * self._pending_travel_m
         F = self._pending_F
         self.P = F @ self.P @ F.T + Q
         self._pending_F = np.eye(N)
         self._pending_dt = 0.0
+        self._pending_travel_m = 0.0
         self.R = orthonormalize(self.R)
 
     # --- updates --------------------------------------------------------------------------------------
@@ -134,6 +144,9 @@ class Estimator:
         self.bg = self.bg + dx[BG]
         self.p_b = self.p_b + dx[PB]
         self.R_b = self.R_b @ rotvec_to_matrix(dx[THB])
+        self.ground_z += float(dx[GZ])
+        self.ground_z_b += float(dx[GZB])
+        self.slope = self.slope + dx[SL]
 
     def update_stationary(self, north_m: float, east_m: float, down_m: float, pos_std_m: float = 0.02,
                           vel_std_mps: float = 0.02) -> bool:
@@ -156,7 +169,7 @@ class Estimator:
         return self._correct(np.asarray(gyro_mean_radps, float) - self.bg, H, var)
 
     def update_altimeter(self, range_m: float) -> bool:
-        """Laser range along the body's down axis to the ground plane."""
+        """Laser range along the body's down axis to the (locally flat) ground under the vehicle."""
         down = self.R[:, 2]
         if down[2] < 0.5:
             return False
@@ -164,50 +177,38 @@ class Estimator:
         predicted = height / down[2]
         H = np.zeros((1, N))
         H[0, 2] = -1.0 / down[2]
+        H[0, GZ] = 1.0 / down[2]
         # d(down_z)/dtheta: down = R e_z, perturbed R exp(dtheta) -> R (e_z + dtheta x e_z)
         d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
-        self.ground_seen.append(float(self.p[2] + range_m * down[2]))
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """The current frame becomes the base: clone the pose (and its uncertainty) into the base slots.
-        `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
+        """The current frame becomes the base: clone the pose and the ground under it (and their uncertainty)
+        into the base slots. `pose`: the estimated pose at the frame's own time, when the frame is fused late."""
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
-        moved = self._follow_ground()
+        self.ground_z_b = self.ground_z
         J = np.eye(N)
         J[PB] = 0
         J[THB] = 0
+        J[GZB] = 0
         J[PB, P_] = np.eye(3)
         J[THB, TH] = np.eye(3)
+        J[GZB, GZ] = 1.0
         self.P = J @ self.P @ J.T
-        if moved:  # the new plane is as uncertain as the range it was measured with, in the takeoff frame
-            self.P[2, 2] += self.cfg.altimeter_std_m ** 2
-            self.P[PB.start + 2, PB.start + 2] += self.cfg.altimeter_std_m ** 2
-
-    def _follow_ground(self) -> bool:
-        """Move the ground plane towards the ground the altimeter ranged lately, when those ranges agree (a
-        steady slope, not a crater's rim or a rock), by at most `max_ground_step_m` a base: the terrain's
-        rise and fall is followed without a crater swallowing the plane."""
-        if len(self.ground_seen) < _GROUND_SAMPLES // 2:
-            return False
-        seen = np.array(self.ground_seen)
-        if float(np.percentile(seen, 80) - np.percentile(seen, 20)) > _GROUND_AGREE_M:
-            return False
-        step = float(np.clip(np.median(seen) - self.ground_z, -_GROUND_STEP_M, _GROUND_STEP_M))
-        self.ground_z += step
-        return abs(step) > 0.0
+        self.P[SL, SL] += np.eye(2) * self.cfg.slope_walk ** 2
 
     def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
-        """Normalized current-frame coordinates of base features, for an error-state offset `x` (12: dp,
-        dtheta, dp_base, dtheta_base), seen from `pose` (the frame's estimated pose)."""
+        """Normalized current-frame coordinates of base features, for an error-state offset `x` (15: dp,
+        dtheta, dp_base, dtheta_base, base ground z, slope), seen from `pose` (the frame's estimated pose)."""
         p = pose[0] + x[0:3]
         R = pose[1] @ rotvec_to_matrix(x[3:6])
         p_b = self.p_b + x[6:9]
         R_b = self.R_b @ rotvec_to_matrix(x[9:12])
         rays_w = np.column_stack([base_n, np.ones(len(base_n))]) @ (R_b @ self.R_bc).T
-        s = (self.ground_z - p_b[2]) / rays_w[:, 2]
+        slope = self.slope + x[13:15]
+        s = (self.ground_z_b + x[12] - p_b[2]) / (rays_w[:, 2] - rays_w[:, :2] @ slope)
         ground = p_b + rays_w * s[:, None]
         cam = (ground - p) @ (R @ self.R_bc)
         return cam[:, :2] / cam[:, 2:3]
@@ -218,22 +219,23 @@ class Estimator:
         `pose`: the estimated pose at the frame's time when it is fused late; its error is taken to be the
         current one (the interval is a few milliseconds)."""
         pose = (self.p, self.R) if pose is None else pose
-        if len(base_n) < 6 or (self.ground_z - self.p_b[2]) < 0.5:
+        if len(base_n) < 6 or (self.ground_z_b - self.p_b[2]) < 0.5:
             return False
         if len(base_n) > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
             base_n, cur_n = base_n[pick], cur_n[pick]
-        zero = np.zeros(12)
+        zero = np.zeros(15)
         predicted = self._predict_features(zero, base_n, pose)
         eps = 1e-6
         cols = []
-        for i in range(12):
+        for i in range(15):
             d = zero.copy()
             d[i] = eps
             cols.append(((self._predict_features(d, base_n, pose) - predicted) / eps).ravel())
         J = np.column_stack(cols)
         H = np.zeros((J.shape[0], N))
-        H[:, P_], H[:, TH], H[:, PB], H[:, THB] = J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12]
+        H[:, P_], H[:, TH], H[:, PB], H[:, THB], H[:, GZB], H[:, SL] = (J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12],
+                                                                     J[:, 12], J[:, 13:15])
         residual = (cur_n - predicted).ravel()
         std = self.cfg.feature_std_px / self.cfg.focal_px
         return self._correct(residual, H, std * std, gate=9.0)

@@ -10,7 +10,7 @@ from fsw.config.stack import NavConfig
 from fsw.control.navfeed import NavFeed
 
 MS = 1_000_000
-NAV = NavConfig(fusion_delay_ms=150.0, publish_every_imu=10)  # estimates settled 172 ms after their time
+LEAD_MS = NavConfig(fusion_delay_ms=150.0, publish_every_imu=10).published_by_ms(500.0)  # settled 172 ms after
 STATE = NavState(0, (0.0, 0.0, -3.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.01,) * 3, (0.01,) * 3,
                  (0.001,) * 3, True, VisionStatus.GOOD, 0, 0.0)
 
@@ -20,7 +20,7 @@ def at(t_ms: float) -> NavState:
 
 
 def test_an_estimate_is_applied_at_its_time_plus_the_delay_whenever_it_arrived() -> None:
-    early, late = NavFeed(250.0, NAV), NavFeed(250.0, NAV)
+    early, late = NavFeed(250.0, LEAD_MS), NavFeed(250.0, LEAD_MS)
     early.push(at(100))
     assert early.due(348 * MS) == [] and early.due(350 * MS) == [at(100)]
     assert late.due(348 * MS) == []
@@ -30,7 +30,7 @@ def test_an_estimate_is_applied_at_its_time_plus_the_delay_whenever_it_arrived()
 
 
 def test_estimates_come_out_in_the_order_navigation_published_them() -> None:
-    feed = NavFeed(250.0, NAV)
+    feed = NavFeed(250.0, LEAD_MS)
     for t in (200, 40, 220, 60):  # IMU estimates, then a frame's (fused later, stamped with its exposure)
         feed.push(at(t))
     assert [s.t_ns // MS for s in feed.due(460 * MS)] == [200, 40, 60]
@@ -38,7 +38,7 @@ def test_estimates_come_out_in_the_order_navigation_published_them() -> None:
 
 
 def test_a_cycle_waits_until_a_later_estimate_proves_nothing_due_is_missing() -> None:
-    feed = NavFeed(250.0, NAV, wait_ms=500.0)
+    feed = NavFeed(250.0, LEAD_MS, wait_ms=500.0)
     assert feed.ready(1000 * MS, wall_ns=0)  # navigation has not spoken yet: nothing to wait for
     feed.push(at(900))
     # due by 1000 ms: estimates up to 750 ms; only one stamped 750 + 172 = 922 ms or later proves it
@@ -50,7 +50,7 @@ def test_a_cycle_waits_until_a_later_estimate_proves_nothing_due_is_missing() ->
 
 
 def test_navigation_silent_for_the_wait_is_given_up_on_until_it_speaks_again() -> None:
-    feed = NavFeed(250.0, NAV, wait_ms=500.0)
+    feed = NavFeed(250.0, LEAD_MS, wait_ms=500.0)
     feed.push(at(900))
     assert not feed.ready(2000 * MS, wall_ns=0)
     assert not feed.ready(2000 * MS, wall_ns=499 * MS)
@@ -61,7 +61,7 @@ def test_navigation_silent_for_the_wait_is_given_up_on_until_it_speaks_again() -
 
 
 def test_without_a_delay_every_estimate_is_applied_at_the_next_cycle() -> None:
-    feed = NavFeed(0.0, NAV)
+    feed = NavFeed(0.0, LEAD_MS)
     feed.push(at(100))
     feed.push(at(50))
     assert feed.ready(0, wall_ns=0) and feed.due(0) == [at(100), at(50)]
