@@ -60,11 +60,15 @@ class NavErrors:
 @dataclass
 class TrackerStats:
     """The critical loop's record, frame by frame (processing times are the wall clock's). In real time also
-    the end-to-end latency the world sees: from a frame's exposure to the navigation estimate from it."""
+    the end-to-end latency the world sees: from a frame's exposure to the navigation estimate from it, and its
+    stages (`STAGES`)."""
 
+    STAGES = ("render", "to_nav", "in_nav")  # exposure -> frame published by the world -> in navigation's
+    # hands (its receipt back at the world) -> its estimate back at the world
     deadline_ms: float = 1000.0 / 30.0
     proc_ms: list[float] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    stage_ms: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in TrackerStats.STAGES})
     first_seq: int | None = None
     last_seq: int = 0
 
@@ -75,6 +79,11 @@ class TrackerStats:
         if latency_ms is not None:
             self.latency_ms.append(latency_ms)
 
+    def add_stages(self, stages_ms: tuple[float, float, float]) -> None:
+        """One frame's latency split into `STAGES`."""
+        for name, ms in zip(self.STAGES, stages_ms):
+            self.stage_ms[name].append(ms)
+
     def report(self) -> dict:
         n = len(self.proc_ms)
         span = self.last_seq - self.first_seq + 1 if self.first_seq is not None else 0
@@ -82,6 +91,9 @@ class TrackerStats:
                "deadline_misses": sum(1 for x in self.proc_ms if x > self.deadline_ms)}
         if self.latency_ms:
             out.update(_percentiles(self.latency_ms, "latency_"))
+        for name, values in self.stage_ms.items():
+            if values:
+                out.update(_percentiles(values, f"latency_{name}_"))
         return out
 
 

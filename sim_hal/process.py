@@ -72,6 +72,7 @@ class WorldProcess(FlightProcess):
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
         self._nav_state_t = 0  # the newest nav estimate's time
+        self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times published, receipted
         self._deadline_ns = 0
         self._started = False
         self.injected: list[str] = []  # faults commanded from the ground
@@ -178,6 +179,8 @@ class WorldProcess(FlightProcess):
         for frame in frames:
             self.stats.frames += 1
             self.publish("sim.navcam", frame)
+            if not self.cfg.lockstep:
+                self._frame_walls[frame.frame_seq] = [self.ctx.wall.now_ns()]
             self._frames_out.append((frame.frame_seq, frame.t_ns))
             self._unreceipted.append((frame.frame_seq, frame.t_ns))
 
@@ -255,12 +258,22 @@ class WorldProcess(FlightProcess):
         latency = None
         if not self.cfg.lockstep and rec.msg.quality != int(TrackQuality.SKIPPED):
             exposed_wall_ns = self.stats.started_wall_ns + rec.msg.t_ns / self.cfg.speed
-            latency = (self.ctx.wall.now_ns() - exposed_wall_ns) / NS_PER_MS
+            now = self.ctx.wall.now_ns()
+            latency = (now - exposed_wall_ns) / NS_PER_MS
+            walls = self._frame_walls.get(rec.msg.frame_seq, [])
+            if len(walls) == 2:
+                marks = [exposed_wall_ns, *walls, now]
+                self.meter.tracker.add_stages(tuple((b - a) / NS_PER_MS for a, b in zip(marks, marks[1:])))
+        for seq in [s for s in self._frame_walls if s <= rec.msg.frame_seq]:
+            del self._frame_walls[seq]
         self.meter.tracker.add(rec.msg.frame_seq, rec.msg.proc_ms, latency)
         self._frames_acknowledged(self._frames_out, rec.msg.frame_seq)
 
     def _on_receipt(self, rec: Received) -> None:
         """Navigation has a frame in hand: the IMU after it may go out."""
+        walls = self._frame_walls.get(rec.msg.frame_seq)
+        if walls is not None and len(walls) == 1:
+            walls.append(self.ctx.wall.now_ns())
         self._frames_acknowledged(self._unreceipted, rec.msg.frame_seq)
 
     def _frames_acknowledged(self, waiting: deque, frame_seq: int) -> None:

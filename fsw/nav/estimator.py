@@ -40,6 +40,8 @@ class EstimatorConfig:
     terrain_walk_m: float = 0.03  # the ground's height wanders this much (std) per square root metre travelled
     slope_std: float = 0.05  # the ground's slope (m/m) under a base frame, a priori
     slope_walk: float = 0.02  # ... and how much it may differ under the next base frame
+    slope_min_inliers: int = 80  # a frame with fewer inliers leaves the slope be (over low texture, as on
+    # Flight 72's ripples, a plane free to tilt fits the few features with a tilt of the vehicle)
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
     covariance_every: int = 5  # IMU samples per covariance propagation
 
@@ -221,6 +223,7 @@ class Estimator:
         pose = (self.p, self.R) if pose is None else pose
         if len(base_n) < 6 or (self.ground_z_b - self.p_b[2]) < 0.5:
             return False
+        inliers = len(base_n)
         if len(base_n) > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
             base_n, cur_n = base_n[pick], cur_n[pick]
@@ -234,8 +237,9 @@ class Estimator:
             cols.append(((self._predict_features(d, base_n, pose) - predicted) / eps).ravel())
         J = np.column_stack(cols)
         H = np.zeros((J.shape[0], N))
-        H[:, P_], H[:, TH], H[:, PB], H[:, THB], H[:, GZB], H[:, SL] = (J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12],
-                                                                     J[:, 12], J[:, 13:15])
+        H[:, P_], H[:, TH], H[:, PB], H[:, THB], H[:, GZB] = J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12], J[:, 12]
+        if inliers >= self.cfg.slope_min_inliers:
+            H[:, SL] = J[:, 13:15]
         residual = (cur_n - predicted).ravel()
         std = self.cfg.feature_std_px / self.cfg.focal_px
         return self._correct(residual, H, std * std, gate=9.0)

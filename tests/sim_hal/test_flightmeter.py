@@ -20,3 +20,12 @@ def test_real_time_latency_percentiles() -> None:
         t.add(seq, 2.0, latency_ms=5.0 if seq < 196 else 30.0)
     r = t.report()
     assert (r["latency_p50_ms"], r["latency_p99_ms"], r["latency_max_ms"]) == (5.0, 30.0, 30.0)
+
+
+def test_latency_stages_are_reported_apart() -> None:
+    t = TrackerStats()
+    for seq in range(100):
+        t.add(seq, 2.0, latency_ms=9.0)
+        t.add_stages((3.0, 2.0, 4.0))
+    r = t.report()
+    assert (r["latency_render_p50_ms"], r["latency_to_nav_p50_ms"], r["latency_in_nav_p99_ms"]) == (3.0, 2.0, 4.0)

@@ -48,7 +48,7 @@ def rising(north_m, east_m):
     return -np.clip(np.asarray(north_m) / 20.0, 0.0, 1.0)
 
 
-def features(p_b, R_b, p, R, rng, n=60, ground_z=flat):
+def features(p_b, R_b, p, R, rng, n=100, ground_z=flat):
     """Ground points seen from the base pose, with their normalized coordinates in both frames."""
     cam_b = R_b @ BODY_FROM_CAM
     n_b = rng.uniform(-0.8, 0.8, (n, 2))
@@ -60,7 +60,7 @@ def features(p_b, R_b, p, R, rng, n=60, ground_z=flat):
     return n_b, cam[:, :2] / cam[:, 2:3]
 
 
-def run(seconds: float, vision: bool, seed: int = 1, ground_z=flat):
+def run(seconds: float, vision: bool, seed: int = 1, ground_z=flat, n_features: int = 100):
     rng = np.random.default_rng(seed)
     truth = flight(seconds)
     est = Estimator(EstimatorConfig(), BODY_FROM_CAM)
@@ -76,7 +76,7 @@ def run(seconds: float, vision: bool, seed: int = 1, ground_z=flat):
                 base = (k, p, R)
                 est.new_base()
                 continue
-            n_b, n_c = features(base[1], base[2], p, R, rng, ground_z=ground_z)
+            n_b, n_c = features(base[1], base[2], p, R, rng, n_features, ground_z)
             est.update_features(n_b, n_c + rng.normal(0, 1.0 / 275.5, n_c.shape))
     return est, truth[-1]
 
@@ -101,6 +101,15 @@ def test_over_rising_ground_the_height_stays_above_the_takeoff_point_and_the_gro
     assert est.p[2] == pytest.approx(p[2], abs=0.1)
     assert np.linalg.norm(est.p[:2] - p[:2]) < 0.2
     assert np.linalg.norm(est.v - v) < 0.05
+
+
+def test_few_inliers_leave_the_ground_plane_s_slope_alone() -> None:
+    """Over low texture a plane free to tilt fits a few features with a tilt of the vehicle: below
+    `slope_min_inliers` the slope is held, above it the slope is learnt."""
+    few, _ = run(15.0, vision=True, ground_z=rising, n_features=40)
+    many, _ = run(15.0, vision=True, ground_z=rising)
+    assert np.all(few.slope == 0.0)
+    assert many.slope[0] < -0.015  # rising northwards (NED z falls), then level where the flight ends
 
 
 def test_without_vision_horizontal_error_grows_and_the_filter_knows_it() -> None:
