@@ -63,6 +63,8 @@ class WorldConfig:
     # (keep it below navigation's fusion delay)
     nav_lag_ms: float = 400.0  # lockstep: how far time may run ahead of the oldest frame navigation has not
     # finished (more than nav's fusion delay plus the frames being rendered)
+    render_ahead_ms: float = 10.0  # real time: a navcam frame is drawn this long before its exposure, from the
+    # state predicted for it, so it is out at its exposure time as from a camera (lockstep draws it at its time)
     truth_every_steps: int = 10
     clock_every_steps: int = 10
     terrain_extent_m: float = 1600.0
@@ -77,6 +79,7 @@ class WorldConfig:
         check(100.0 <= self.step_hz <= 2000.0, "step_hz", "must be 100..2000")
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
         check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
+        check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
         for i, spec in enumerate(self.faults):

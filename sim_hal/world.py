@@ -57,7 +57,9 @@ class Wind:
 class World:
     """`render_process=True` renders navcam frames in a worker process while the world keeps stepping: a
     frame then comes out a few steps after its exposure, in order, with its exposure time and content exactly
-    as if rendered at once."""
+    as if rendered at once. In real time (not lockstep) each frame is drawn `render_ahead_ms` before its
+    exposure, from the state predicted for it (constant velocity and body rates: micrometres off over that
+    time), and held until the world reaches its exposure: out when a camera's would be, not a render later."""
 
     def __init__(self, cfg: WorldConfig, vehicle: VehicleParams, sensors: SensorsConfig,
                  render_process: bool = False) -> None:
@@ -91,6 +93,8 @@ class World:
                        "imu": max(1, round(cfg.step_hz / sensors.imu.rate_hz))}
         self._frame_period_ns = round(NS_PER_S / sensors.navcam.rate_hz)
         self._next_frame_ns = self._frame_period_ns
+        self._ahead_ns = 0 if cfg.lockstep or not render_process else round(cfg.render_ahead_ms * 1e6)
+        self._held: deque[NavcamFrame] = deque()  # drawn ahead, their exposure still to come
         self.frame_seq = 0
         self.streams = self._fault_streams(cfg)
         self.script = self._script(cfg, vehicle)
@@ -147,9 +151,10 @@ class World:
             out.altimeter = self._push("altimeter", self.altimeter.sample(t, s, self.terrain.height_at), t_s)
         if n % self._every["inclinometer"] == 0:
             out.inclinometer = self._push("inclinometer", self.inclinometer.sample(t, s.specific_force_mps2), t_s)
-        if t >= self._next_frame_ns:
+        exposure = -(-self._next_frame_ns // self.dt_ns) * self.dt_ns  # the first step at or after the frame's time
+        if t + self._ahead_ns >= exposure:
             self._next_frame_ns += self._frame_period_ns
-            self._start_frame()
+            self._start_frame(exposure)
         out.navcam += self.collect_frames()
         for name in ("imu", "altimeter", "inclinometer", "navcam"):
             late = self.streams[name].release(t_s) if not getattr(out, name) else []
@@ -160,22 +165,33 @@ class World:
         return self.streams[device].push(sample, t_s)
 
     def agl_m(self) -> float:
-        s = self.vehicle.state
-        return -s.pos_m[2] - self.vehicle.p.body.feet_below_cg_m - self.terrain.height_at(s.pos_m[0], s.pos_m[1])
+        return self._agl_at(self.vehicle.state.pos_m)
 
-    def _start_frame(self) -> None:
+    def _agl_at(self, pos_m) -> float:
+        return -pos_m[2] - self.vehicle.p.body.feet_below_cg_m - self.terrain.height_at(pos_m[0], pos_m[1])
+
+    def _pose_at(self, t_ns: int) -> tuple:
+        """The vehicle's pose at t_ns (now or a little ahead), at constant velocity and body rates."""
+        s = self.vehicle.state
+        dt = (t_ns - self.t_ns) / NS_PER_S
+        if dt <= 0:
+            return s.pos_m, s.q
+        return mx.add(s.pos_m, mx.scale(s.vel_mps, dt)), mx.q_normalize(
+            mx.q_mul(s.q, mx.q_from_rotvec(mx.scale(s.omega_radps, dt))))
+
+    def _start_frame(self, exposure_ns: int) -> None:
         """The navcam is off below its minimum altitude (as on Ingenuity); its frame counter runs when on."""
-        if self.agl_m() < self.sensors.navcam.min_altitude_m:
+        pos, q = self._pose_at(exposure_ns)
+        if self._agl_at(pos) < self.sensors.navcam.min_altitude_m:
             return
         self.frame_seq += 1
-        s = self.vehicle.state
         if self._worker is not None:
-            self._worker.submit(self.t_ns, self.frame_seq, s.pos_m, s.q)
+            self._worker.submit(exposure_ns, self.frame_seq, pos, q)
             return
         t0 = time.perf_counter_ns()
-        pixels = self.navcam.render(s.pos_m, s.q)
+        pixels = self.navcam.render(pos, q)
         self.render_ns += time.perf_counter_ns() - t0
-        self._pending.append(NavcamFrame(self.t_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels))
+        self._pending.append(NavcamFrame(exposure_ns, self.frame_seq, self.sensors.navcam.exposure_us, pixels))
 
     def collect_frames(self) -> list[NavcamFrame]:
         """Frames finished rendering, through the navcam's faults (a step does this; so may a waiting world)."""
@@ -186,7 +202,11 @@ class World:
 
     def _finished_frames(self) -> list[NavcamFrame]:
         if self._worker is not None:
-            return self._worker.ready()
+            self._held.extend(self._worker.ready())
+            out = []
+            while self._held and self._held[0].t_ns <= self.t_ns:
+                out.append(self._held.popleft())
+            return out
         out = list(self._pending)
         self._pending.clear()
         return out
@@ -203,7 +223,12 @@ class World:
 
     def flush_frames(self) -> list[NavcamFrame]:
         """Every frame still being rendered, waited for (at the end of a run)."""
-        return self._worker.flush() if self._worker is not None else self._finished_frames()
+        if self._worker is None:
+            return self._finished_frames()
+        self._held.extend(self._worker.flush())
+        out = [f for f in self._held if f.t_ns <= self.t_ns]  # not those whose exposure never came
+        self._held.clear()
+        return out
 
     def render_stats(self) -> tuple[int, int]:
         """(ns spent rendering, ns of it spent making terrain tiles), wherever the rendering ran."""
