@@ -24,6 +24,10 @@ N = 25  # error state: dp dv dtheta dba dbg dp_base dtheta_base, ground z, base 
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
 GZ, GZB = 21, 22
 SL = slice(23, 25)  # the base plane's slope: dz/dnorth, dz/deast
+_EPS = 1e-6  # the step of the features' numeric Jacobian
+_OFFSETS = np.vstack([np.zeros(15), np.eye(15) * _EPS])  # feature model offsets: none, then each parameter
+_TURNS = np.stack([[rotvec_to_matrix(x[a:a + 3]) for x in _OFFSETS] for a in (3, 9)])  # their rotations:
+# current frame, base frame
 
 
 @dataclass(frozen=True)
@@ -201,19 +205,21 @@ class Estimator:
         self.P = J @ self.P @ J.T
         self.P[SL, SL] += np.eye(2) * self.cfg.slope_walk ** 2
 
-    def _predict_features(self, x: np.ndarray, base_n: np.ndarray, pose: tuple) -> np.ndarray:
-        """Normalized current-frame coordinates of base features, for an error-state offset `x` (15: dp,
-        dtheta, dp_base, dtheta_base, base ground z, slope), seen from `pose` (the frame's estimated pose)."""
-        p = pose[0] + x[0:3]
-        R = pose[1] @ rotvec_to_matrix(x[3:6])
-        p_b = self.p_b + x[6:9]
-        R_b = self.R_b @ rotvec_to_matrix(x[9:12])
-        rays_w = np.column_stack([base_n, np.ones(len(base_n))]) @ (R_b @ self.R_bc).T
-        slope = self.slope + x[13:15]
-        s = (self.ground_z_b + x[12] - p_b[2]) / (rays_w[:, 2] - rays_w[:, :2] @ slope)
-        ground = p_b + rays_w * s[:, None]
-        cam = (ground - p) @ (R @ self.R_bc)
-        return cam[:, :2] / cam[:, 2:3]
+    def _predict_features(self, base_n: np.ndarray, pose: tuple) -> np.ndarray:
+        """Normalized current-frame coordinates of base features seen from `pose` (the frame's estimated
+        pose), for each error-state offset of `_OFFSETS` (none, then each of dp, dtheta, dp_base,
+        dtheta_base, base ground z, slope moved by `_EPS`): (16, features, 2), in one numpy pass."""
+        x = _OFFSETS
+        p = pose[0] + x[:, 0:3]
+        R_c = pose[1] @ _TURNS[0] @ self.R_bc  # camera to world, current frame
+        R_cb = self.R_b @ _TURNS[1] @ self.R_bc  # ... base frame
+        p_b = self.p_b + x[:, 6:9]
+        rays_w = np.einsum("nj,kij->kni", np.column_stack([base_n, np.ones(len(base_n))]), R_cb)
+        slope = self.slope + x[:, 13:15]
+        s = (self.ground_z_b + x[:, 12:13] - p_b[:, 2:3]) / (rays_w[..., 2] - np.einsum("kni,ki->kn", rays_w[..., :2], slope))
+        ground = p_b[:, None, :] + rays_w * s[..., None]
+        cam = np.einsum("kni,kij->knj", ground - p[:, None, :], R_c)
+        return cam[..., :2] / cam[..., 2:3]
 
     def update_features(self, base_n: np.ndarray, cur_n: np.ndarray,
                         pose: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
@@ -227,15 +233,9 @@ class Estimator:
         if len(base_n) > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
             base_n, cur_n = base_n[pick], cur_n[pick]
-        zero = np.zeros(15)
-        predicted = self._predict_features(zero, base_n, pose)
-        eps = 1e-6
-        cols = []
-        for i in range(15):
-            d = zero.copy()
-            d[i] = eps
-            cols.append(((self._predict_features(d, base_n, pose) - predicted) / eps).ravel())
-        J = np.column_stack(cols)
+        predictions = self._predict_features(base_n, pose)
+        predicted = predictions[0]
+        J = ((predictions[1:] - predicted) / _EPS).reshape(15, -1).T  # numeric Jacobian: one column per offset
         H = np.zeros((J.shape[0], N))
         H[:, P_], H[:, TH], H[:, PB], H[:, THB], H[:, GZB] = J[:, 0:3], J[:, 3:6], J[:, 6:9], J[:, 9:12], J[:, 12]
         if inliers >= self.cfg.slope_min_inliers:
