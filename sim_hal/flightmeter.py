@@ -18,6 +18,8 @@ from sim_hal.dynamics import Contact, State, Touchdown
 
 NS = 1e-9
 _TRUTH_HISTORY = 2_000  # world steps kept for comparing late estimates (4 s at 500 Hz)
+_SETTLED_NS = 500_000_000  # an estimate counts once the world is this far past its time: every estimate up
+# to then has arrived, so the figures do not depend on which stragglers beat the end of the run
 
 
 @dataclass
@@ -128,10 +130,16 @@ class FlightMeter:
     tracker: TrackerStats = field(default_factory=TrackerStats)
     _prev_xy: tuple[float, float] | None = None
     _truth: deque = field(default_factory=lambda: deque(maxlen=_TRUTH_HISTORY))
+    _unsettled: deque = field(default_factory=deque)  # (t_ns, degraded, errors or None) not yet counted
 
     def update(self, t_ns: int, s: State, agl_m: float) -> None:
         """One world step of truth."""
         self._truth.append((t_ns, s.pos_m, s.vel_mps))
+        while self._unsettled and self._unsettled[0][0] <= t_ns - _SETTLED_NS:
+            t, degraded, errors = self._unsettled.popleft()
+            self.nav.vision(t, degraded)
+            if errors is not None:
+                self.nav.add(*errors)
         self.final_pos = s.pos_m
         if self._z0 is None:
             self._z0 = s.pos_m[2]
@@ -163,20 +171,22 @@ class FlightMeter:
 
     def compare(self, t_ns: int, valid: bool, pos: tuple, vel: tuple, degraded: bool = False) -> None:
         """A navigation estimate at t_ns against the truth of that step (ignored when that step is gone)."""
-        self.nav.vision(t_ns, degraded)
         truth = self._truth_at(t_ns)
         if truth is None or not valid:
+            self._unsettled.append((t_ns, degraded, None))
             return
         _, tpos, tvel = truth
         pos, vel = self._to_world(pos), self._to_world(vel)
         if self.nav.offset is None:
             if self.liftoff_ns is not None:
+                self._unsettled.append((t_ns, degraded, None))
                 return  # no estimate before liftoff to anchor the frames: nothing fair to compare
             self.nav.offset = tuple(tpos[i] - pos[i] for i in range(3))
         world = [pos[i] + self.nav.offset[i] for i in range(3)]
         err = [world[i] - tpos[i] for i in range(3)]
         verr = [vel[i] - tvel[i] for i in range(3)]
-        self.nav.add(math.hypot(err[0], err[1]), math.sqrt(sum(e * e for e in verr)), err[2])
+        self._unsettled.append((t_ns, degraded, (math.hypot(err[0], err[1]), math.sqrt(sum(e * e for e in verr)),
+                                                 err[2])))
 
     def _to_world(self, v: tuple) -> tuple[float, float, float]:
         c, s = math.cos(self.start_yaw_rad), math.sin(self.start_yaw_rad)

@@ -29,3 +29,19 @@ def test_latency_stages_are_reported_apart() -> None:
         t.add_stages((3.0, 2.0, 4.0))
     r = t.report()
     assert (r["latency_render_p50_ms"], r["latency_to_nav_p50_ms"], r["latency_in_nav_p99_ms"]) == (3.0, 2.0, 4.0)
+
+
+def test_an_estimate_counts_once_the_world_is_half_a_second_past_it() -> None:
+    """So the figures do not depend on which late estimates reached the world before the run ended."""
+    from sim_hal.dynamics import State
+    from sim_hal.flightmeter import FlightMeter
+
+    m = FlightMeter()
+    for k in range(1, 1001):  # 2 s of steps, at rest on the ground
+        t = k * 2_000_000
+        m.update(t, State((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0)), 0.0)
+        if k % 10 == 0:
+            m.compare(t, True, (0.1 * (t > 1_500_000_000), 0.0, 0.0), (0.0, 0.0, 0.0))
+    r = m.nav.report()
+    assert r["compared_estimates"] == 75  # stamped up to 1.5 s: the 25 after are not settled
+    assert r["final_position_error_m"] == 0.0 == r["max_position_error_m"]  # the 0.1 m ones never counted
