@@ -7,9 +7,10 @@ ground under the vehicle, and the base frame's ground plane (its height under th
 feature seen in the base frame lies on that plane: where it must appear in the current frame follows from both
 poses, so each tracked inlier constrains the motion since the base frame. The plane's slope matters: the
 navcam sees tens of metres of ground, and a flat plane laid over a 5% slope reads as the vehicle sinking
-towards it. A new base frame clones the current pose and ground into the base slots (the slope carries over). The laser altimeter ranges the ground under the vehicle, which is a state of its own (as
-PX4's terrain estimator): it wanders as the vehicle travels (`terrain_walk`), so a range that shrinks over rising
-ground moves the ground estimate, while the features and the IMU hold the height above the takeoff point. Every
+towards it. A new base frame clones the current pose and ground into the base slots (the slope carries
+over). The laser altimeter ranges the ground under the vehicle, a state of its own (as PX4's terrain
+estimator): it wanders as the vehicle travels (`terrain_walk_m`), so a range that shrinks over rising ground
+moves the ground estimate, while the features and the IMU hold the height above the takeoff point. Every
 measurement is applied at its own time.
 """
 from __future__ import annotations
@@ -216,7 +217,8 @@ class Estimator:
         p_b = self.p_b + x[:, 6:9]
         rays_w = np.einsum("nj,kij->kni", np.column_stack([base_n, np.ones(len(base_n))]), R_cb)
         slope = self.slope + x[:, 13:15]
-        s = (self.ground_z_b + x[:, 12:13] - p_b[:, 2:3]) / (rays_w[..., 2] - np.einsum("kni,ki->kn", rays_w[..., :2], slope))
+        down = rays_w[..., 2] - np.einsum("kni,ki->kn", rays_w[..., :2], slope)  # towards the sloping plane
+        s = (self.ground_z_b + x[:, 12:13] - p_b[:, 2:3]) / down
         ground = p_b[:, None, :] + rays_w * s[..., None]
         cam = np.einsum("kni,kij->knj", ground - p[:, None, :], R_c)
         return cam[..., :2] / cam[..., 2:3]
