@@ -170,23 +170,24 @@ class FlightMeter:
         return t_ns - self.last_touchdown.t_ns
 
     def compare(self, t_ns: int, valid: bool, pos: tuple, vel: tuple, degraded: bool = False) -> None:
-        """A navigation estimate at t_ns against the truth of that step (ignored when that step is gone)."""
+        """A navigation estimate at t_ns against the truth of that step (counted once settled)."""
+        self._unsettled.append((t_ns, degraded, self._errors(t_ns, valid, pos, vel)))
+
+    def _errors(self, t_ns: int, valid: bool, pos: tuple, vel: tuple) -> tuple[float, float, float] | None:
+        """Horizontal position, velocity and altitude errors (None when that step's truth is gone)."""
         truth = self._truth_at(t_ns)
         if truth is None or not valid:
-            self._unsettled.append((t_ns, degraded, None))
-            return
+            return None
         _, tpos, tvel = truth
         pos, vel = self._to_world(pos), self._to_world(vel)
         if self.nav.offset is None:
             if self.liftoff_ns is not None:
-                self._unsettled.append((t_ns, degraded, None))
-                return  # no estimate before liftoff to anchor the frames: nothing fair to compare
+                return None  # no estimate before liftoff to anchor the frames: nothing fair to compare
             self.nav.offset = tuple(tpos[i] - pos[i] for i in range(3))
         world = [pos[i] + self.nav.offset[i] for i in range(3)]
         err = [world[i] - tpos[i] for i in range(3)]
         verr = [vel[i] - tvel[i] for i in range(3)]
-        self._unsettled.append((t_ns, degraded, (math.hypot(err[0], err[1]), math.sqrt(sum(e * e for e in verr)),
-                                                 err[2])))
+        return math.hypot(err[0], err[1]), math.sqrt(sum(e * e for e in verr)), err[2]
 
     def _to_world(self, v: tuple) -> tuple[float, float, float]:
         c, s = math.cos(self.start_yaw_rad), math.sin(self.start_yaw_rad)

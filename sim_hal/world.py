@@ -203,10 +203,7 @@ class World:
     def _finished_frames(self) -> list[NavcamFrame]:
         if self._worker is not None:
             self._held.extend(self._worker.ready())
-            out = []
-            while self._held and self._held[0].t_ns <= self.t_ns:
-                out.append(self._held.popleft())
-            return out
+            return self._exposed()
         out = list(self._pending)
         self._pending.clear()
         return out
@@ -226,8 +223,15 @@ class World:
         if self._worker is None:
             return self._finished_frames()
         self._held.extend(self._worker.flush())
-        out = [f for f in self._held if f.t_ns <= self.t_ns]  # not those whose exposure never came
-        self._held.clear()
+        out = self._exposed()
+        self._held.clear()  # not those whose exposure never came
+        return out
+
+    def _exposed(self) -> list[NavcamFrame]:
+        """The frames drawn ahead whose exposure the world has reached, taken from those held."""
+        out = []
+        while self._held and self._held[0].t_ns <= self.t_ns:
+            out.append(self._held.popleft())
         return out
 
     def render_stats(self) -> tuple[int, int]:

@@ -239,9 +239,11 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
 
 def _check_nav_apply_delay(path: Path, cfg: StackConfig) -> None:
     """A delay too short for navigation's own fusion delay would hold every control cycle."""
+    if cfg.flight.nav_apply_delay_ms == 0:
+        return  # applied on arrival: nothing to check (and no sensors file to read)
     from fsw.config.sensors import load_sensors
     need = cfg.nav.published_by_ms(load_sensors().imu.rate_hz) + 50.0
-    if 0 < cfg.flight.nav_apply_delay_ms < need:
+    if cfg.flight.nav_apply_delay_ms < need:
         raise config.ConfigError(path, "flight.nav_apply_delay_ms",
                                  f"must be 0 or at least {need:.0f} ms (nav's fusion_delay_ms "
                                  f"{cfg.nav.fusion_delay_ms:g} ms, its publishing period and 50 ms to spare)")

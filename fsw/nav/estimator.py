@@ -232,7 +232,7 @@ class Estimator:
         if len(base_n) < 6 or (self.ground_z_b - self.p_b[2]) < 0.5:
             return False
         inliers = len(base_n)
-        if len(base_n) > self.cfg.max_features:
+        if inliers > self.cfg.max_features:
             pick = np.linspace(0, len(base_n) - 1, self.cfg.max_features).astype(int)
             base_n, cur_n = base_n[pick], cur_n[pick]
         predictions = self._predict_features(base_n, pose)
