@@ -7,7 +7,7 @@
 # the devices; ginny in a venv at /opt/ginny (pip, with the board extra: smbus2, spidev, pyserial); the board
 # config at /etc/ginny/board.toml (deploy/board.example.toml unless --config); the ground link's keys at
 # /etc/ginny/keys (--keys, from `ginny ground keys init`); the unit ginny.service, enabled and started; and the
-# real-time rights the nav process asks for (SCHED_FIFO priority and CPU set come from [nav] in the config).
+# real-time rights the nav process asks for (SCHED_FIFO priority and CPU set come from [processes.nav] in the config).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CONFIG="$REPO/deploy/board.example.toml"

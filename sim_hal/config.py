@@ -65,6 +65,10 @@ class WorldConfig:
     # finished (more than nav's fusion delay plus the frames being rendered)
     render_ahead_ms: float = 10.0  # real time: a navcam frame is drawn this long before its exposure, from the
     # state predicted for it, so it is out at its exposure time as from a camera (lockstep draws it at its time)
+    realtime_priority: int = 0  # real time: the world (the hardware's stand-in) at this SCHED_FIFO priority,
+    # above the flight software's, as an IMU and a camera are not slowed by a busy CPU (0: none)
+    render_priority: int = 0  # real time: its navcam renderer's, below the critical loop's: a frame is drawn
+    # `render_ahead_ms` before its exposure, so it may wait while navigation works on the one before
     truth_every_steps: int = 10
     clock_every_steps: int = 10
     terrain_extent_m: float = 1600.0
@@ -80,6 +84,8 @@ class WorldConfig:
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
         check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
+        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
+        check(0 <= self.render_priority <= 99, "render_priority", "must be 0..99")
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
         for i, spec in enumerate(self.faults):

@@ -29,9 +29,11 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
+from fsw.runtime.realtime import apply_realtime
 from fsw.nav.tracker import TrackQuality
 from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
+from sim_hal.metronome import Metronome
 from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.params import load_vehicle
 from sim_hal.world import StepOutput, World
@@ -76,9 +78,13 @@ class WorldProcess(FlightProcess):
         self._deadline_ns = 0
         self._started = False
         self.injected: list[str] = []  # faults commanded from the ground
+        self._metronome: Metronome | None = None  # real time: wakes the loop as each step is due
 
     def setup(self) -> None:
         self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
+        if not self.cfg.lockstep:  # after the render worker has started: it takes its own
+            for warning in apply_realtime(self.cfg.realtime_priority, []):
+                self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
             self.add_publisher(topic)
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
@@ -114,6 +120,10 @@ class WorldProcess(FlightProcess):
                 return
             self._started = True
             self.stats.started_wall_ns = self.ctx.wall.now_ns()
+            if not self.cfg.lockstep:
+                self._metronome = Metronome(self.ctx.wall.now_ns)
+                self.watch(self._metronome.fileno(), self._on_beat)
+                self._metronome.start(self.stats.started_wall_ns, self.world.dt_ns / self.cfg.speed)
             self.event("SIM_STARTED", Severity.ACTIVITY_HI, f"seed {self.cfg.seed}, terrain {self.cfg.terrain}, "
                        f"{'lockstep' if self.cfg.lockstep else f'real time x{self.cfg.speed:g}'}")
             self._advance()
@@ -131,6 +141,10 @@ class WorldProcess(FlightProcess):
             self._advance()  # until it speaks again
         elif self._awaiting_ns is None:
             self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
+
+    def _on_beat(self) -> None:
+        self._metronome.drain()
+        self._pace_real_time()
 
     def _pace_real_time(self) -> None:
         elapsed = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) * self.cfg.speed
@@ -172,6 +186,8 @@ class WorldProcess(FlightProcess):
             self.publish("sim.clock", ClockTick(out.t_ns, out.step))
 
     def teardown(self) -> None:
+        if self._metronome is not None:
+            self._metronome.close()
         if getattr(self, "world", None) is not None:
             self.world.close()
 

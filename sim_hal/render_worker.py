@@ -6,7 +6,11 @@ draw itself, only ready a few steps later.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
+import sys
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection
@@ -16,23 +20,27 @@ import numpy as np
 
 from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
+from fsw.runtime.realtime import apply_realtime
 from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
 
-def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection) -> None:
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection, priority: int) -> None:
     cv2.setNumThreads(1)
+    apply_realtime(priority, [])  # refused: the world has said so already (it asked for its own first)
+    sys.setswitchinterval(0.0002)  # the frame's thread gets the interpreter back soon from the prefetcher's
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
-    last = ahead = None  # the previous camera position; where it will be in about a second
+    prefetcher = _Prefetcher(terrain)
+    prefetcher.start()
+    last = None  # the previous camera position
     while True:
-        while ahead is not None and not conn.poll(0) and terrain.prefetch(*ahead):
-            pass  # idle: make the tiles the camera is heading for
         job = conn.recv()
         if job is None:
+            prefetcher.stop()
             return
         pos = job[2]
-        ahead = _ahead(last or pos, pos)
+        prefetcher.head_for(_ahead(last or pos, pos))
         last = pos
         t_ns, frame_seq, pos, q, *warm = job
         t0 = time.perf_counter_ns()
@@ -40,6 +48,42 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connectio
         took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns))
+
+
+class _Prefetcher(threading.Thread):
+    """Makes the tiles (and the fine window) the camera is heading for, beside the drawing of frames and at
+    the ordinary priority: a tile takes tens of milliseconds, a window about a hundred, and a frame waiting
+    for one would come out late. Tiles are the same whenever made, so runs do not depend on its timing."""
+
+    def __init__(self, terrain: Terrain) -> None:
+        super().__init__(name="prefetch", daemon=True)
+        self.terrain = terrain
+        self._target: tuple[float, float] | None = None
+        self._wake = threading.Condition()
+        self._stopped = False
+
+    def head_for(self, north_east: tuple[float, float]) -> None:
+        with self._wake:
+            self._target = north_east
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError):  # off the renderer's real-time priority, if it has one
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        while True:
+            with self._wake:
+                while self._target is None and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                target, self._target = self._target, None
+            while self._target is None and not self._stopped and self.terrain.prefetch(*target):
+                pass
 
 
 def _ahead(last: tuple, pos: tuple) -> tuple[float, float]:
@@ -52,11 +96,11 @@ class ProcessRenderer:
     it (back-pressure), rather than piling up jobs until both ends block on full pipes."""
 
     def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3,
-                 warm_up_at: tuple[float, float, float] | None = None) -> None:
+                 warm_up_at: tuple[float, float, float] | None = None, priority: int = 0) -> None:
         self.sensors = sensors
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child, priority), daemon=True)
         self._proc.start()
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []

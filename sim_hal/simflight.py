@@ -11,6 +11,7 @@ Outcomes: `landed` (the plan flown and landed), `land_now` (a contingency landin
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -45,9 +46,11 @@ from sim_hal.truthfeed import TruthFeed
 
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
 # Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
-# (the fusion delay only makes lockstep runs repeatable, and costs latency), and 600 ms of silence is a hang.
+# (the fusion delay only makes lockstep runs repeatable, and costs latency), 600 ms of silence is a hang, and
+# the critical loop's processes (camera, nav) take SCHED_FIFO priority, as on the board.
 REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600},
-                     "flight": {"nav_apply_delay_ms": 0.0}}
+                     "flight": {"nav_apply_delay_ms": 0.0},
+                     "processes": {"camera": {"realtime_priority": 20}, "nav": {"realtime_priority": 20}}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
@@ -101,8 +104,7 @@ def prepare(req: SimRequest) -> Prepared:
     out.mkdir(parents=True, exist_ok=True)
     stack_raw = read_toml(req.config)
     if req.realtime and Path(req.config).resolve() == SIM_STACK:
-        for section, values in REALTIME_SETTINGS.items():
-            stack_raw.setdefault(section, {}).update(values)
+        _merge(stack_raw, REALTIME_SETTINGS)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
     stack_raw.setdefault("health", {})["faults"] = faults.process
     radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
@@ -125,6 +127,15 @@ def prepare(req: SimRequest) -> Prepared:
     run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
     return Prepared(plan, terrain, stack_path, world_path, run_dir, expected,
                     req.max_sim_s or (_GROUND_MAX_S if req.ground else expected + _MARGIN_S))
+
+
+def _merge(into: dict, changes: dict) -> None:
+    """Tables merged key by key, however deep; other values replaced."""
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
 
 
 def _ground_keys(keys: Path) -> Path:

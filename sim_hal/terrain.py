@@ -9,6 +9,7 @@ Arrays are indexed [north, east]: row r covers north = origin_n + (r + 0.5) * re
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -252,6 +253,9 @@ def make_grid(spec: TerrainSpec, origin_n: float, origin_e: float, res: float, s
     return Grid(origin_n, origin_e, res, height, shade(spec, height, albedo, res), mask)
 
 
+_KEEP_WINDOWS = 3  # fine windows kept: the one in use, the one before, the one prefetched ahead
+
+
 class Terrain:
     """Tiles on demand (cached), a fine window around a point, the coarse map, and point queries."""
 
@@ -260,6 +264,7 @@ class Terrain:
         self._tiles: dict[tuple[int, int], Grid] = {}
         self._max_tiles = max_tiles
         self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
+        self._windows_lock = threading.Lock()  # a prefetching thread may add windows while frames are drawn
         self._coarse: Grid | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
@@ -282,11 +287,21 @@ class Terrain:
     def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
         """The fine grid of (2 radius + 1)^2 tiles centred on the tile holding the point (cached)."""
         centre = self.tile_index(north_m, east_m)
-        if centre not in self._windows:
-            self._windows = {k: v for k, v in self._windows.items() if k == self._last_centre}
-            self._windows[centre] = self._build_window(centre, radius_tiles)
-        self._last_centre = centre
-        return self._windows[centre]
+        with self._windows_lock:
+            window = self._windows.get(centre)
+            self._last_centre = centre
+        if window is None:
+            window = self._build_window(centre, radius_tiles)
+            self._keep_window(centre, window)
+        return window
+
+    def _keep_window(self, centre: tuple[int, int], window: Grid) -> None:
+        """Keep it, with the newest others (each is tens of MB), never dropping the one in use."""
+        with self._windows_lock:
+            self._windows.setdefault(centre, window)
+            for key in list(self._windows)[:-_KEEP_WINDOWS]:
+                if key != self._last_centre:
+                    del self._windows[key]
 
     _last_centre: tuple[int, int] | None = None
 
@@ -308,10 +323,11 @@ class Terrain:
                 if (ci + di, cj + dj) not in self._tiles:
                     self.tile(ci + di, cj + dj)
                     return True
-        if centre not in self._windows:
-            self._windows[centre] = self._build_window(centre, radius_tiles)
-            return True
-        return False
+        with self._windows_lock:
+            if centre in self._windows:
+                return False
+        self._keep_window(centre, self._build_window(centre, radius_tiles))
+        return True
 
     @property
     def coarse(self) -> Grid:

@@ -82,8 +82,8 @@ class World:
         self.inclinometer = InclinometerModel(sensors.inclinometer, cfg.seed)
         self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
         start = (cfg.start.north_m, cfg.start.east_m, -12.0)
-        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start) if render_process \
-            else None
+        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start,
+                                       priority=0 if cfg.lockstep else cfg.render_priority) if render_process else None
         if self._worker is not None:  # and where the navcam comes on, low over the start: its finest tiles
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
             self._worker.warm_up((cfg.start.north_m, cfg.start.east_m, ground - sensors.navcam.min_altitude_m - 0.3))

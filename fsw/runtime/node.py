@@ -31,6 +31,7 @@ from fsw.config.stack import (CommConfig, EventsConfig, FlightConfig, HealthConf
                               ProcessConfig)
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
+from fsw.runtime.realtime import apply_realtime
 from fsw.runtime.timers import Timers
 
 log = logging.getLogger("ginny.process")
@@ -205,6 +206,8 @@ class FlightProcess:
             self.subscribe("cmd", self._on_command_message)
         if isinstance(self.ctx.clock, SimClock):
             self.subscribe("sim.clock", self._on_clock_tick)
+        for warning in apply_realtime(self.ctx.process.realtime_priority, self.ctx.process.cpus):
+            self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
         try:
             self.setup()
         except Exception as exc:  # a missing device, a bad plan: said as an event before the process ends

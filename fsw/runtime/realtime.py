@@ -1,21 +1,34 @@
-"""Real-time settings for a flight process (on the board): SCHED_FIFO priority and a CPU set. When the
-system refuses (no privilege, no such CPU), the process says so and keeps running with what it has."""
+"""Real-time settings for a flight process: SCHED_FIFO priority and a CPU set, for every thread the process
+has (ZeroMQ's I/O threads carry its messages, so they must not wait behind ordinary work) and, inherited, every
+thread and child it starts later. When the system refuses (no privilege, no such CPU), the process says so and
+keeps running with what it has."""
 from __future__ import annotations
 
 import os
 
 
+def _threads() -> list[int]:
+    """The calling process's thread ids (just 0, "this thread", where /proc is not there)."""
+    try:
+        return [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return [0]
+
+
 def apply_realtime(priority: int, cpus: list[int]) -> list[str]:
-    """Try the settings; return a warning for each one the system refused (empty: all applied)."""
+    """Try the settings on every thread; return a warning for each one the system refused (empty: all
+    applied)."""
     warnings = []
     if cpus:
         try:
-            os.sched_setaffinity(0, cpus)
+            for tid in _threads():
+                os.sched_setaffinity(tid, cpus)
         except (OSError, ValueError) as exc:
             warnings.append(f"CPU set {cpus} refused: {exc}")
     if priority > 0:
         try:
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+            for tid in _threads():
+                os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(priority))
         except (OSError, ValueError) as exc:
             warnings.append(f"SCHED_FIFO priority {priority} refused: {exc}")
     return warnings

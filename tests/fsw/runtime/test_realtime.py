@@ -27,3 +27,30 @@ def test_a_cpu_set_is_applied(monkeypatch) -> None:
         assert os.sched_getaffinity(0) == {cpu}
     finally:
         os.sched_setaffinity(0, before)
+
+
+def test_every_thread_takes_the_priority() -> None:
+    """ZeroMQ's I/O threads are started before the setting: they must take it too, not only the caller."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def idle() -> None:
+        started.set()
+        release.wait(10)
+
+    helper = threading.Thread(target=idle)
+    helper.start()
+    started.wait(10)
+    try:
+        warnings = apply_realtime(5, [])
+        if warnings:  # no privilege here: said, not raised
+            assert "SCHED_FIFO priority 5 refused" in warnings[0]
+            return
+        assert os.sched_getscheduler(helper.native_id) == os.SCHED_FIFO
+        assert os.sched_getparam(helper.native_id).sched_priority == 5
+    finally:
+        for tid in os.listdir("/proc/self/task"):
+            os.sched_setscheduler(int(tid), os.SCHED_OTHER, os.sched_param(0))
+        release.set()
+        helper.join(10)

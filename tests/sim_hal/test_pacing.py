@@ -1,0 +1,70 @@
+"""The real-time world's helpers: the metronome that wakes its loop as steps fall due, and the renderer's
+prefetching of terrain beside the drawing of frames."""
+from __future__ import annotations
+
+import select
+import time
+
+import numpy as np
+
+from sim_hal.metronome import Metronome
+from sim_hal.render_worker import _Prefetcher
+from sim_hal.terrain import Terrain, TerrainSpec
+
+
+def _wait_until(cond, timeout_s: float = 20.0) -> bool:
+    end = time.monotonic() + timeout_s
+    while not cond():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_the_metronome_wakes_the_loop_on_each_beat_never_before() -> None:
+    m = Metronome(time.monotonic_ns)
+    start = time.monotonic_ns()
+    period = 20_000_000  # 20 ms
+    m.start(start, period)
+    try:
+        woken = []
+        while len(woken) < 5:
+            ready, _, _ = select.select([m.fileno()], [], [], 2.0)
+            assert ready, "no beat within 2 s"
+            woken.append(time.monotonic_ns())
+            m.drain()
+        beats = [(w - start) / period for w in woken]
+        assert beats[0] >= 1.0  # the first beat is one period after the start
+        assert all(b >= a for a, b in zip(beats, beats[1:]))
+        assert int(beats[-1]) >= 5 - 1  # one wake per beat (or fewer, if beats came while it was busy)
+    finally:
+        m.close()
+
+
+def test_the_prefetcher_makes_the_tiles_and_window_ahead_and_they_match_those_made_on_demand() -> None:
+    spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
+    terrain = Terrain(spec)
+    p = _Prefetcher(terrain)
+    p.start()
+    try:
+        p.head_for((40.0, 10.0))
+        centre = terrain.tile_index(40.0, 10.0)
+        assert _wait_until(lambda: centre in terrain._windows)
+    finally:
+        p.stop()
+        p.join(10)
+    ahead = terrain.window(40.0, 10.0)  # taken from the prefetched ones, not built again
+    assert ahead is terrain._windows[centre]
+    fresh = Terrain(spec).window(40.0, 10.0)
+    assert np.array_equal(ahead.height, fresh.height) and np.array_equal(ahead.shade, fresh.shade)
+
+
+def test_windows_kept_are_few_and_never_the_one_in_use() -> None:
+    terrain = Terrain(TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64))
+    in_use = terrain.window(0.0, 0.0)
+    made = 0
+    for k in range(1, 6):  # prefetched windows further and further along
+        while terrain.prefetch(k * terrain.spec.tile_m, 0.0):
+            made += 1
+    assert made > 5 and len(terrain._windows) == 3
+    assert terrain.window(0.0, 0.0) is in_use
