@@ -299,7 +299,7 @@ class Terrain:
         """Keep it, with the newest others (each is tens of MB), never dropping the one in use."""
         with self._windows_lock:
             self._windows.setdefault(centre, window)
-            for key in [k for k in self._windows if k != self._last_centre][:len(self._windows) - _KEEP_WINDOWS]:
+            for key in [k for k in self._windows if k != self._last_centre][:max(0, len(self._windows) - _KEEP_WINDOWS)]:
                 del self._windows[key]  # the oldest first
 
     _last_centre: tuple[int, int] | None = None
