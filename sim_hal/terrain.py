@@ -299,8 +299,9 @@ class Terrain:
         """Keep it, with the newest others (each is tens of MB), never dropping the one in use."""
         with self._windows_lock:
             self._windows.setdefault(centre, window)
-            for key in [k for k in self._windows if k != self._last_centre][:max(0, len(self._windows) - _KEEP_WINDOWS)]:
-                del self._windows[key]  # the oldest first
+            spare = [k for k in self._windows if k != self._last_centre]  # the oldest first
+            for key in spare[:max(0, len(self._windows) - _KEEP_WINDOWS)]:
+                del self._windows[key]
 
     _last_centre: tuple[int, int] | None = None
 
