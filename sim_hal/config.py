@@ -67,6 +67,8 @@ class WorldConfig:
     # state predicted for it, so it is out at its exposure time as from a camera (lockstep draws it at its time)
     realtime_priority: int = 0  # real time: the world (the hardware's stand-in) at this SCHED_FIFO priority,
     # above the flight software's, as an IMU and a camera are not slowed by a busy CPU (0: none)
+    cpus: list[int] = field(default_factory=list)  # real time: the CPUs the world and its renderer run on
+    # ([]: any); the critical loop's processes may then have the others to themselves
     render_priority: int = 0  # real time: its navcam renderer's, below the critical loop's: a frame is drawn
     # `render_ahead_ms` before its exposure, so it may wait while navigation works on the one before
     truth_every_steps: int = 10
@@ -86,6 +88,7 @@ class WorldConfig:
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
         check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
         check(0 <= self.render_priority <= 99, "render_priority", "must be 0..99")
+        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
         for i, spec in enumerate(self.faults):

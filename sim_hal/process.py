@@ -30,7 +30,6 @@ from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
 from fsw.runtime.realtime import apply_realtime
-from fsw.nav.tracker import TrackQuality
 from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
 from sim_hal.metronome import Metronome
@@ -74,7 +73,9 @@ class WorldProcess(FlightProcess):
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
         self._nav_state_t = 0  # the newest nav estimate's time
-        self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times published, receipted
+        self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times exposed, published,
+        # receipted by navigation
+        self._latency: dict[int, float] = {}  # real time: frame_seq -> ms from exposure to its estimate
         self._deadline_ns = 0
         self._started = False
         self.injected: list[str] = []  # faults commanded from the ground
@@ -83,7 +84,7 @@ class WorldProcess(FlightProcess):
     def setup(self) -> None:
         self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
         if not self.cfg.lockstep:  # after the render worker has started: it takes its own
-            for warning in apply_realtime(self.cfg.realtime_priority, []):
+            for warning in apply_realtime(self.cfg.realtime_priority, self.cfg.cpus):
                 self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
             self.add_publisher(topic)
@@ -196,7 +197,8 @@ class WorldProcess(FlightProcess):
             self.stats.frames += 1
             self.publish("sim.navcam", frame)
             if not self.cfg.lockstep:
-                self._frame_walls[frame.frame_seq] = [self.ctx.wall.now_ns()]
+                exposed = self.stats.started_wall_ns + round(frame.t_ns / self.cfg.speed)
+                self._frame_walls[frame.frame_seq] = [exposed, self.ctx.wall.now_ns()]
             self._frames_out.append((frame.frame_seq, frame.t_ns))
             self._unreceipted.append((frame.frame_seq, frame.t_ns))
 
@@ -236,6 +238,8 @@ class WorldProcess(FlightProcess):
 
     def _on_nav_state(self, rec: Received) -> None:
         s = rec.msg
+        if not self.cfg.lockstep:
+            self._estimate_out(s.frame_seq)
         if s.t_ns > self._nav_state_t:
             self._nav_state_t = s.t_ns
             self._nav_seen = True
@@ -269,26 +273,31 @@ class WorldProcess(FlightProcess):
             self._advance()
 
     def _on_nav_track(self, rec: Received) -> None:
-        """Navigation has done a frame: frames up to it no longer hold the world back. In real time, the wall
-        time since the frame's exposure is its end-to-end latency (render, camera, bus, tracking, filter)."""
-        latency = None
-        if not self.cfg.lockstep and rec.msg.quality != int(TrackQuality.SKIPPED):
-            exposed_wall_ns = self.stats.started_wall_ns + rec.msg.t_ns / self.cfg.speed
-            now = self.ctx.wall.now_ns()
-            latency = (now - exposed_wall_ns) / NS_PER_MS
-            walls = self._frame_walls.get(rec.msg.frame_seq, [])
-            if len(walls) == 2:
-                marks = [exposed_wall_ns, *walls, now]
-                self.meter.tracker.add_stages(tuple((b - a) / NS_PER_MS for a, b in zip(marks, marks[1:])))
-        for seq in [s for s in self._frame_walls if s <= rec.msg.frame_seq]:
-            del self._frame_walls[seq]
-        self.meter.tracker.add(rec.msg.frame_seq, rec.msg.proc_ms, latency)
-        self._frames_acknowledged(self._frames_out, rec.msg.frame_seq)
+        """Navigation has done a frame: frames up to it no longer hold the world back."""
+        seq = rec.msg.frame_seq
+        self.meter.tracker.add(seq, rec.msg.proc_ms, self._latency.pop(seq, None))
+        for done in [s for s in self._frame_walls if s <= seq]:
+            del self._frame_walls[done]
+        for done in [s for s in self._latency if s < seq]:
+            del self._latency[done]
+        self._frames_acknowledged(self._frames_out, seq)
+
+    def _estimate_out(self, frame_seq: int) -> None:
+        """Real time: the first estimate that has used a frame ends the frame's end-to-end latency, on the
+        wall clock from its exposure (render, camera, bus, tracking, filter), split into the stages."""
+        walls = self._frame_walls.get(frame_seq)
+        if walls is None or frame_seq in self._latency:
+            return
+        now = self.ctx.wall.now_ns()
+        self._latency[frame_seq] = (now - walls[0]) / NS_PER_MS
+        if len(walls) == 3:
+            marks = [*walls, now]
+            self.meter.tracker.add_stages(tuple((b - a) / NS_PER_MS for a, b in zip(marks, marks[1:])))
 
     def _on_receipt(self, rec: Received) -> None:
         """Navigation has a frame in hand: the IMU after it may go out."""
         walls = self._frame_walls.get(rec.msg.frame_seq)
-        if walls is not None and len(walls) == 1:
+        if walls is not None and len(walls) == 2:
             walls.append(self.ctx.wall.now_ns())
         self._frames_acknowledged(self._unreceipted, rec.msg.frame_seq)
 

@@ -25,23 +25,34 @@ from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
 
-def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection, priority: int) -> None:
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection,
+           realtime: tuple[int, list[int]] | None) -> None:
+    """Draw the frames asked for. Lockstep (`realtime` None): tiles ahead are made while no job waits (the
+    world waits for frames, so a second thread would only slow them). Real time ((priority, cpus)): tiles are
+    made by a thread beside the drawing, as a job may come at any time and must not wait for a tile."""
     cv2.setNumThreads(1)
-    apply_realtime(priority, [])  # refused: the world has said so already (it asked for its own first)
-    sys.setswitchinterval(0.0002)  # the frame's thread gets the interpreter back soon from the prefetcher's
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
-    prefetcher = _Prefetcher(terrain)
-    prefetcher.start()
-    last = None  # the previous camera position
+    prefetcher = None
+    if realtime is not None:
+        apply_realtime(*realtime)  # refused: the world says so (it asks for its own too)
+        sys.setswitchinterval(0.0002)  # the frame's thread gets the interpreter back soon from the prefetcher
+        prefetcher = _Prefetcher(terrain)
+        prefetcher.start()
+    last = ahead = None  # the previous camera position; where it will be in about a second
     while True:
+        while prefetcher is None and ahead is not None and not conn.poll(0) and terrain.prefetch(*ahead):
+            pass  # lockstep, idle: make the tiles the camera is heading for
         job = conn.recv()
         if job is None:
-            prefetcher.stop()
+            if prefetcher is not None:
+                prefetcher.stop()
             return
         pos = job[2]
-        prefetcher.head_for(_ahead(last or pos, pos))
+        ahead = _ahead(last or pos, pos)
         last = pos
+        if prefetcher is not None:
+            prefetcher.head_for(ahead)
         t_ns, frame_seq, pos, q, *warm = job
         t0 = time.perf_counter_ns()
         pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
@@ -96,11 +107,12 @@ class ProcessRenderer:
     it (back-pressure), rather than piling up jobs until both ends block on full pipes."""
 
     def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3,
-                 warm_up_at: tuple[float, float, float] | None = None, priority: int = 0) -> None:
+                 warm_up_at: tuple[float, float, float] | None = None,
+                 realtime: tuple[int, list[int]] | None = None) -> None:
         self.sensors = sensors
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child, priority), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child, realtime), daemon=True)
         self._proc.start()
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []

@@ -83,7 +83,8 @@ class World:
         self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
         start = (cfg.start.north_m, cfg.start.east_m, -12.0)
         self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start,
-                                       priority=0 if cfg.lockstep else cfg.render_priority) if render_process else None
+                                       realtime=None if cfg.lockstep else (cfg.render_priority, cfg.cpus)) \
+            if render_process else None
         if self._worker is not None:  # and where the navcam comes on, low over the start: its finest tiles
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
             self._worker.warm_up((cfg.start.north_m, cfg.start.east_m, ground - sensors.navcam.min_altitude_m - 0.3))

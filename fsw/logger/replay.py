@@ -80,6 +80,7 @@ def _run(cfg: NavConfig, inputs: list) -> dict[tuple[int, int], NavState]:
             p.on_actuators(msg)
         else:
             p.on_frame(msg, out)
+            p.finish_frame(out)  # as the nav process does, once the estimate is out
     return {(s.t_ns, s.frame_seq): s for s in out.states}
 
 

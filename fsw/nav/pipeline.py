@@ -95,6 +95,7 @@ class NavPipeline:
         self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
         self._still_gyro: list[np.ndarray] = []  # gyro samples on the legs since the last range ...
         self._still_accel: list[float] = []  # ... and accelerometer magnitudes: is the vehicle still?
+        self._unfinished: tuple | None = None  # (frame, track result, start time, pose): see finish_frame
 
     # --- inputs ---------------------------------------------------------------------------------------
     def on_altimeter(self, sample: AltimeterSample) -> None:
@@ -119,6 +120,7 @@ class NavPipeline:
         return self._on_legs and not self._left_ground and (self._takeoff_t is None or t_ns < self._takeoff_t)
 
     def on_frame(self, frame: NavcamFrame, out: Outputs) -> None:
+        self.finish_frame(out)
         if self._last_frame_seq and frame.frame_seq > self._last_frame_seq + 1:
             missing = frame.frame_seq - self._last_frame_seq - 1
             self.counters.frame_gaps += missing
@@ -146,6 +148,7 @@ class NavPipeline:
     def on_imu(self, sample: ImuSample, out: Outputs) -> None:
         """Buffer the sample; fuse every sample older than the fusion delay, with the frames and ranges
         stamped before it (each at its own time)."""
+        self.finish_frame(out)
         if not self._started:
             self._start(sample, np.array(sample.accel_mps2))
             return
@@ -164,6 +167,7 @@ class NavPipeline:
         for t_ns, apply in self._due(sample.t_ns):
             self.est.propagate(t_ns, gyro, accel)
             apply(out)
+            self.finish_frame(out)  # before the filter moves on from the frame's time
         self.est.propagate(sample.t_ns, gyro, accel)
         self._history.append((sample.t_ns, self.est.p.copy(), self.est.R.copy()))
         if self._resting(sample.t_ns):
@@ -266,7 +270,6 @@ class NavPipeline:
         R_cam = (self.est.R if pose is None else pose[1]) @ self.R_bc
         rotation = None if self._prev_frame_R is None else R_cam.T @ self._prev_frame_R
         self._prev_frame_R = R_cam
-        base_before = self.tracker.base_id
         res = self.tracker.process(frame.pixels, frame.t_ns, rotation)
         if res.new_base:
             self.est.new_base(pose)
@@ -276,15 +279,25 @@ class NavPipeline:
                 inl = res.inliers
                 if self.est.update_features(res.base_points[inl], res.points[inl], pose):
                     self.counters.vision_updates += 1
-            if self.tracker.base_id != base_before:  # the tracker moved its base to this frame
-                self.est.new_base(None if pose is None else self._pose_at(frame.t_ns))
-        self._after_frame(frame, res, t0, out)
-
-    def _after_frame(self, frame: NavcamFrame, res, t0: int, out: Outputs) -> None:
         self.counters.frames += 1
         self._last_used_seq = frame.frame_seq
         self._set_vision(self._judge_vision(res.quality is TrackQuality.GOOD, frame.t_ns), frame.t_ns, out)
         out.states.append(self.state(frame.t_ns))
+        self._unfinished = (frame, res, t0, pose)
+
+    def finish_frame(self, out: Outputs) -> None:
+        """The rest of the last frame's work, once its estimate is out: a new base frame, if the tracker
+        wants one (detection, and the filter's base cloned at the frame's time), then its record. Whatever
+        comes next (a sample, a range, a frame) finishes it first if the caller has not."""
+        if self._unfinished is None:
+            return
+        frame, res, t0, pose = self._unfinished
+        self._unfinished = None
+        if self.tracker.finish() and not res.new_base:  # the tracker moved its base to this frame
+            self.est.new_base(None if pose is None else self._pose_at(frame.t_ns))
+        self._after_frame(frame, res, t0, out)
+
+    def _after_frame(self, frame: NavcamFrame, res, t0: int, out: Outputs) -> None:
         proc_ms = (self.timer_ns() - t0) / 1e6
         self.proc_ms.append(proc_ms)
         if proc_ms > self.cfg.deadline_ms:

@@ -57,6 +57,12 @@ class NavProcess(FlightProcess):
         self._publish(out)
 
     def _publish(self, out: Outputs) -> None:
+        """The estimates first (a frame's is the end of its latency), then the rest of the frame's work and
+        its record."""
+        for state in out.states:
+            self.publish("nav.state", state)
+        out.states.clear()
+        self.pipeline.finish_frame(out)
         for track in out.tracks:
             self.publish("nav.track", track)
         for state in out.states:

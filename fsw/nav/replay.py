@@ -153,6 +153,7 @@ def replay(ds: Dataset, sensors: SensorsConfig, out_csv: Path, progress: Callabl
             elif kind == 1:
                 seq += 1
                 pipe.on_frame(NavcamFrame(t, seq, 0.0, _image(item, ds.camera)), out)
+                pipe.finish_frame(out)
                 progress(1)
             else:
                 pipe.on_imu(item, out)

@@ -46,6 +46,7 @@ def run(events, cfg: NavConfig = NavConfig(), drop: set[int] = frozenset(), blan
             if blank_after_s is not None and t >= blank_after_s * NS_PER_S:
                 msg = NavcamFrame(msg.t_ns, msg.frame_seq, msg.exposure_us, np.full_like(msg.pixels, 110))
             p.on_frame(msg, out)
+            p.finish_frame(out)
         else:
             p.on_imu(msg, out)
     return p, out
@@ -124,3 +125,33 @@ def test_a_vehicle_moved_without_thrust_is_not_held_to_the_ground() -> None:
     lifted = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (5.0, 0.0, 0.0, 3.0)])
     p, truth = ground_run(lifted, 3 * 500)  # halfway up, 0.3 m above where the laser starts to read
     assert abs(p.est.p[2] - truth.pos_m[2]) < 0.15
+
+
+def test_a_frames_estimate_comes_out_before_the_rest_of_its_work(inputs) -> None:
+    """A frame fused on arrival (the IMU already past it, as in real time) gives its estimate at once; its
+    record (and a new base, if one is due) comes with `finish_frame`, or before anything else is done."""
+    events, _ = inputs
+    p = NavPipeline(NavConfig(), SENSORS, lambda: 0, lambda: 0)
+    held = None
+    for t, kind, msg in events:
+        if kind == 0:
+            p.on_altimeter(msg)
+        elif kind == 1:
+            held = msg  # delivered after the next IMU sample: late
+        else:
+            p.on_imu(msg, Outputs())
+            if held is not None and held.t_ns >= 3 * NS_PER_S:  # climbing, well above the navcam's 1 m
+                out = Outputs()
+                p.on_frame(held, out)
+                assert [s.frame_seq for s in out.states] == [held.frame_seq] and not out.tracks
+                p.finish_frame(out)
+                assert [tr.frame_seq for tr in out.tracks] == [held.frame_seq]
+                after = Outputs()
+                p.on_frame(held, after)  # the same frame again: ...
+                p.on_imu(msg, after)  # ... and what follows finishes it before its own work
+                assert [tr.frame_seq for tr in after.tracks] == [held.frame_seq]
+                return
+            elif held is not None:
+                p.on_frame(held, Outputs())
+                held = None
+    pytest.fail("no frame above 1 m")

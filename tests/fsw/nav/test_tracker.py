@@ -96,3 +96,19 @@ def test_the_gyro_seeds_a_fast_rotation() -> None:
     seeded = tracker.process(warp(base, Rz), 1, rotation=Rz)
     assert seeded.quality is TrackQuality.GOOD
     assert pixel_error(seeded.homography / seeded.homography[2, 2], Rz) < 0.5
+
+
+def test_a_new_base_is_taken_when_finished_or_by_the_next_frame() -> None:
+    """The detection for a new base waits until the caller has published the frame's estimate."""
+    tracker = Tracker(MODEL)
+    tracker.process(texture(3), 0)
+    flat = np.full((480, 640), 120, np.uint8)
+    tracker.process(flat, 1)  # lost: this frame is to become the base
+    assert tracker.base_id == 1
+    assert tracker.finish() and tracker.base_id == 2
+    assert not tracker.finish()  # nothing more to do
+    other = Tracker(MODEL)
+    other.process(texture(3), 0)
+    other.process(flat, 1)
+    again = other.process(texture(3), 2)  # not finished by the caller: the next frame does it first (the
+    assert other.base_id == 3 and again.new_base  # flat base has nothing to track, so this one is the next)
