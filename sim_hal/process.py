@@ -30,6 +30,7 @@ from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
 from fsw.runtime.realtime import apply_realtime
+from fsw.nav.tracker import TrackQuality
 from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
 from sim_hal.metronome import Metronome
@@ -91,9 +92,10 @@ class WorldProcess(FlightProcess):
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
         self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
         if "nav" in self.ctx.topology.processes:
-            self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
-            self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
+            # the loop drains sockets in this order: a frame's estimate before its record, which comes after it
             self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
+            self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
+            self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
         self.on_command("FAULT_INJECT", self._fault_inject)
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
 
@@ -275,6 +277,8 @@ class WorldProcess(FlightProcess):
     def _on_nav_track(self, rec: Received) -> None:
         """Navigation has done a frame: frames up to it no longer hold the world back."""
         seq = rec.msg.frame_seq
+        if not self.cfg.lockstep and rec.msg.quality != int(TrackQuality.SKIPPED):
+            self._estimate_out(seq)  # its estimate not seen (yet): the record's arrival bounds the latency
         self.meter.tracker.add(seq, rec.msg.proc_ms, self._latency.pop(seq, None))
         for done in [s for s in self._frame_walls if s <= seq]:
             del self._frame_walls[done]

@@ -6,11 +6,7 @@ draw itself, only ready a few steps later.
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
-import os
-import sys
-import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection
@@ -21,6 +17,7 @@ import numpy as np
 from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.realtime import apply_realtime
+from sim_hal.prefetch import Prefetcher
 from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
@@ -36,8 +33,7 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connectio
     prefetcher = None
     if realtime is not None:
         apply_realtime(*realtime)  # refused: the world says so (it asks for its own too)
-        sys.setswitchinterval(0.0002)  # the frame's thread gets the interpreter back soon from the prefetcher
-        prefetcher = _Prefetcher(terrain)
+        prefetcher = Prefetcher(lambda target: terrain.prefetch(*target))
         prefetcher.start()
     last = ahead = None  # the previous camera position; where it will be in about a second
     while True:
@@ -59,42 +55,6 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connectio
         took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns))
-
-
-class _Prefetcher(threading.Thread):
-    """Makes the tiles (and the fine window) the camera is heading for, beside the drawing of frames and at
-    the ordinary priority: a tile takes tens of milliseconds, a window about a hundred, and a frame waiting
-    for one would come out late. Tiles are the same whenever made, so runs do not depend on its timing."""
-
-    def __init__(self, terrain: Terrain) -> None:
-        super().__init__(name="prefetch", daemon=True)
-        self.terrain = terrain
-        self._target: tuple[float, float] | None = None
-        self._wake = threading.Condition()
-        self._stopped = False
-
-    def head_for(self, north_east: tuple[float, float]) -> None:
-        with self._wake:
-            self._target = north_east
-            self._wake.notify()
-
-    def stop(self) -> None:
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-
-    def run(self) -> None:
-        with contextlib.suppress(OSError):  # off the renderer's real-time priority, if it has one
-            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-        while True:
-            with self._wake:
-                while self._target is None and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
-                    return
-                target, self._target = self._target, None
-            while self._target is None and not self._stopped and self.terrain.prefetch(*target):
-                pass
 
 
 def _ahead(last: tuple, pos: tuple) -> tuple[float, float]:

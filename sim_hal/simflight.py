@@ -47,10 +47,11 @@ from sim_hal.truthfeed import TruthFeed
 SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
 # Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
 # (the fusion delay only makes lockstep runs repeatable, and costs latency), 600 ms of silence is a hang, and
-# the critical loop's processes (camera, nav) take SCHED_FIFO priority, as on the board.
+# the flight processes take SCHED_FIFO priorities as fsw/config/sim_realtime.toml gives them.
 REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600},
                      "flight": {"nav_apply_delay_ms": 0.0},
-                     "processes": {"camera": {"realtime_priority": 20}, "nav": {"realtime_priority": 20}}}
+                     "processes": {"camera": {"realtime_priority": 26}, "nav": {"realtime_priority": 26},
+                                   "control": {"realtime_priority": 25}}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included

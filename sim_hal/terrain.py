@@ -272,14 +272,21 @@ class Terrain:
     def tile(self, i: int, j: int) -> Grid:
         key = (i, j)
         if key not in self._tiles:
-            if len(self._tiles) >= self._max_tiles:
-                self._tiles.pop(next(iter(self._tiles)))  # oldest first
             s = self.spec
             t0 = time.perf_counter_ns()
-            self._tiles[key] = make_grid(s, i * s.tile_m, j * s.tile_m, s.res_m, (s.tile_px, s.tile_px), True)
+            self.add_tile(key, make_grid(s, i * s.tile_m, j * s.tile_m, s.res_m, (s.tile_px, s.tile_px), True))
             self.making_ns += time.perf_counter_ns() - t0
             self.made_tiles += 1
         return self._tiles[key]
+
+    def add_tile(self, key: tuple[int, int], grid: Grid) -> bool:
+        """A tile made elsewhere (the same as this one would make); False if it was here already."""
+        if key in self._tiles:
+            return False
+        if len(self._tiles) >= self._max_tiles:
+            self._tiles.pop(next(iter(self._tiles)))  # oldest first
+        self._tiles[key] = grid
+        return True
 
     def tile_index(self, north_m: float, east_m: float) -> tuple[int, int]:
         return math.floor(north_m / self.spec.tile_m), math.floor(east_m / self.spec.tile_m)
@@ -314,15 +321,18 @@ class Terrain:
                     np.block([[t.height for t in r] for r in rows]), np.block([[t.shade for t in r] for r in rows]),
                     np.block([[t.rover for t in r] for r in rows]))
 
-    def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2) -> bool:
-        """Make one missing tile of the window around the point, or else the window itself; False when all is
-        ready. Idle time spent here keeps tile making out of the frames (tiles are the same whenever made)."""
+    def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2, window: bool = True) -> bool:
+        """Make one missing tile of the window around the point, or else (`window`) the window itself; False
+        when all is ready. Time spent here keeps tile making out of the frames (tiles are the same whenever
+        made)."""
         ci, cj = centre = self.tile_index(north_m, east_m)
         for di in range(-radius_tiles, radius_tiles + 1):
             for dj in range(-radius_tiles, radius_tiles + 1):
                 if (ci + di, cj + dj) not in self._tiles:
                     self.tile(ci + di, cj + dj)
                     return True
+        if not window:
+            return False
         with self._windows_lock:
             if centre in self._windows:
                 return False

@@ -24,6 +24,10 @@ from sim_hal.render_worker import ProcessRenderer
 from sim_hal.script import Script, attitude_for
 from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
 from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
+from sim_hal.tilemaker import TileMaker
+
+_PREFETCH_EVERY_STEPS = 50  # real time: tiles made ahead are taken, and where the vehicle will be in a
+# second is told, this often
 
 
 @dataclass
@@ -95,6 +99,8 @@ class World:
         self._frame_period_ns = round(NS_PER_S / sensors.navcam.rate_hz)
         self._next_frame_ns = self._frame_period_ns
         self._ahead_ns = 0 if cfg.lockstep or not render_process else round(cfg.render_ahead_ms * 1e6)
+        # real time: the ground under the vehicle a second ahead, made in another process
+        self._tiles = TileMaker(self.terrain.spec) if not cfg.lockstep else None
         self._held: deque[NavcamFrame] = deque()  # drawn ahead, their exposure still to come
         self.frame_seq = 0
         self.streams = self._fault_streams(cfg)
@@ -122,6 +128,10 @@ class World:
     def step(self) -> StepOutput:
         self.step_count += 1
         self.t_ns += self.dt_ns
+        if self._tiles is not None and self.step_count % _PREFETCH_EVERY_STEPS == 0:
+            s = self.vehicle.state
+            self._tiles.collect(self.terrain)
+            self._tiles.head_for((s.pos_m[0] + s.vel_mps[0], s.pos_m[1] + s.vel_mps[1]))
         if self.script is None:
             self.vehicle.step(self.command, self.wind.step(self.dt_s), self.dt_s, self.t_ns)
         else:
@@ -244,6 +254,8 @@ class World:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
+        if self._tiles is not None:
+            self._tiles.close()
 
     # --- on request and for the record ---------------------------------------------------------------
     def capture(self, req: RteRequest) -> ColourImage:

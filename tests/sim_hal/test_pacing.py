@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from sim_hal.metronome import Metronome
-from sim_hal.render_worker import _Prefetcher
+from sim_hal.prefetch import Prefetcher
 from sim_hal.terrain import Terrain, TerrainSpec
 
 
@@ -44,7 +44,7 @@ def test_the_metronome_wakes_the_loop_on_each_beat_never_before() -> None:
 def test_the_prefetcher_makes_the_tiles_and_window_ahead_and_they_match_those_made_on_demand() -> None:
     spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
     terrain = Terrain(spec)
-    p = _Prefetcher(terrain)
+    p = Prefetcher(lambda target: terrain.prefetch(*target))
     p.start()
     try:
         p.head_for((40.0, 10.0))
@@ -52,11 +52,19 @@ def test_the_prefetcher_makes_the_tiles_and_window_ahead_and_they_match_those_ma
         assert _wait_until(lambda: centre in terrain._windows)
     finally:
         p.stop()
-        p.join(10)
+    assert not p.is_alive()
     ahead = terrain.window(40.0, 10.0)  # taken from the prefetched ones, not built again
     assert ahead is terrain._windows[centre]
     fresh = Terrain(spec).window(40.0, 10.0)
     assert np.array_equal(ahead.height, fresh.height) and np.array_equal(ahead.shade, fresh.shade)
+
+
+def test_tiles_only_when_no_window_is_wanted() -> None:
+    terrain = Terrain(TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64))
+    made = 0
+    while terrain.prefetch(20.0, 0.0, radius_tiles=1, window=False):
+        made += 1
+    assert made == 9 and not terrain._windows
 
 
 def test_windows_kept_are_few_and_never_the_one_in_use() -> None:
@@ -72,3 +80,21 @@ def test_windows_kept_are_few_and_never_the_one_in_use() -> None:
             made += 1
     assert made > 5 and len(terrain._windows) == 3
     assert terrain.window(0.0, 0.0) is in_use
+
+
+def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
+    from sim_hal.tilemaker import TileMaker
+
+    spec = TerrainSpec(name="jezero", seed=3, extent_m=200.0, tile_px=64)
+    here, there = Terrain(spec), Terrain(spec)
+    maker = TileMaker(spec, radius_tiles=1)
+    try:
+        maker.head_for((10.0, -5.0))
+        assert _wait_until(lambda: maker.collect(there) >= 0 and len(there._tiles) >= 9)
+    finally:
+        maker.close()
+    ci, cj = there.tile_index(10.0, -5.0)
+    for key in [(ci + di, cj + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]:
+        a, b = there._tiles[key], here.tile(*key)
+        assert np.array_equal(a.height, b.height) and np.array_equal(a.shade, b.shade)
+        assert (a.origin_n, a.origin_e, a.res_m) == (b.origin_n, b.origin_e, b.res_m)

@@ -1,0 +1,82 @@
+"""Terrain tiles made ahead in a process of their own, for a real-time loop that may not stop for one (a tile
+takes tens of milliseconds): the world steps the vehicle and ranges its altimeter over the tile below. A
+thread would share the interpreter with the loop, and at the ordinary priority would hold it while the loop
+waits. Tiles travel as files, so the loop takes one only when it is all there (a pipe could leave the loop
+waiting on a half-sent tile). Tiles are the same whoever makes them."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import shutil
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
+
+from sim_hal.terrain import Grid, Terrain, TerrainSpec
+
+
+def _serve(spec: TerrainSpec, radius_tiles: int, folder: str, conn: Connection) -> None:
+    terrain = Terrain(spec)
+    made: set[tuple[int, int]] = set()
+    target = None
+    while True:
+        if target is None or conn.poll(0):
+            target = conn.recv()
+            if target is None:
+                return
+        key = _missing(terrain, target, radius_tiles, made)
+        if key is None:
+            target = None  # all made: wait for the next target
+            continue
+        made.add(key)
+        g = terrain.tile(*key)
+        path = Path(folder) / f"{key[0]}_{key[1]}.npz"
+        np.savez(path.with_suffix(".tmp.npz"), height=g.height, shade=g.shade, rover=g.rover,
+                 origin=np.array([g.origin_n, g.origin_e, g.res_m]))
+        path.with_suffix(".tmp.npz").rename(path)
+        conn.send((key, str(path)))
+
+
+def _missing(terrain: Terrain, target: tuple[float, float], radius: int, made: set) -> tuple[int, int] | None:
+    ci, cj = terrain.tile_index(*target)
+    for di in range(-radius, radius + 1):
+        for dj in range(-radius, radius + 1):
+            if (ci + di, cj + dj) not in made:
+                return ci + di, cj + dj
+    return None
+
+
+class TileMaker:
+    def __init__(self, spec: TerrainSpec, radius_tiles: int = 1) -> None:
+        self._folder = tempfile.mkdtemp(prefix="ginny-tiles-")
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(spec, radius_tiles, self._folder, child), daemon=True)
+        self._proc.start()
+
+    def head_for(self, north_east: tuple[float, float]) -> None:
+        """Make the tiles around this point (north, east in m) next."""
+        self._conn.send(tuple(map(float, north_east)))
+
+    def collect(self, terrain: Terrain) -> int:
+        """Give `terrain` the tiles made so far that it lacks (never waits); how many."""
+        n = 0
+        while self._conn.poll(0):
+            key, path = self._conn.recv()
+            with np.load(path) as z:
+                n_, e_, res = z["origin"]
+                grid = Grid(float(n_), float(e_), float(res), z["height"], z["shade"], z["rover"])
+            Path(path).unlink(missing_ok=True)
+            n += terrain.add_tile(key, grid)
+        return n
+
+    def close(self) -> None:
+        try:
+            self._conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+        shutil.rmtree(self._folder, ignore_errors=True)
