@@ -183,6 +183,8 @@ class WorldProcess(FlightProcess):
         w = self.world
         self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
         self._publish_frames(out.navcam)
+        for still in w.stills_ready():
+            self.publish("sim.rte", still)
         if out.step % self.cfg.truth_every_steps == 0:
             self.publish("sim.truth", w.truth())
         if out.step % self.cfg.clock_every_steps == 0:
@@ -341,7 +343,9 @@ class WorldProcess(FlightProcess):
             self._publish_frames(self.world.wait_frame())
 
     def _on_rte_request(self, rec: Received) -> None:
-        self.publish("sim.rte", self.world.capture(rec.msg))
+        still = self.world.capture(rec.msg)  # real time: it comes later, from the stills worker
+        if still is not None:
+            self.publish("sim.rte", still)
 
     def telemetry(self) -> dict:
         return {"steps": self.stats.steps, "frames": self.stats.frames,

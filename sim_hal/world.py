@@ -15,6 +15,7 @@ from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, Imu
 from fsw.clock import NS_PER_S
 from fsw.config.sensors import SensorsConfig
 from sim_hal import mathx as mx
+from sim_hal.colour_worker import ColourWorker
 from sim_hal.config import WorldConfig
 from sim_hal.dynamics import Command, Contact, Vehicle
 from sim_hal.faults import FaultyStream, Mutators, faults_for, parse_fault
@@ -26,6 +27,7 @@ from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSo
 from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
 from sim_hal.tilemaker import TileMaker
 
+_STILL_EXPOSURE_US = 1000.0
 _PREFETCH_EVERY_STEPS = 50  # real time: tiles made ahead are taken, and where the vehicle will be in a
 # second is told, this often
 
@@ -99,8 +101,11 @@ class World:
         self._frame_period_ns = round(NS_PER_S / sensors.navcam.rate_hz)
         self._next_frame_ns = self._frame_period_ns
         self._ahead_ns = 0 if cfg.lockstep or not render_process else round(cfg.render_ahead_ms * 1e6)
-        # real time: the ground under the vehicle a second ahead, made in another process
-        self._tiles = TileMaker(self.terrain.spec) if not cfg.lockstep else None
+        # real time (the world process): the ground under the vehicle a second ahead, and colour stills, made
+        # in other processes, so that the world never stops for them (lockstep makes them when asked: time waits)
+        helpers = render_process and not cfg.lockstep
+        self._tiles = TileMaker(self.terrain.spec) if helpers else None
+        self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera) if helpers else None
         self._held: deque[NavcamFrame] = deque()  # drawn ahead, their exposure still to come
         self.frame_seq = 0
         self.streams = self._fault_streams(cfg)
@@ -254,16 +259,25 @@ class World:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
-        if self._tiles is not None:
-            self._tiles.close()
+        for helper in (self._tiles, self._stills):
+            if helper is not None:
+                helper.close()
 
     # --- on request and for the record ---------------------------------------------------------------
-    def capture(self, req: RteRequest) -> ColourImage:
+    def capture(self, req: RteRequest) -> ColourImage | None:
+        """A colour still of the vehicle's pose now; in real time it comes later, from `stills_ready`."""
         c = self.sensors.colour_camera
         w = min(max(req.width_px, 16), c.max_width_px)
         h = min(max(req.height_px, 16), c.max_height_px)
         s = self.vehicle.state
-        return ColourImage(self.t_ns, req.capture_id, 1000.0, self.colour.render(s.pos_m, s.q, w, h))
+        if self._stills is not None:
+            self._stills.submit(req.capture_id, self.t_ns, s.pos_m, s.q, w, h)
+            return None
+        return ColourImage(self.t_ns, req.capture_id, _STILL_EXPOSURE_US, self.colour.render(s.pos_m, s.q, w, h))
+
+    def stills_ready(self) -> list[ColourImage]:
+        """Real time: the colour stills drawn since last asked."""
+        return self._stills.ready(_STILL_EXPOSURE_US) if self._stills is not None else []
 
     def truth(self) -> SimTruth:
         s = self.vehicle.state

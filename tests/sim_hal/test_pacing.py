@@ -98,3 +98,24 @@ def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
         a, b = there._tiles[key], here.tile(*key)
         assert np.array_equal(a.height, b.height) and np.array_equal(a.shade, b.shade)
         assert (a.origin_n, a.origin_e, a.res_m) == (b.origin_n, b.origin_e, b.res_m)
+
+
+def test_a_colour_still_from_the_worker_is_the_one_drawn_here() -> None:
+    from fsw.config.sensors import load_sensors
+    from sim_hal.colour_worker import ColourWorker
+    from sim_hal.render import ColourRenderer
+
+    spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
+    cfg = load_sensors().colour_camera
+    worker = ColourWorker(spec, cfg)
+    pose = ((1.0, 2.0, -10.0), (1.0, 0.0, 0.0, 0.0))
+    try:
+        assert worker.submit(7, 123, *pose, 64, 48)
+        assert not worker.submit(7, 123, *pose, 64, 48)  # asked again while drawn: once is enough
+        stills = []
+        assert _wait_until(lambda: bool(stills.extend(worker.ready(1000.0)) or stills))
+    finally:
+        worker.close()
+    (still,) = stills
+    assert (still.t_ns, still.capture_id) == (123, 7)
+    assert np.array_equal(still.pixels, ColourRenderer(cfg, Terrain(spec)).render(*pose, 64, 48))

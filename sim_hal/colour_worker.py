@@ -1,0 +1,71 @@
+"""Colour stills drawn in a process of their own, for a real-time world: a still takes a second or more to
+draw (6 iterations over up to 13 million rays), and the world's loop, which steps the vehicle and feeds the
+IMU every 2 ms, may not stop for it. The still is of the pose at the request (its exposure); it comes back
+when drawn, as a real camera's comes after its readout. Lockstep draws it at once: time waits."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import shutil
+import tempfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fsw.bus.messages import ColourImage
+from fsw.config.sensors import ColourCameraConfig
+from sim_hal.render import ColourRenderer
+from sim_hal.terrain import Terrain, TerrainSpec
+
+
+def _serve(spec: TerrainSpec, cfg: ColourCameraConfig, folder: str, conn: Connection) -> None:
+    cv2.setNumThreads(1)
+    renderer = ColourRenderer(cfg, Terrain(spec))
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        capture_id, t_ns, pos, q, w, h = job
+        path = Path(folder) / f"{capture_id}_{t_ns}.npy"
+        np.save(path.with_suffix(".tmp.npy"), renderer.render(pos, q, w, h))
+        path.with_suffix(".tmp.npy").rename(path)
+        conn.send((capture_id, t_ns, str(path)))
+
+
+class ColourWorker:
+    def __init__(self, spec: TerrainSpec, cfg: ColourCameraConfig) -> None:
+        self._folder = tempfile.mkdtemp(prefix="ginny-stills-")
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(spec, cfg, self._folder, child), daemon=True)
+        self._proc.start()
+        self._pending: set[int] = set()
+
+    def submit(self, capture_id: int, t_ns: int, pos_m, q, width: int, height: int) -> bool:
+        """Draw a still of this pose; False if that capture is being drawn already (a repeated request)."""
+        if capture_id in self._pending:
+            return False
+        self._pending.add(capture_id)
+        self._conn.send((capture_id, t_ns, tuple(pos_m), tuple(q), width, height))
+        return True
+
+    def ready(self, exposure_us: float) -> list[ColourImage]:
+        """The stills drawn so far (never waits for one being drawn)."""
+        out = []
+        while self._conn.poll(0):
+            capture_id, t_ns, path = self._conn.recv()
+            self._pending.discard(capture_id)
+            out.append(ColourImage(t_ns, capture_id, exposure_us, np.load(path)))
+            Path(path).unlink(missing_ok=True)
+        return out
+
+    def close(self) -> None:
+        try:
+            self._conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+        shutil.rmtree(self._folder, ignore_errors=True)
