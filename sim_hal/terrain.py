@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -265,6 +266,7 @@ class Terrain:
         self._max_tiles = max_tiles
         self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
         self._windows_lock = threading.Lock()  # a prefetching thread may add windows while frames are drawn
+        self._building: tuple[tuple[int, int], Iterator[Grid | None]] | None = None  # (centre, steps) prefetching
         self._coarse: Grid | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
@@ -313,18 +315,30 @@ class Terrain:
     _last_centre: tuple[int, int] | None = None
 
     def _build_window(self, centre: tuple[int, int], radius_tiles: int) -> Grid:
+        *_, window = self._window_steps(centre, radius_tiles)
+        return window
+
+    def _window_steps(self, centre: tuple[int, int], radius_tiles: int) -> Iterator[Grid | None]:
+        """Build the window a tile at a time (None after each; the window last): a prefetching thread holds
+        the interpreter for a tile's copy, not the whole window's (about 80 ms), while frames are drawn."""
         ci, cj = centre
-        span = range(-radius_tiles, radius_tiles + 1)
-        rows = [[self.tile(ci + di, cj + dj) for dj in span] for di in span]
-        first = rows[0][0]
-        return Grid(first.origin_n, first.origin_e, first.res_m,
-                    np.block([[t.height for t in r] for r in rows]), np.block([[t.shade for t in r] for r in rows]),
-                    np.block([[t.rover for t in r] for r in rows]))
+        n, px = 2 * radius_tiles + 1, self.spec.tile_px
+        height = np.empty((n * px, n * px), np.float32)
+        shade = np.empty((n * px, n * px), np.uint8)
+        rover = np.empty((n * px, n * px), np.uint8)
+        for r in range(n):
+            for c in range(n):
+                t = self.tile(ci - radius_tiles + r, cj - radius_tiles + c)
+                rows, cols = slice(r * px, (r + 1) * px), slice(c * px, (c + 1) * px)
+                height[rows, cols], shade[rows, cols], rover[rows, cols] = t.height, t.shade, t.rover
+                yield None
+        first = self.tile(ci - radius_tiles, cj - radius_tiles)
+        yield Grid(first.origin_n, first.origin_e, first.res_m, height, shade, rover)
 
     def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2, window: bool = True) -> bool:
-        """Make one missing tile of the window around the point, or else (`window`) the window itself; False
-        when all is ready. Time spent here keeps tile making out of the frames (tiles are the same whenever
-        made)."""
+        """Make one missing tile of the window around the point, or else (`window`) a step of the window
+        itself; False when all is ready. Time spent here keeps tile making out of the frames (tiles are the
+        same whenever made)."""
         ci, cj = centre = self.tile_index(north_m, east_m)
         for di in range(-radius_tiles, radius_tiles + 1):
             for dj in range(-radius_tiles, radius_tiles + 1):
@@ -336,7 +350,12 @@ class Terrain:
         with self._windows_lock:
             if centre in self._windows:
                 return False
-        self._keep_window(centre, self._build_window(centre, radius_tiles))
+        if self._building is None or self._building[0] != centre:
+            self._building = (centre, self._window_steps(centre, radius_tiles))
+        step = next(self._building[1])
+        if step is not None:
+            self._keep_window(centre, step)
+            self._building = None
         return True
 
     @property

@@ -119,3 +119,13 @@ def test_a_colour_still_from_the_worker_is_the_one_drawn_here() -> None:
     (still,) = stills
     assert (still.t_ns, still.capture_id) == (123, 7)
     assert np.array_equal(still.pixels, ColourRenderer(cfg, Terrain(spec)).render(*pose, 64, 48))
+
+
+def test_a_window_built_a_tile_at_a_time_is_the_one_built_at_once() -> None:
+    terrain = Terrain(TerrainSpec(name="jezero", seed=3, extent_m=200.0, tile_px=64))
+    while terrain.prefetch(20.0, 0.0):  # tiles, then the window step by step
+        pass
+    stepped = terrain._windows[terrain.tile_index(20.0, 0.0)]
+    whole = Terrain(TerrainSpec(name="jezero", seed=3, extent_m=200.0, tile_px=64)).window(20.0, 0.0)
+    assert np.array_equal(stepped.height, whole.height) and np.array_equal(stepped.shade, whole.shade)
+    assert (stepped.origin_n, stepped.origin_e) == (whole.origin_n, whole.origin_e)
