@@ -4,7 +4,6 @@ IMU every 2 ms, may not stop for it. The still is of the pose at the request (it
 when drawn, as a real camera's comes after its readout. Lockstep draws it at once: time waits."""
 from __future__ import annotations
 
-import multiprocessing as mp
 import shutil
 import tempfile
 from multiprocessing.connection import Connection
@@ -15,6 +14,7 @@ import numpy as np
 
 from fsw.bus.messages import ColourImage
 from fsw.config.sensors import ColourCameraConfig
+from sim_hal.helper_process import start_helper, stop_helper
 from sim_hal.render import ColourRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
@@ -36,10 +36,7 @@ def _serve(spec: TerrainSpec, cfg: ColourCameraConfig, folder: str, conn: Connec
 class ColourWorker:
     def __init__(self, spec: TerrainSpec, cfg: ColourCameraConfig) -> None:
         self._folder = tempfile.mkdtemp(prefix="ginny-stills-")
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(spec, cfg, self._folder, child), daemon=True)
-        self._proc.start()
+        self._conn, self._proc = start_helper(_serve, spec, cfg, self._folder)
         self._pending: set[int] = set()
 
     def submit(self, capture_id: int, t_ns: int, pos_m, q, width: int, height: int) -> bool:
@@ -61,11 +58,5 @@ class ColourWorker:
         return out
 
     def close(self) -> None:
-        try:
-            self._conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
-        self._proc.join(5)
-        if self._proc.is_alive():
-            self._proc.kill()
+        stop_helper(self._conn, self._proc)
         shutil.rmtree(self._folder, ignore_errors=True)

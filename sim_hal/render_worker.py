@@ -6,7 +6,6 @@ draw itself, only ready a few steps later.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from collections import deque
 from multiprocessing.connection import Connection
@@ -17,13 +16,14 @@ import numpy as np
 from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.realtime import apply_realtime
+from sim_hal.helper_process import start_helper, stop_helper
 from sim_hal.prefetch import Prefetcher
 from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
 
-def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, conn: Connection,
-           realtime: tuple[int, list[int]] | None) -> None:
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: tuple[int, list[int]] | None,
+           conn: Connection) -> None:
     """Draw the frames asked for. Lockstep (`realtime` None): tiles ahead are made while no job waits (the
     world waits for frames, so a second thread would only slow them). Real time ((priority, cpus)): tiles are
     made by a thread beside the drawing, as a job may come at any time and must not wait for a tile."""
@@ -70,10 +70,7 @@ class ProcessRenderer:
                  warm_up_at: tuple[float, float, float] | None = None,
                  realtime: tuple[int, list[int]] | None = None) -> None:
         self.sensors = sensors
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(spec, sensors, seed, child, realtime), daemon=True)
-        self._proc.start()
+        self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
         self.max_in_flight = max_in_flight
@@ -128,10 +125,4 @@ class ProcessRenderer:
         return out
 
     def close(self) -> None:
-        try:
-            self._conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
-        self._proc.join(5)
-        if self._proc.is_alive():
-            self._proc.kill()
+        stop_helper(self._conn, self._proc)

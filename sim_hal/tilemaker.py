@@ -5,7 +5,6 @@ waits. Tiles travel as files, so the loop takes one only when it is all there (a
 waiting on a half-sent tile). Tiles are the same whoever makes them."""
 from __future__ import annotations
 
-import multiprocessing as mp
 import shutil
 import tempfile
 from multiprocessing.connection import Connection
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim_hal.helper_process import start_helper, stop_helper
 from sim_hal.terrain import Grid, Terrain, TerrainSpec
 
 
@@ -50,10 +50,7 @@ def _missing(terrain: Terrain, target: tuple[float, float], radius: int, made: s
 class TileMaker:
     def __init__(self, spec: TerrainSpec, radius_tiles: int = 1) -> None:
         self._folder = tempfile.mkdtemp(prefix="ginny-tiles-")
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(spec, radius_tiles, self._folder, child), daemon=True)
-        self._proc.start()
+        self._conn, self._proc = start_helper(_serve, spec, radius_tiles, self._folder)
 
     def head_for(self, north_east: tuple[float, float]) -> None:
         """Make the tiles around this point (north, east in m) next."""
@@ -72,11 +69,5 @@ class TileMaker:
         return n
 
     def close(self) -> None:
-        try:
-            self._conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
-        self._proc.join(5)
-        if self._proc.is_alive():
-            self._proc.kill()
+        stop_helper(self._conn, self._proc)
         shutil.rmtree(self._folder, ignore_errors=True)

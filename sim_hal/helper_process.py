@@ -1,0 +1,28 @@
+"""The world's helper processes (navcam renderer, tile maker, colour stills): started with the spawn method (a
+clean interpreter, whatever the parent's threads), spoken to over a pipe, asked to end with None."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+
+def start_helper(target: Callable[..., None], *args) -> tuple[Connection, BaseProcess]:
+    """Run `target(*args, conn)` in a new process; return this end of the pipe and the process."""
+    ctx = mp.get_context("spawn")
+    conn, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child), daemon=True)
+    proc.start()
+    return conn, proc
+
+
+def stop_helper(conn: Connection, proc: BaseProcess, timeout_s: float = 5.0) -> None:
+    """Ask it to end; kill it if it has not within `timeout_s`."""
+    try:
+        conn.send(None)
+    except (BrokenPipeError, OSError):
+        pass
+    proc.join(timeout_s)
+    if proc.is_alive():
+        proc.kill()
