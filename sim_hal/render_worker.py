@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import cv2
@@ -17,44 +18,59 @@ from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.realtime import apply_realtime
 from sim_hal.helper_process import start_helper, stop_helper
-from sim_hal.prefetch import Prefetcher
 from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
+from sim_hal.tilemaker import TileFeed
 
 
-def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: tuple[int, list[int]] | None,
+@dataclass(frozen=True)
+class RealTimeRender:
+    """How the renderer runs in real time: its SCHED_FIFO priority and CPUs, and the tile maker it takes its
+    tiles from."""
+
+    priority: int
+    cpus: list[int]
+    tiles: TileFeed
+
+
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
            conn: Connection) -> None:
-    """Draw the frames asked for. Lockstep (`realtime` None): tiles ahead are made while no job waits (the
-    world waits for frames, so a second thread would only slow them). Real time ((priority, cpus)): tiles are
-    made by a thread beside the drawing, as a job may come at any time and must not wait for a tile."""
+    """Draw the frames asked for; between them, make the terrain the camera is heading for, a piece at a time
+    (`_make_ahead`), so that a frame asked for waits a few milliseconds at most."""
     cv2.setNumThreads(1)
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
-    prefetcher = None
+    feed = None
     if realtime is not None:
-        apply_realtime(*realtime)  # refused: the world says so (it asks for its own too)
-        prefetcher = Prefetcher(lambda target: terrain.prefetch(*target))
-        prefetcher.start()
+        apply_realtime(realtime.priority, realtime.cpus)  # refused: the world says so (it asks for its own too)
+        feed = realtime.tiles
     last = ahead = None  # the previous camera position; where it will be in about a second
     while True:
-        while prefetcher is None and ahead is not None and not conn.poll(0) and terrain.prefetch(*ahead):
-            pass  # lockstep, idle: make the tiles the camera is heading for
+        while ahead is not None and not conn.poll(0) and _make_ahead(terrain, feed, ahead):
+            pass
         job = conn.recv()
         if job is None:
-            if prefetcher is not None:
-                prefetcher.stop()
             return
         pos = job[2]
         ahead = _ahead(last or pos, pos)
         last = pos
-        if prefetcher is not None:
-            prefetcher.head_for(ahead)
+        if feed is not None:
+            feed.head_for(ahead)
         t_ns, frame_seq, pos, q, *warm = job
         t0 = time.perf_counter_ns()
         pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
         took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns))
+
+
+def _make_ahead(terrain: Terrain, feed: TileFeed | None, ahead: tuple[float, float]) -> bool:
+    """One piece of the terrain ahead; False when there is none to make now. Lockstep: a tile (tens of ms) or
+    a step of the window. Real time: a tile from the tile maker, or a step of the window (a few ms); never a
+    tile made here."""
+    if feed is None:
+        return terrain.prefetch(*ahead)
+    return feed.collect(terrain, at_most=1) > 0 or terrain.prefetch(*ahead, make_tiles=False)
 
 
 def _ahead(last: tuple, pos: tuple) -> tuple[float, float]:
@@ -68,7 +84,7 @@ class ProcessRenderer:
 
     def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3,
                  warm_up_at: tuple[float, float, float] | None = None,
-                 realtime: tuple[int, list[int]] | None = None) -> None:
+                 realtime: RealTimeRender | None = None) -> None:
         self.sensors = sensors
         self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)

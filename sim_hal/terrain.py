@@ -9,7 +9,6 @@ Arrays are indexed [north, east]: row r covers north = origin_n + (r + 0.5) * re
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -265,7 +264,6 @@ class Terrain:
         self._tiles: dict[tuple[int, int], Grid] = {}
         self._max_tiles = max_tiles
         self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
-        self._windows_lock = threading.Lock()  # a prefetching thread may add windows while frames are drawn
         self._building: tuple[tuple[int, int], Iterator[Grid | None]] | None = None  # (centre, steps) prefetching
         self._coarse: Grid | None = None
         self.made_tiles = 0
@@ -296,9 +294,8 @@ class Terrain:
     def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
         """The fine grid of (2 radius + 1)^2 tiles centred on the tile holding the point (cached)."""
         centre = self.tile_index(north_m, east_m)
-        with self._windows_lock:
-            window = self._windows.get(centre)
-            self._last_centre = centre
+        window = self._windows.get(centre)
+        self._last_centre = centre
         if window is None:
             window = self._build_window(centre, radius_tiles)
             self._keep_window(centre, window)
@@ -306,11 +303,10 @@ class Terrain:
 
     def _keep_window(self, centre: tuple[int, int], window: Grid) -> None:
         """Keep it, with the newest others (each is tens of MB), never dropping the one in use."""
-        with self._windows_lock:
-            self._windows.setdefault(centre, window)
-            spare = [k for k in self._windows if k != self._last_centre]  # the oldest first
-            for key in spare[:max(0, len(self._windows) - _KEEP_WINDOWS)]:
-                del self._windows[key]
+        self._windows.setdefault(centre, window)
+        spare = [k for k in self._windows if k != self._last_centre]  # the oldest first
+        for key in spare[:max(0, len(self._windows) - _KEEP_WINDOWS)]:
+            del self._windows[key]
 
     _last_centre: tuple[int, int] | None = None
 
@@ -319,8 +315,8 @@ class Terrain:
         return window
 
     def _window_steps(self, centre: tuple[int, int], radius_tiles: int) -> Iterator[Grid | None]:
-        """Build the window a tile at a time (None after each; the window last): a prefetching thread holds
-        the interpreter for a tile's copy, not the whole window's (about 80 ms), while frames are drawn."""
+        """Build the window a tile at a time (None after each; the window last): made ahead between frames,
+        a frame asked for waits for a tile's copy at most, not the whole window's (about 80 ms)."""
         ci, cj = centre
         n, px = 2 * radius_tiles + 1, self.spec.tile_px
         height = np.empty((n * px, n * px), np.float32)
@@ -335,21 +331,23 @@ class Terrain:
         first = self.tile(ci - radius_tiles, cj - radius_tiles)
         yield Grid(first.origin_n, first.origin_e, first.res_m, height, shade, rover)
 
-    def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2, window: bool = True) -> bool:
-        """Make one missing tile of the window around the point, or else (`window`) a step of the window
-        itself; False when all is ready. Time spent here keeps tile making out of the frames (tiles are the
-        same whenever made)."""
+    def prefetch(self, north_m: float, east_m: float, radius_tiles: int = 2, window: bool = True,
+                 make_tiles: bool = True) -> bool:
+        """Make one missing tile of the window around the point (unless not `make_tiles`: then a missing tile
+        means nothing to do yet), or else (`window`) a step of the window itself; False when nothing was done.
+        Time spent here keeps tile making out of the frames (tiles are the same whenever made)."""
         ci, cj = centre = self.tile_index(north_m, east_m)
         for di in range(-radius_tiles, radius_tiles + 1):
             for dj in range(-radius_tiles, radius_tiles + 1):
                 if (ci + di, cj + dj) not in self._tiles:
+                    if not make_tiles:
+                        return False
                     self.tile(ci + di, cj + dj)
                     return True
         if not window:
             return False
-        with self._windows_lock:
-            if centre in self._windows:
-                return False
+        if centre in self._windows:
+            return False
         if self._building is None or self._building[0] != centre:
             self._building = (centre, self._window_steps(centre, radius_tiles))
         step = next(self._building[1])

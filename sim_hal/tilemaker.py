@@ -2,7 +2,8 @@
 takes tens of milliseconds): the world steps the vehicle and ranges its altimeter over the tile below. A
 thread would share the interpreter with the loop, and at the ordinary priority would hold it while the loop
 waits. Tiles travel as files, so the loop takes one only when it is all there (a pipe could leave the loop
-waiting on a half-sent tile). Tiles are the same whoever makes them."""
+waiting on a half-sent tile). Tiles are the same whoever makes them. The navcam renderer takes its tiles from
+one too: a thread beside its drawing would share the interpreter, and a tile blocks it for tens of ms."""
 from __future__ import annotations
 
 import shutil
@@ -47,26 +48,36 @@ def _missing(terrain: Terrain, target: tuple[float, float], radius: int, made: s
     return None
 
 
-class TileMaker:
-    def __init__(self, spec: TerrainSpec, radius_tiles: int = 1) -> None:
-        self._folder = tempfile.mkdtemp(prefix="ginny-tiles-")
-        self._conn, self._proc = start_helper(_serve, spec, radius_tiles, self._folder)
+class TileFeed:
+    """The tile maker's end of the pipe: it may be handed to another process (the navcam renderer) that wants
+    the tiles itself."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
     def head_for(self, north_east: tuple[float, float]) -> None:
         """Make the tiles around this point (north, east in m) next."""
         self._conn.send(tuple(map(float, north_east)))
 
-    def collect(self, terrain: Terrain) -> int:
-        """Give `terrain` the tiles made so far that it lacks (never waits); how many."""
+    def collect(self, terrain: Terrain, at_most: int = 1_000_000) -> int:
+        """Give `terrain` the tiles made so far that it lacks, up to `at_most` (never waits); how many came."""
         n = 0
-        while self._conn.poll(0):
+        while n < at_most and self._conn.poll(0):
             key, path = self._conn.recv()
             with np.load(path) as z:
                 n_, e_, res = z["origin"]
                 grid = Grid(float(n_), float(e_), float(res), z["height"], z["shade"], z["rover"])
             Path(path).unlink(missing_ok=True)
-            n += terrain.add_tile(key, grid)
+            terrain.add_tile(key, grid)
+            n += 1
         return n
+
+
+class TileMaker:
+    def __init__(self, spec: TerrainSpec, radius_tiles: int = 1) -> None:
+        self._folder = tempfile.mkdtemp(prefix="ginny-tiles-")
+        self._conn, self._proc = start_helper(_serve, spec, radius_tiles, self._folder)
+        self.feed = TileFeed(self._conn)
 
     def close(self) -> None:
         stop_helper(self._conn, self._proc)

@@ -21,7 +21,7 @@ from sim_hal.dynamics import Command, Contact, Vehicle
 from sim_hal.faults import FaultyStream, Mutators, faults_for, parse_fault
 from sim_hal.params import VehicleParams
 from sim_hal.render import ColourRenderer, NavcamRenderer
-from sim_hal.render_worker import ProcessRenderer
+from sim_hal.render_worker import ProcessRenderer, RealTimeRender
 from sim_hal.script import Script, attitude_for
 from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
 from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
@@ -87,9 +87,16 @@ class World:
         self.altimeter = AltimeterModel(sensors.altimeter, cfg.seed)
         self.inclinometer = InclinometerModel(sensors.inclinometer, cfg.seed)
         self.navcam = NavcamRenderer(sensors.navcam, self.terrain, cfg.seed)
+        # real time (the world process): the ground under the vehicle a second ahead, the renderer's tiles and
+        # colour stills are made in other processes, so that neither the world nor a frame ever waits for one
+        # (lockstep makes them when asked: time waits)
+        helpers = render_process and not cfg.lockstep
+        self._tiles = TileMaker(self.terrain.spec) if helpers else None
+        self._render_tiles = TileMaker(self.terrain.spec, radius_tiles=2) if helpers else None
+        self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera) if helpers else None
         start = (cfg.start.north_m, cfg.start.east_m, -12.0)
-        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start,
-                                       realtime=None if cfg.lockstep else (cfg.render_priority, cfg.cpus)) \
+        realtime = RealTimeRender(cfg.render_priority, cfg.cpus, self._render_tiles.feed) if helpers else None
+        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start, realtime=realtime) \
             if render_process else None
         if self._worker is not None:  # and where the navcam comes on, low over the start: its finest tiles
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
@@ -101,11 +108,6 @@ class World:
         self._frame_period_ns = round(NS_PER_S / sensors.navcam.rate_hz)
         self._next_frame_ns = self._frame_period_ns
         self._ahead_ns = 0 if cfg.lockstep or not render_process else round(cfg.render_ahead_ms * 1e6)
-        # real time (the world process): the ground under the vehicle a second ahead, and colour stills, made
-        # in other processes, so that the world never stops for them (lockstep makes them when asked: time waits)
-        helpers = render_process and not cfg.lockstep
-        self._tiles = TileMaker(self.terrain.spec) if helpers else None
-        self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera) if helpers else None
         self._held: deque[NavcamFrame] = deque()  # drawn ahead, their exposure still to come
         self.frame_seq = 0
         self.streams = self._fault_streams(cfg)
@@ -135,8 +137,8 @@ class World:
         self.t_ns += self.dt_ns
         if self._tiles is not None and self.step_count % _PREFETCH_EVERY_STEPS == 0:
             s = self.vehicle.state
-            self._tiles.collect(self.terrain)
-            self._tiles.head_for((s.pos_m[0] + s.vel_mps[0], s.pos_m[1] + s.vel_mps[1]))
+            self._tiles.feed.collect(self.terrain)
+            self._tiles.feed.head_for((s.pos_m[0] + s.vel_mps[0], s.pos_m[1] + s.vel_mps[1]))
         if self.script is None:
             self.vehicle.step(self.command, self.wind.step(self.dt_s), self.dt_s, self.t_ns)
         else:
@@ -259,7 +261,7 @@ class World:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
-        for helper in (self._tiles, self._stills):
+        for helper in (self._tiles, self._render_tiles, self._stills):
             if helper is not None:
                 helper.close()
 

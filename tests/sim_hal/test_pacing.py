@@ -8,7 +8,6 @@ import time
 import numpy as np
 
 from sim_hal.metronome import Metronome
-from sim_hal.prefetch import Prefetcher
 from sim_hal.terrain import Terrain, TerrainSpec
 
 
@@ -41,21 +40,24 @@ def test_the_metronome_wakes_the_loop_on_each_beat_never_before() -> None:
         m.close()
 
 
-def test_the_prefetcher_makes_the_tiles_and_window_ahead_and_they_match_those_made_on_demand() -> None:
+def test_the_renderer_makes_tiles_only_from_the_tile_maker_in_real_time_and_windows_a_step_at_a_time() -> None:
+    from sim_hal.render_worker import _make_ahead
+    from sim_hal.tilemaker import TileMaker
+
     spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
     terrain = Terrain(spec)
-    p = Prefetcher(lambda target: terrain.prefetch(*target))
-    p.start()
+    maker = TileMaker(spec, radius_tiles=2)
     try:
-        p.head_for((40.0, 10.0))
+        assert not _make_ahead(terrain, maker.feed, (40.0, 10.0))  # no tile yet, and none made here
+        maker.feed.head_for((40.0, 10.0))
         centre = terrain.tile_index(40.0, 10.0)
-        assert _wait_until(lambda: centre in terrain._windows)
+        assert _wait_until(lambda: _make_ahead(terrain, maker.feed, (40.0, 10.0)) is not None
+                           and centre in terrain._windows)
     finally:
-        p.stop()
-    assert not p.is_alive()
-    ahead = terrain.window(40.0, 10.0)  # taken from the prefetched ones, not built again
-    assert ahead is terrain._windows[centre]
+        maker.close()
+    assert terrain.made_tiles == 0  # every tile came from the maker
     fresh = Terrain(spec).window(40.0, 10.0)
+    ahead = terrain.window(40.0, 10.0)
     assert np.array_equal(ahead.height, fresh.height) and np.array_equal(ahead.shade, fresh.shade)
 
 
@@ -89,8 +91,8 @@ def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
     here, there = Terrain(spec), Terrain(spec)
     maker = TileMaker(spec, radius_tiles=1)
     try:
-        maker.head_for((10.0, -5.0))
-        assert _wait_until(lambda: maker.collect(there) >= 0 and len(there._tiles) >= 9)
+        maker.feed.head_for((10.0, -5.0))
+        assert _wait_until(lambda: maker.feed.collect(there) >= 0 and len(there._tiles) >= 9)
     finally:
         maker.close()
     ci, cj = there.tile_index(10.0, -5.0)
