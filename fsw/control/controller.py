@@ -41,6 +41,7 @@ class Setpoint:
     vel_mps: np.ndarray  # feed-forward
     acc_mps2: np.ndarray  # feed-forward
     yaw_rad: float
+    max_tilt_deg: float = 0.0  # a tighter tilt limit while this setpoint holds (0: the controller's own)
 
 
 def _vee(m: np.ndarray) -> np.ndarray:
@@ -80,7 +81,8 @@ class Controller:
         a[:2] += c.drag_per_s * sp.vel_mps[:2]  # lean into the drag the planned speed will meet
         a[2] = min(a[2], (1.0 - c.min_thrust_share) * c.gravity_mps2)  # never ask to fall faster than g: the
         # wanted thrust would point down and the attitude for it is upside down
-        limit = c.gravity_mps2 * math.tan(math.radians(c.max_tilt_deg))
+        tilt = min(c.max_tilt_deg, sp.max_tilt_deg) if sp.max_tilt_deg > 0 else c.max_tilt_deg
+        limit = c.gravity_mps2 * math.tan(math.radians(tilt))
         h = np.hypot(a[0], a[1])
         if h > limit:
             a[:2] *= limit / h

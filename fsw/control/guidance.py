@@ -19,6 +19,10 @@ from fsw.control.plan import Plan
 from fsw.control.profiles import TiltLimited, Trapezoid
 from fsw.rotation import wrap_angle
 
+LEG_TILT_MARGIN_DEG = 0.75  # on the moves (the climb, the legs) of a plan with a tilt limit, the controller
+# may lean this much beyond the plan's tilt (gusts, corrections of the estimate) and no more: in a strong gust
+# the vehicle falls behind the profile rather than lean further, and catches up at the hold
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -60,6 +64,8 @@ class Guidance:
         self.yaw_rate_dps = min(plan.limits.yaw_rate_dps, yaw_rate_dps)
         self.accel = plan.limits.max_accel_mps2
         self.drag_per_s, self.gravity = drag_per_s, gravity_mps2
+        tilt = plan.limits.max_tilt_deg
+        self._leg_tilt_deg = tilt + LEG_TILT_MARGIN_DEG if tilt > 0 else 0.0
         self.ground_z = float(start_m[2]) + cg_height_m
         self.cg_height_m = cg_height_m
         self.segments = self._build(np.asarray(start_m, float), start_yaw_rad)
@@ -133,4 +139,4 @@ class Guidance:
         length = float(np.linalg.norm(d))
         u = d / length if length > 0 else np.zeros(3)
         dist, speed, acc = s.profile.at(t_s - s.t0_s)
-        return Setpoint(s.start + u * dist, u * speed, u * acc, s.yaw_rad), s
+        return Setpoint(s.start + u * dist, u * speed, u * acc, s.yaw_rad, self._leg_tilt_deg), s

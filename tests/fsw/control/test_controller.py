@@ -71,3 +71,17 @@ def test_a_climb_reversed_into_a_descent_by_a_step_stays_level() -> None:
     v, trace = fly(sp, 9.0, wind=(1.0, 0.5, 0.0))  # tilted a little into the wind
     assert max(tilt for t, _, tilt in trace if t > 5.0) < 5.0  # 3.5 deg; 12.9 without the floor
     assert v.state.vel_mps[2] > 0.5  # coming down
+
+
+def test_a_setpoints_tilt_limit_holds_a_move_to_that_lean() -> None:
+    """A step of ten metres would lean the vehicle to the controller's own limit; a setpoint that carries a
+    tighter limit (a leg of a plan with one) is flown within it, however far behind the vehicle falls."""
+    def sp(t: float) -> Setpoint:
+        base = hold(0.0, 0.0, 5.0)(t) if t < 8.0 else hold(10.0, 0.0, 5.0)(t)
+        return base if t < 8.0 else Setpoint(base.pos_m, base.vel_mps, base.acc_mps2, base.yaw_rad, 3.0)
+
+    v, trace = fly(sp, 40.0)
+    assert max(t for time, _, t in trace if time > 8.5) < 3.3  # the limit, and the attitude loop's overshoot
+    assert v.state.pos_m[0] == pytest.approx(10.0, abs=0.1)  # slower, but there
+    _, free = fly(lambda t: hold(0.0, 0.0, 5.0)(t) if t < 8.0 else hold(10.0, 0.0, 5.0)(t), 12.0)
+    assert max(t for _, _, t in free) > 6.0  # without it, the same step leans far more

@@ -65,3 +65,16 @@ def test_the_controller_flies_flight1_and_lands_gently() -> None:
     assert t == pytest.approx(summarize(plan).duration_s, abs=2.0)
     td = v.state.touchdowns[-1]
     assert not td.tipped and td.vertical_mps < 1.2 and td.horizontal_mps < 0.1
+
+
+def test_moves_of_a_plan_with_a_tilt_limit_carry_it_with_the_margin_and_only_moves() -> None:
+    from fsw.control.guidance import LEG_TILT_MARGIN_DEG
+
+    g = Guidance(load_plan("flight6"), START, 0.0, CG)
+    limits = {seg.kind: g.setpoint(seg.t0_s + seg.duration_s / 2)[0].max_tilt_deg
+              for seg in g.segments if np.isfinite(seg.duration_s) and seg.duration_s > 0}
+    assert limits["leg"] == limits["climb"] == pytest.approx(4.0 + LEG_TILT_MARGIN_DEG)
+    assert all(v == 0.0 for k, v in limits.items() if k not in ("leg", "climb"))  # holds, turns: its own
+    free = Guidance(load_plan("flight51"), START, 0.0, CG)  # no tilt limit in the plan
+    assert all(free.setpoint(s.t0_s + s.duration_s / 2)[0].max_tilt_deg == 0.0
+               for s in free.segments if np.isfinite(s.duration_s))
