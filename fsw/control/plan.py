@@ -27,7 +27,8 @@ class Limits:
     climb_mps: float = 1.0
     descent_mps: float = 1.0
     yaw_rate_dps: float = 30.0  # turns on the spot
-    max_tilt_deg: float = 0.0  # legs accelerate and brake as hard as this tilt allows, drag included (0: off)
+    max_tilt_deg: float = 0.0  # legs accelerate and brake as hard as this tilt allows, drag included, and the
+    # controller leans at most this plus guidance.LEG_TILT_MARGIN_DEG on the climb and the legs (0: off)
 
     def __post_init__(self) -> None:
         check(0 < self.yaw_rate_dps <= 90.0, "yaw_rate_dps", "must be in (0, 90] deg/s")
