@@ -14,7 +14,6 @@ vertical speed pulled to the laser altimeter.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import replace
 
@@ -269,7 +268,7 @@ class FlightDirector:
         err = wrap_angle(sp.yaw_rad - self._yaw_sp)
         step = math.radians(self.guidance.yaw_rate_dps) * _CYCLE_S
         self._yaw_sp += max(-step, min(step, err))
-        return dataclasses.replace(sp, yaw_rad=self._yaw_sp)
+        return replace(sp, yaw_rad=self._yaw_sp)
 
     def _held_up(self) -> bool:
         """The ground holds the vehicle: thrust well under its weight, yet the accelerometers feel no fall
