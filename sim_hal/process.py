@@ -29,7 +29,6 @@ from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
-from fsw.runtime.realtime import apply_realtime
 from fsw.nav.tracker import TrackQuality
 from sim_hal.faults import FaultSpecError, parse_fault
 from sim_hal.flightmeter import FlightMeter
@@ -85,8 +84,7 @@ class WorldProcess(FlightProcess):
     def setup(self) -> None:
         self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
         if not self.cfg.lockstep:  # after the render worker has started: it takes its own
-            for warning in apply_realtime(self.cfg.realtime_priority, self.cfg.cpus):
-                self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
+            self.take_realtime(self.cfg.realtime_priority, self.cfg.cpus)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
             self.add_publisher(topic)
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
