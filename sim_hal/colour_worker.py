@@ -14,7 +14,7 @@ import numpy as np
 
 from fsw.bus.messages import ColourImage
 from fsw.config.sensors import ColourCameraConfig
-from sim_hal.helper_process import start_helper, stop_helper
+from sim_hal.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.render import ColourRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
 
@@ -27,10 +27,9 @@ def _serve(spec: TerrainSpec, cfg: ColourCameraConfig, folder: str, conn: Connec
         if job is None:
             return
         capture_id, t_ns, pos, q, w, h = job
-        path = Path(folder) / f"{capture_id}_{t_ns}.npy"
-        np.save(path.with_suffix(".tmp.npy"), renderer.render(pos, q, w, h))
-        path.with_suffix(".tmp.npy").rename(path)
-        conn.send((capture_id, t_ns, str(path)))
+        pixels = renderer.render(pos, q, w, h)
+        path = write_whole(Path(folder) / f"{capture_id}_{t_ns}.npy", lambda part: np.save(part, pixels))
+        conn.send((capture_id, t_ns, path))
 
 
 class ColourWorker:

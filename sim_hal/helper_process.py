@@ -1,11 +1,13 @@
 """The world's helper processes (navcam renderer, tile maker, colour stills): started with the spawn method (a
-clean interpreter, whatever the parent's threads), spoken to over a pipe, asked to end with None."""
+clean interpreter, whatever the parent's threads), spoken to over a pipe, asked to end with None. What is too
+big to send whole without the receiver waiting on it (a tile, a still) goes as a file, named once written."""
 from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 
 def start_helper(target: Callable[..., None], *args) -> tuple[Connection, BaseProcess]:
@@ -26,3 +28,12 @@ def stop_helper(conn: Connection, proc: BaseProcess, timeout_s: float = 5.0) -> 
     proc.join(timeout_s)
     if proc.is_alive():
         proc.kill()
+
+
+def write_whole(path: Path, save: Callable[[Path], None]) -> str:
+    """Write `path` with `save` under a temporary name (the same suffix: numpy's savers add theirs), then
+    rename it: whoever is sent the name never finds it half written. The name, to send."""
+    part = path.with_suffix(".tmp" + path.suffix)
+    save(part)
+    part.rename(path)
+    return str(path)

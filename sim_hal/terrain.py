@@ -253,6 +253,16 @@ def make_grid(spec: TerrainSpec, origin_n: float, origin_e: float, res: float, s
     return Grid(origin_n, origin_e, res, height, shade(spec, height, albedo, res), mask)
 
 
+def make_tile(spec: TerrainSpec, i: int, j: int) -> Grid:
+    """Tile (i, j): the fine grid from (i, j) tile lengths north and east of the origin."""
+    return make_grid(spec, i * spec.tile_m, j * spec.tile_m, spec.res_m, (spec.tile_px, spec.tile_px), True)
+
+
+def tile_index(spec: TerrainSpec, north_m: float, east_m: float) -> tuple[int, int]:
+    """The tile holding a point."""
+    return math.floor(north_m / spec.tile_m), math.floor(east_m / spec.tile_m)
+
+
 _KEEP_WINDOWS = 3  # fine windows kept: the one in use, the one before, the one prefetched ahead
 
 
@@ -272,9 +282,8 @@ class Terrain:
     def tile(self, i: int, j: int) -> Grid:
         key = (i, j)
         if key not in self._tiles:
-            s = self.spec
             t0 = time.perf_counter_ns()
-            self.add_tile(key, make_grid(s, i * s.tile_m, j * s.tile_m, s.res_m, (s.tile_px, s.tile_px), True))
+            self.add_tile(key, make_tile(self.spec, i, j))
             self.making_ns += time.perf_counter_ns() - t0
             self.made_tiles += 1
         return self._tiles[key]
@@ -289,7 +298,7 @@ class Terrain:
         return True
 
     def tile_index(self, north_m: float, east_m: float) -> tuple[int, int]:
-        return math.floor(north_m / self.spec.tile_m), math.floor(east_m / self.spec.tile_m)
+        return tile_index(self.spec, north_m, east_m)
 
     def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
         """The fine grid of (2 radius + 1)^2 tiles centred on the tile holding the point (cached)."""

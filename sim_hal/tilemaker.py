@@ -13,34 +13,33 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_hal.helper_process import start_helper, stop_helper
-from sim_hal.terrain import Grid, Terrain, TerrainSpec
+from sim_hal.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.terrain import Grid, Terrain, TerrainSpec, make_tile, tile_index
 
 
 def _serve(spec: TerrainSpec, radius_tiles: int, folder: str, conn: Connection) -> None:
-    terrain = Terrain(spec)
-    made: set[tuple[int, int]] = set()
+    made: set[tuple[int, int]] = set()  # each tile is made and sent once (and not kept here)
     target = None
     while True:
         if target is None or conn.poll(0):
             target = conn.recv()
             if target is None:
                 return
-        key = _missing(terrain, target, radius_tiles, made)
+        key = _missing(spec, target, radius_tiles, made)
         if key is None:
             target = None  # all made: wait for the next target
             continue
         made.add(key)
-        g = terrain.tile(*key)
-        path = Path(folder) / f"{key[0]}_{key[1]}.npz"
-        np.savez(path.with_suffix(".tmp.npz"), height=g.height, shade=g.shade, rover=g.rover,
-                 origin=np.array([g.origin_n, g.origin_e, g.res_m]))
-        path.with_suffix(".tmp.npz").rename(path)
-        conn.send((key, str(path)))
+        g = make_tile(spec, *key)
+        conn.send((key, write_whole(Path(folder) / f"{key[0]}_{key[1]}.npz", lambda part: _save(part, g))))
 
 
-def _missing(terrain: Terrain, target: tuple[float, float], radius: int, made: set) -> tuple[int, int] | None:
-    ci, cj = terrain.tile_index(*target)
+def _save(path: Path, g: Grid) -> None:
+    np.savez(path, height=g.height, shade=g.shade, rover=g.rover, origin=np.array([g.origin_n, g.origin_e, g.res_m]))
+
+
+def _missing(spec: TerrainSpec, target: tuple[float, float], radius: int, made: set) -> tuple[int, int] | None:
+    ci, cj = tile_index(spec, *target)
     for di in range(-radius, radius + 1):
         for dj in range(-radius, radius + 1):
             if (ci + di, cj + dj) not in made:
