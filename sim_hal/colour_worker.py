@@ -46,6 +46,10 @@ class ColourWorker:
         self._conn.send((capture_id, t_ns, tuple(pos_m), tuple(q), width, height))
         return True
 
+    def wait(self, timeout_s: float) -> bool:
+        """Block until a still is ready, or `timeout_s` has passed; whether one is."""
+        return self._conn.poll(timeout_s)
+
     def ready(self, exposure_us: float) -> list[ColourImage]:
         """The stills drawn so far (never waits for one being drawn)."""
         out = []

@@ -58,6 +58,10 @@ class TileFeed:
         """Make the tiles around this point (north, east in m) next."""
         self._conn.send(tuple(map(float, north_east)))
 
+    def wait(self, timeout_s: float) -> bool:
+        """Block until a tile is ready to collect, or `timeout_s` has passed; whether one is."""
+        return self._conn.poll(timeout_s)
+
     def collect(self, terrain: Terrain, at_most: int = 1_000_000) -> int:
         """Give `terrain` the tiles made so far that it lacks, up to `at_most` (never waits); how many came."""
         n = 0

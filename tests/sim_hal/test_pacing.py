@@ -1,5 +1,5 @@
-"""The real-time world's helpers: the metronome that wakes its loop as steps fall due, and the renderer's
-prefetching of terrain beside the drawing of frames."""
+"""The real-time world's helpers: the metronome that wakes its loop as steps fall due, the tile makers, the
+renderer's terrain made ahead between frames, and the worker that draws colour stills."""
 from __future__ import annotations
 
 import select
@@ -9,15 +9,7 @@ import numpy as np
 
 from sim_hal.metronome import Metronome
 from sim_hal.terrain import Terrain, TerrainSpec
-
-
-def _wait_until(cond, timeout_s: float = 20.0) -> bool:
-    end = time.monotonic() + timeout_s
-    while not cond():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.005)
-    return True
+from tests.conftest import wait_until
 
 
 def test_the_metronome_wakes_the_loop_on_each_beat_never_before() -> None:
@@ -51,8 +43,11 @@ def test_the_renderer_makes_tiles_only_from_the_tile_maker_in_real_time_and_wind
         assert not _make_ahead(terrain, maker.feed, (40.0, 10.0))  # no tile yet, and none made here
         maker.feed.head_for((40.0, 10.0))
         centre = terrain.tile_index(40.0, 10.0)
-        assert _wait_until(lambda: _make_ahead(terrain, maker.feed, (40.0, 10.0)) is not None
-                           and centre in terrain._windows)
+        def step() -> None:  # as the renderer does between frames: wait, then take a tile or a window step
+            maker.feed.wait(0.05)
+            _make_ahead(terrain, maker.feed, (40.0, 10.0))
+
+        wait_until(lambda: centre in terrain._windows, 20.0, step, "the window ahead")
     finally:
         maker.close()
     assert terrain.made_tiles == 0  # every tile came from the maker
@@ -92,7 +87,8 @@ def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
     maker = TileMaker(spec, radius_tiles=1)
     try:
         maker.feed.head_for((10.0, -5.0))
-        assert _wait_until(lambda: maker.feed.collect(there) >= 0 and len(there._tiles) >= 9)
+        wait_until(lambda: maker.feed.collect(there) >= 0 and len(there._tiles) >= 9, 20.0,
+                   lambda: maker.feed.wait(0.05), "nine tiles")
     finally:
         maker.close()
     ci, cj = there.tile_index(10.0, -5.0)
@@ -115,7 +111,8 @@ def test_a_colour_still_from_the_worker_is_the_one_drawn_here() -> None:
         assert worker.submit(7, 123, *pose, 64, 48)
         assert not worker.submit(7, 123, *pose, 64, 48)  # asked again while drawn: once is enough
         stills = []
-        assert _wait_until(lambda: bool(stills.extend(worker.ready(1000.0)) or stills))
+        wait_until(lambda: bool(stills.extend(worker.ready(1000.0)) or stills), 20.0, lambda: worker.wait(0.05),
+                   "the still")
     finally:
         worker.close()
     (still,) = stills
