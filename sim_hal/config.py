@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fsw import config
+from fsw.runtime.realtime import check_settings
 from fsw.typed import check
 from sim_hal.faults import parse_fault
 from sim_hal.terrain import TERRAINS
@@ -86,9 +87,8 @@ class WorldConfig:
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
         check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
-        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
-        check(0 <= self.render_priority <= 99, "render_priority", "must be 0..99")
-        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
+        check_settings({"realtime_priority": self.realtime_priority, "render_priority": self.render_priority},
+                       self.cpus)
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
         for i, spec in enumerate(self.faults):

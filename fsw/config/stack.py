@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsw import config
+from fsw.runtime.realtime import check_settings
 from fsw.typed import check
 
 DEFAULT_DIR = Path(__file__).parent
@@ -61,8 +62,7 @@ class ProcessConfig:
 
     def __post_init__(self) -> None:
         check(self.max_restarts >= 0, "max_restarts", "must not be negative")
-        check(0 <= self.realtime_priority <= 99, "realtime_priority", "must be 0..99")
-        check(all(c >= 0 for c in self.cpus), "cpus", "CPU numbers are not negative")
+        check_settings({"realtime_priority": self.realtime_priority}, self.cpus)
         check(self.telemetry_period_ms >= 10, "telemetry_period_ms", "must be at least 10")
         check(0 <= self.heartbeat_timeout_ms <= 600_000, "heartbeat_timeout_ms", "must be 0..600000 ms")
 

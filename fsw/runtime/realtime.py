@@ -6,6 +6,15 @@ from __future__ import annotations
 
 import os
 
+from fsw.typed import check
+
+
+def check_settings(priorities: dict[str, int], cpus: list[int]) -> None:
+    """Range checks for a config's real-time settings (`priorities`: key -> SCHED_FIFO priority, 0 = none)."""
+    for key, priority in priorities.items():
+        check(0 <= priority <= 99, key, "must be 0..99")
+    check(all(c >= 0 for c in cpus), "cpus", "CPU numbers are not negative")
+
 
 def _threads() -> list[int]:
     """The calling process's thread ids (just 0, "this thread", where /proc is not there)."""
