@@ -53,6 +53,8 @@ def _describe(value: Any) -> str:
 
 def _scalar(tp: type) -> Converter:
     def convert(value: Any, path: str) -> Any:
+        if type(value) is tp:
+            return value
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if isinstance(value, tp) and not (tp is int and isinstance(value, bool)):
@@ -64,10 +66,15 @@ def _scalar(tp: type) -> Converter:
 
 def _enum(tp: type[enum.Enum]) -> Converter:
     by_name = {member.name: member for member in tp}
+    by_value = {member.value: member for member in tp}
 
     def convert(value: Any, path: str) -> Any:
         if isinstance(value, tp):
             return value
+        try:
+            return by_value[value]  # what tp(value) finds, without its cost
+        except (KeyError, TypeError):
+            pass
         try:
             return tp(value)
         except (ValueError, TypeError):
@@ -84,7 +91,10 @@ def _sequence(item: Converter, result: type) -> Converter:
     def convert(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise TypeCheckError(path, f"expected a list, got {_describe(value)}")
-        return result(item(v, _join(path, i)) for i, v in enumerate(value))
+        try:
+            return result([item(v, "") for v in value])
+        except TypeCheckError:  # again, naming where (paths are only built for an error)
+            return result([item(v, _join(path, i)) for i, v in enumerate(value)])
 
     return convert
 
@@ -93,7 +103,10 @@ def _fixed_tuple(items: list[Converter]) -> Converter:
     def convert(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise TypeCheckError(path, f"expected a list of {len(items)} items, got {_describe(value)}")
-        return tuple(conv(v, _join(path, i)) for i, (conv, v) in enumerate(zip(items, value)))
+        try:
+            return tuple([conv(v, "") for conv, v in zip(items, value)])
+        except TypeCheckError:
+            return tuple([conv(v, _join(path, i)) for i, (conv, v) in enumerate(zip(items, value))])
 
     return convert
 
@@ -183,10 +196,16 @@ def record_converter(cls: type) -> Converter:
             raise TypeCheckError(_join(path, missing[0]), "missing required key")
         return _build(cls, path, **{k: convs[k](v, _join(path, k)) for k, v in value.items()})
 
+    ordered = [convs[f.name] for f in fields]
+
     def from_list(value: list | tuple, path: str) -> Any:
         if len(value) != len(fields):
             raise TypeCheckError(path, f"expected {len(fields)} fields for {cls.__name__}, got {len(value)}")
-        return _build(cls, path, **{f.name: convs[f.name](v, _join(path, f.name)) for f, v in zip(fields, value)})
+        try:
+            values = [conv(v, "") for conv, v in zip(ordered, value)]
+        except TypeCheckError:
+            values = [convs[f.name](v, _join(path, f.name)) for f, v in zip(fields, value)]
+        return _build(cls, path, *values)
 
     def convert(value: Any, path: str) -> Any:
         if isinstance(value, cls):
@@ -200,9 +219,9 @@ def record_converter(cls: type) -> Converter:
     return convert
 
 
-def _build(cls: type, path: str, **values: Any) -> Any:
+def _build(cls: type, path: str, *args: Any, **values: Any) -> Any:
     try:
-        return cls(**values)
+        return cls(*args, **values)
     except FieldError as exc:
         raise TypeCheckError(_join(path, exc.key), exc.reason) from None
 

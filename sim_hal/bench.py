@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from fsw.config.sensors import load_sensors
+from fsw.runtime.node import PROFILE_ENV
 from sim_hal import mathx as mx
 from sim_hal.render import NavcamRenderer
 from sim_hal.terrain import Terrain, TerrainSpec
@@ -40,16 +43,37 @@ def bench_render(frames: int = 500, terrain: str = "jezero", altitude_m: float =
             "tiles_made": t.made_tiles, "tile_ms_mean": round(t.making_ns / 1e6 / max(t.made_tiles, 1), 1)}
 
 
-def bench_lockstep(sim_seconds: float = 30.0, world: Path = HOP) -> dict:
-    """Fly `world` (a scripted hop by default) with the whole stack in lockstep; the world's summary."""
+def bench_lockstep(sim_seconds: float = 30.0, world: Path = HOP, profile_dir: Path | None = None) -> dict:
+    """Fly `world` (a scripted hop by default) with the whole stack in lockstep; the world's summary. With
+    `profile_dir`, every flight process (the world's main thread included) profiles its loop into it, and
+    the summary says where each one's time went (a profiled run is itself about 3x slower)."""
     run_dir = tempfile.mkdtemp(prefix="gls-", dir="/tmp")
     cmd = [sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--sim-seconds",
            str(sim_seconds), "--run-dir", run_dir]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    env = dict(os.environ)
+    if profile_dir is not None:
+        Path(profile_dir).mkdir(parents=True, exist_ok=True)
+        env[PROFILE_ENV] = str(Path(profile_dir).resolve())
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
     summary = Path(run_dir) / "world_summary.json"
     if out.returncode != 0 or not summary.exists():
         raise RuntimeError(f"lockstep run failed (exit {out.returncode}); logs in {run_dir}/logs")
-    return json.loads(summary.read_text())
+    result = json.loads(summary.read_text())
+    if profile_dir is not None:
+        result["profile"] = profile_summary(Path(profile_dir))
+    return result
+
+
+def profile_summary(folder: Path, top: int = 6) -> dict:
+    """Per profiled process: its loop's CPU seconds and the functions that took the most of it (their own
+    time), as "seconds function (file:line)"."""
+    out = {}
+    for path in sorted(folder.glob("*.prof")):
+        stats = pstats.Stats(str(path))
+        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]  # (file, line, name): (.., tottime, ..)
+        out[path.stem] = {"cpu_s": round(stats.total_tt, 2),
+                          "most_own_time": [f"{v[2]:.2f} s {k[2]} ({Path(k[0]).name}:{k[1]})" for k, v in rows]}
+    return out
 
 
 def nav_frames(count: int, terrain: str = "jezero", altitude_m: float = 12.0, speed_mps: float = 4.0):

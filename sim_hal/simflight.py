@@ -51,7 +51,7 @@ SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_fli
 REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600},
                      "flight": {"nav_apply_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26}, "nav": {"realtime_priority": 26},
-                                   "control": {"realtime_priority": 25}}}
+                                   "control": {"realtime_priority": 25, "bundle": 1}}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included

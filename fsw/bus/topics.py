@@ -28,6 +28,8 @@ class Topic:
     hwm: int  # ZeroMQ high-water mark on both ends, in messages
     max_header_bytes: int = 64 * 1024
     hal: bool = False  # carried by the sim HAL backend's own sockets, not by the process's runtime
+    stream: bool = False  # a high-rate stream nobody waits on message by message: its publisher may send it
+    # in bundles ([processes.X] bundle)
     codec: Codec = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,10 +74,10 @@ def default_registry() -> TopicRegistry:
         Topic("health.procs", m.ProcessStats, "health", latest, 4),
         Topic("board.health", m.BoardHealth, "health", latest, 4),
         Topic("sim.clock", m.ClockTick, "world", q, 1_000),
-        Topic("imu", m.ImuSample, "control", q, 2_000),
+        Topic("imu", m.ImuSample, "control", q, 2_000, stream=True),
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
-        Topic("actuators", m.ActuatorCommand, "control", q, 2_000),  # every command: nav learns the takeoff time from them
+        Topic("actuators", m.ActuatorCommand, "control", q, 2_000, stream=True),  # every command: nav learns the takeoff time from them
         Topic("rte.request", m.RteRequest, "control", q, 16),
         # frames queue (0.4 s deep): nav must see every one, in order; a drop is a counted gap, never a skip
         Topic("navcam", m.NavcamFrame, "camera", q, 12),

@@ -1,8 +1,12 @@
 """ZeroMQ transport: one publisher socket per topic, subscriptions that count gaps and bad frames.
 
-Frames of a message: `[topic, header]` or, for image messages, `[topic, header, pixels]`. Publishers are
-XPUB sockets so they see their subscribers arrive: `wait_subscribers` is the readiness handshake, and nobody
-sleeps hoping a subscriber has connected.
+Frames of a message: `[topic, header]` or, for image messages, `[topic, header, pixels]`. A bundle of small
+messages of one topic is `[topic, b"", header, header, ...]`: a publisher may hold up to `bundle` messages of a
+high-rate stream and send them in one go (the lockstep simulation does, for the IMU and the actuator commands:
+a wakeup of every reader per message cost more than the message). Readers take a bundle's messages one by
+one, each numbered and checked as if it came alone. Publishers are XPUB sockets so they see their
+subscribers arrive: `wait_subscribers` is the readiness handshake, and nobody sleeps hoping a subscriber has
+connected.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from fsw.clock import Clock
 log = logging.getLogger("ginny.bus")
 
 _MAX_PAYLOAD_BYTES = 64 * 1024 * 1024  # a 4208x3120 colour capture is 39 MB
+_EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)  # plain ints: pyzmq's enum operators cost a microsecond
+MAX_BUNDLE = 100  # messages in one bundle; a bigger one is malformed
 _LOG_FIRST = 10  # log every one of the first errors of a kind, then one in _LOG_EVERY
 _LOG_EVERY = 1000
 
@@ -45,6 +51,29 @@ class Publisher:
         self._seq = 0
         self._topic_frame = topic.name.encode()
         self.subscribers = 0
+        self.bundle = 1
+        self._held: list[bytes] = []
+
+    def hold(self, bundle: int) -> None:
+        """Send this topic's messages `bundle` at a time (1: each at once); `flush` sends what is held."""
+        if not 1 <= bundle <= MAX_BUNDLE:
+            raise ValueError(f"{self.topic.name}: a bundle is 1..{MAX_BUNDLE} messages, not {bundle}")
+        if bundle > 1 and self.topic.codec.payload_index >= 0:
+            raise ValueError(f"{self.topic.name}: messages with pixels are never bundled")
+        self.flush()
+        self.bundle = bundle
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._held)
+
+    def flush(self) -> None:
+        """Send the held messages as one bundle (or alone, if there is one)."""
+        held, self._held = self._held, []
+        if len(held) == 1:
+            self._send([self._topic_frame, held[0]], copy=True)
+        elif held:
+            self._send([self._topic_frame, b"", *held], copy=True)
 
     def open(self) -> None:
         sock = self._ctx.socket(zmq.XPUB)
@@ -56,6 +85,7 @@ class Publisher:
 
     def close(self) -> None:
         if self._sock is not None:
+            self.flush()
             self._sock.close(linger=0)
             self._sock = None
 
@@ -76,14 +106,22 @@ class Publisher:
         seq = self._seq
         self._seq += 1
         header, pixels = self.topic.codec.encode(msg, Envelope(self.name, seq))
+        if self.bundle > 1:
+            self._held.append(header)
+            if len(self._held) >= self.bundle:
+                self.flush()
+            return seq
         frames: list[Any] = [self._topic_frame, header]
         if pixels is not None:
             frames.append(pixels)
+        self._send(frames, copy=pixels is None)
+        return seq
+
+    def _send(self, frames: list[Any], copy: bool) -> None:
         try:
-            self._sock.send_multipart(frames, flags=zmq.NOBLOCK, copy=pixels is None)
+            self._sock.send_multipart(frames, flags=zmq.NOBLOCK, copy=copy)
         except zmq.Again:
             pass  # XPUB without NODROP does not raise; kept for safety
-        return seq
 
     def poll_subscriptions(self, timeout_ms: int = 0) -> int:
         """Read subscribe/unsubscribe notices; return the number of live subscriptions."""
@@ -142,12 +180,13 @@ class Subscription:
         sock = self.socket
         zero_copy = self._zero_copy
         for _ in range(limit):
-            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:  # cheaper than catching zmq.Again
+            if not sock.getsockopt(_EVENTS) & _POLLIN:  # cheaper than catching zmq.Again
                 break
             frames = sock.recv_multipart(zmq.NOBLOCK, copy=not zero_copy)
-            rec = self._decode(frames)
-            if rec is not None:
-                out.append(rec)
+            for one in self._unbundle(frames):
+                rec = self._decode(one)
+                if rec is not None:
+                    out.append(rec)
         if self.topic.delivery is Delivery.LATEST and len(out) > 1:
             out = self._newest_per_publisher(out)
         return out
@@ -157,15 +196,29 @@ class Subscription:
         self.stats.superseded += len(received) - len(newest)
         return list(newest.values())
 
+    def _unbundle(self, frames: list) -> list[list]:
+        """A bundle's messages, each as its own `[topic, header]`; any other message as it is."""
+        if self._zero_copy or len(frames) < 3 or len(frames[1]) != 0:  # a bundle's second frame is empty
+            return [frames]
+        headers = frames[2:]
+        if len(headers) > MAX_BUNDLE:
+            self._reject(DecodeError("malformed", self.topic.name, f"a bundle of {len(headers)} messages"))
+            return []
+        return [[frames[0], h] for h in headers]
+
+    def _reject(self, exc: DecodeError) -> None:
+        stats = self.stats
+        stats.count_error(exc.kind)
+        count = getattr(stats, exc.kind)
+        if count <= _LOG_FIRST or count % _LOG_EVERY == 0:
+            log.warning("dropped bad message (%d so far): %s", count, exc)
+
     def _decode(self, frames: list[zmq.Frame]) -> Received | None:
         stats = self.stats
         try:
             msg, env = self._decode_frames(frames)
         except DecodeError as exc:
-            stats.count_error(exc.kind)
-            count = getattr(stats, exc.kind)
-            if count <= _LOG_FIRST or count % _LOG_EVERY == 0:
-                log.warning("dropped bad message (%d so far): %s", count, exc)
+            self._reject(exc)
             return None
         now = self._clock.now_ns()
         self._seq.observe(env.publisher, env.seq, stats)
@@ -188,3 +241,4 @@ class Subscription:
         if payload is not None and memoryview(payload).nbytes > _MAX_PAYLOAD_BYTES:
             raise DecodeError("oversized", name, f"payload of {memoryview(payload).nbytes} bytes")
         return self.topic.codec.decode(name, header, payload)
+

@@ -8,13 +8,16 @@ event; it never ends the process.
 """
 from __future__ import annotations
 
+import contextlib
+import cProfile
 import logging
 import os
 import secrets
 import signal
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +37,7 @@ from fsw.runtime.events import EventThrottle
 from fsw.runtime.realtime import apply_realtime
 from fsw.runtime.timers import Timers
 
+PROFILE_ENV = "GINNY_PROFILE_DIR"  # a folder: every flight process profiles its loop into it (see `profiled`)
 log = logging.getLogger("ginny.process")
 Handler = Callable[[Received], None]
 CommandHandler = Callable[[Command, dict[str, Scalar]], tuple[CommandResult, str]]
@@ -64,6 +68,7 @@ class FlightProcess:
     """Base of every flight process. Subclasses override `setup` (and `teardown`, `telemetry`)."""
 
     DRAIN_LIMIT = 64  # messages taken from one socket per loop turn, so timers (heartbeats) always get a turn
+    BUNDLE_IDLE_MS = 5  # a process that holds bundled messages sends them after this long without input
 
     def __init__(self, ctx: ProcessContext) -> None:
         self.ctx = ctx
@@ -207,6 +212,8 @@ class FlightProcess:
                 continue  # the HAL backend binds its own
             pub = Publisher(self._zmq, topic, topology.endpoint(self.name, topic.name), self.name)
             pub.open()
+            if topic.stream:
+                pub.hold(self.ctx.process.bundle)
             self._publishers[topic.name] = pub
         if "comm" in topology.processes:
             self.subscribe("cmd", self._on_command_message)
@@ -256,9 +263,17 @@ class FlightProcess:
                 pass
 
     def spin_once(self, max_wait_ms: int = 1000) -> int:
-        """Wait for messages or the next timer, handle what came; return how many messages were handled."""
+        """Wait for messages or the next timer, handle what came; return how many messages were handled.
+        Bundled streams are flushed when the process has been idle `BUNDLE_IDLE_MS`: nothing it holds waits
+        on more input than its own."""
         wait_ms = max(0, min(max_wait_ms, self.timers.ms_until_next()))
+        holding = [p for p in self._publishers.values() if p.holding]
+        if holding:
+            wait_ms = min(wait_ms, self.BUNDLE_IDLE_MS)
         ready = dict(self._poller.poll(wait_ms))
+        if holding and not ready:
+            for pub in holding:
+                pub.flush()
         handled = 0
         for sub, handler in self._subscriptions:
             if sub.socket in ready:
@@ -299,8 +314,9 @@ class FlightProcess:
         self._install_signal_wakeup()
         try:
             self.open()
-            while not self._stop.is_set():
-                self.spin_once()
+            with profiled(self.name):
+                while not self._stop.is_set():
+                    self.spin_once()
             return 0
         finally:
             self.close()
@@ -323,6 +339,23 @@ class FlightProcess:
             if s is not None:
                 s.close()
         self._wake_r = self._wake_w = None
+
+
+@contextlib.contextmanager
+def profiled(name: str) -> Iterator[None]:
+    """With PROFILE_ENV set to a folder, profile what runs inside (the main thread's CPU time, by cProfile)
+    into FOLDER/NAME.prof (`ginny bench lockstep --profile DIR`; read with `python -m pstats`)."""
+    folder = os.environ.get(PROFILE_ENV)
+    if not folder:
+        yield
+        return
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(os.path.join(folder, f"{name}.prof"))
 
 
 _LOG_LEVEL = {Severity.DIAGNOSTIC: logging.DEBUG, Severity.ACTIVITY_LO: logging.INFO,

@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from fsw.bus.bench import run_bench
@@ -27,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     render.set_defaults(func=bench_render)
     lockstep = bench.add_parser("lockstep", help="the whole stack in lockstep: simulated over wall time")
     lockstep.add_argument("--sim-seconds", type=float, default=33.0)
+    lockstep.add_argument("--profile", metavar="DIR", type=Path,
+                          help="profile every flight process into DIR (NAME.prof) and say where the time went")
     lockstep.add_argument("--json", action="store_true")
     lockstep.set_defaults(func=bench_lockstep)
     nav = bench.add_parser("nav", help="the feature tracker against a bare OpenCV baseline, on rendered frames")
@@ -73,7 +76,7 @@ def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from sim_hal import bench
 
     return _simulation_bench("lockstep", args.sim_seconds > 0, "--sim-seconds must be positive",
-                             lambda: bench.bench_lockstep(args.sim_seconds), args, out)
+                             lambda: bench.bench_lockstep(args.sim_seconds, profile_dir=args.profile), args, out)
 
 
 def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -174,3 +174,54 @@ def test_bad_frames_are_counted_and_the_subscriber_keeps_running(ctx, run_dir, c
     assert len(logged) == 8
     assert any("heartbeat: version: schema version 99, expected 1" in line for line in logged)
     assert any("heartbeat: oversized: header of" in line for line in logged)
+
+
+def imu(i: int) -> m.ImuSample:
+    return m.ImuSample(T + i, (0.0, 0.0, float(i)), (0.0, 0.0, -3.71), 20.0)
+
+
+def test_a_held_stream_goes_out_in_bundles_and_arrives_message_by_message(ctx, run_dir) -> None:
+    pub, sub = pair(ctx, run_dir, "imu")
+    pub.hold(10)
+    for i in range(25):
+        assert pub.publish(imu(i)) == i
+    got = receive_until(sub, lambda g: len(g) >= 20)  # two bundles sent, five held
+    assert len(got) == 20 and pub.holding
+    pub.flush()
+    assert not pub.holding
+    got += receive_until(sub, lambda g: len(g) >= 5)
+    assert [r.msg for r in got] == [imu(i) for i in range(25)]
+    assert sub.stats.received == 25 and sub.stats.gaps == 0
+
+
+def test_bundles_keep_the_order_the_numbers_and_lose_nothing_on_close(ctx, run_dir) -> None:
+    pub, sub = pair(ctx, run_dir, "imu")
+    pub.hold(7)
+    for i in range(30):
+        pub.publish(imu(i))
+    pub.close()  # the two held are sent first
+    got = receive_until(sub, lambda g: len(g) >= 30)
+    assert [r.seq for r in got] == list(range(30))
+    assert [r.msg for r in got] == [imu(i) for i in range(30)]
+
+
+def test_bundles_are_refused_for_images_and_out_of_range(ctx, run_dir) -> None:
+    pub, _ = pair(ctx, run_dir, "navcam")
+    with pytest.raises(ValueError, match="never bundled"):
+        pub.hold(2)
+    imu_pub, _ = pair(ctx, run_dir, "imu")
+    for bad in (0, 101):
+        with pytest.raises(ValueError, match="1..100"):
+            imu_pub.hold(bad)
+
+
+def test_a_bad_bundle_is_counted_and_its_good_messages_kept(ctx, run_dir) -> None:
+    raw, sub = raw_pair(ctx, run_dir, "imu")
+    codec = REGISTRY["imu"].codec
+    good = [codec.encode(imu(i), Envelope("control", i))[0] for i in range(3)]
+    raw.send_multipart([b"imu", b"", good[0], b"\x91", good[1]])  # one truncated header inside
+    raw.send_multipart([b"imu", b"", *([good[2]] * 101)])  # too many: the whole bundle is malformed
+    raw.send_multipart([b"imu", good[2]])
+    got = receive_until(sub, lambda g: len(g) >= 3)
+    assert [r.seq for r in got] == [0, 1, 2]
+    assert (sub.stats.malformed, sub.stats.received) == (2, 3)

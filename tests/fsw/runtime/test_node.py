@@ -13,7 +13,7 @@ from fsw.clock import MonotonicClock
 from fsw.config.stack import EventsConfig, ProcessConfig
 from fsw.nav.process import NavProcess
 from fsw.runtime.commands import EVERY_PROCESS, CommandDef, CommandDictionary
-from fsw.runtime.node import ProcessContext
+from fsw.runtime.node import FlightProcess, ProcessContext
 from hal.backend import BackendContext, NullBackend
 from tests.conftest import wait_until
 
@@ -110,3 +110,24 @@ def test_events_are_throttled_and_telemetry_carries_the_counters(harness: Harnes
     assert len(harness.events("NO_OP")) == 2  # limit 2 per window
     assert channels["events_suppressed"] == 2 and channels["bus.cmd.gaps"] == 0
     assert channels["navcam_received"] == 0
+
+
+def test_a_process_sends_its_bundled_stream_when_full_and_when_idle(topology) -> None:
+    """[processes.X] bundle: the IMU goes out ten at a time, and what is held goes out once the process has
+    had nothing to do for a while (nothing waits on more than its own input)."""
+    ctx = ProcessContext("control", topology, MonotonicClock(), MonotonicClock(), DICT,
+                         process=ProcessConfig(bundle=10), backend=NullBackend(BackendContext("")))
+    node = FlightProcess(ctx)
+    node.open()
+    got: list = []
+    with BusReader(topology, ["imu"], publishers=["control"]) as reader:
+        wait_until(lambda: node.publisher("imu").poll_subscriptions() >= 1, 5.0, lambda: node.spin_once(5),
+                   what="handshake")
+        for i in range(13):
+            node.publish("imu", m.ImuSample(i, (0.0, 0.0, 0.0), (0.0, 0.0, -3.71), 20.0))
+        wait_until(lambda: len(got) >= 10, 5.0, lambda: got.extend(reader.poll(20)), what="a full bundle")
+        assert len(got) == 10 and node.publisher("imu").holding
+        wait_until(lambda: len(got) >= 13, 5.0, lambda: (node.spin_once(50), got.extend(reader.poll(5))),
+                   what="the held three")
+    node.close()
+    assert [r.msg.t_ns for r in got] == list(range(13))
