@@ -16,6 +16,7 @@ import numpy as np
 
 from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
+from fsw.runtime.node import profiled
 from fsw.runtime.realtime import apply_realtime
 from sim_hal.helper_process import start_helper, stop_helper
 from sim_hal.render import NavcamRenderer
@@ -35,6 +36,12 @@ class RealTimeRender:
 
 def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
            conn: Connection) -> None:
+    with profiled("render"):
+        _draw_frames(spec, sensors, seed, realtime, conn)
+
+
+def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
+                 conn: Connection) -> None:
     """Draw the frames asked for; between them, make the terrain the camera is heading for, a piece at a time
     (`_make_ahead`), so that a frame asked for waits a few milliseconds at most."""
     cv2.setNumThreads(1)

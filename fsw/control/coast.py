@@ -16,6 +16,7 @@ import numpy as np
 
 from fsw.bus.messages import ActuatorCommand, ImuSample
 from fsw.control.controller import ControlConfig
+from fsw.rotation import cross3
 
 
 class RateModel:
@@ -50,7 +51,7 @@ class RateModel:
             return ImuSample(t_ns, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), temperature_c)
         dt = self._follow_rotors(t_ns)
         w = self._omega
-        self._omega = w + dt * (self._torque - np.cross(w, self.J * w)) / self.J
+        self._omega = w + dt * (self._torque - cross3(w, self.J * w)) / self.J
         accel = (self._last.accel_mps2[0], self._last.accel_mps2[1], -self._thrust / self.mass_kg)
         self._last = ImuSample(t_ns, tuple(float(x) for x in self._omega), accel, self._last.temperature_c)
         return self._last

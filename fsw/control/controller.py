@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fsw.rotation import cross3
+
 
 @dataclass(frozen=True)
 class ControlConfig:
@@ -52,10 +54,10 @@ def attitude_for_thrust(force_w: np.ndarray, yaw_rad: float) -> np.ndarray:
     """Rotation whose body -z axis points along `force_w` (the wanted thrust), heading `yaw_rad`."""
     z = -force_w / np.linalg.norm(force_w)
     heading = np.array([math.cos(yaw_rad), math.sin(yaw_rad), 0.0])
-    y = np.cross(z, heading)
+    y = cross3(z, heading)
     n = np.linalg.norm(y)
     y = y / n if n > 1e-9 else np.array([0.0, 1.0, 0.0])
-    return np.column_stack([np.cross(y, z), y, z])
+    return np.column_stack([cross3(y, z), y, z])
 
 
 class Controller:
@@ -100,6 +102,6 @@ class Controller:
         w = c.att_freq_radps
         kR = np.array([w * w, w * w, c.yaw_freq_radps ** 2])
         kW = 2 * c.damping * np.array([w, w, c.yaw_freq_radps])
-        torque = self.J * (-kR * e_R - kW * np.asarray(omega)) + np.cross(omega, self.J * omega)
+        torque = self.J * (-kR * e_R - kW * np.asarray(omega)) + cross3(omega, self.J * omega)
         limits = np.array(c.max_torque_nm)
         return thrust, tuple(float(x) for x in np.clip(torque, -limits, limits))
