@@ -37,6 +37,7 @@ class Received:
     seq: int
     msg: Any  # the decoded Message
     recv_ns: int
+    header: bytes | None = None  # the header frame as received (messages without pixels), for recorders
 
 
 class Publisher:
@@ -224,7 +225,8 @@ class Subscription:
         self._seq.observe(env.publisher, env.seq, stats)
         stats.received += 1
         stats.last_recv_ns = now
-        return Received(self.topic.name, env.publisher, env.seq, msg, now)
+        header = None if self._zero_copy else frames[1]
+        return Received(self.topic.name, env.publisher, env.seq, msg, now, header)
 
     def _decode_frames(self, frames: list) -> tuple[Message, Envelope]:
         """`frames` are zmq.Frame objects for image topics, bytes otherwise."""

@@ -17,7 +17,7 @@ from fsw.bus.topics import Delivery
 from fsw.bus.transport import Received
 from fsw.control.modes import entered
 from fsw.logger.images import write_image
-from fsw.logger.logfile import Kind
+from fsw.logger.logfile import Kind, frame
 from fsw.logger.writer import LogWriter
 from fsw.runtime.node import FlightProcess
 
@@ -82,8 +82,9 @@ class LoggerProcess(FlightProcess):
         if rec.topic in _IMAGE_TOPICS:
             self._image(rec)
         else:
-            codec = self.ctx.topology.registry[rec.topic].codec
-            header, _ = codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
+            header = rec.header  # as it came (decoded and checked); encoded again only if not kept
+            if header is None:
+                header, _ = self.ctx.topology.registry[rec.topic].codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
             self._append(Kind.MESSAGE, rec.topic, rec.msg.t_ns, header)
             self.counts["messages"] += 1
 
@@ -114,10 +115,11 @@ class LoggerProcess(FlightProcess):
         self._append(Kind.IMAGE, rec.topic, msg.t_ns, meta)
 
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
+        record = frame(kind, topic, t_ns, body)
         for w in (self.boot, self.flight):
             if w is not None:
                 was = w.stopped
-                w.append(kind, topic, t_ns, body)
+                w.append_framed(record)
                 if w.stopped and not was:
                     self.event("LOG_STOPPED", Severity.WARNING_HI, f"{w.files[-1].name}: {w.stopped}")
 

@@ -51,9 +51,14 @@ class LogWriter:
         self._buf += FILE_MAGIC + frame(Kind.HEADER, "", 0, {**self.header, "part": len(self.files)})
 
     def append(self, kind: Kind, topic: str, t_ns: int, body: Any) -> None:
+        if not self.stopped:
+            self.append_framed(frame(kind, topic, t_ns, body))
+
+    def append_framed(self, record: bytes) -> None:
+        """Append a record already framed (`logfile.frame`): one record framed once for several logs."""
         if self.stopped:
             return
-        self._buf += frame(kind, topic, t_ns, body)
+        self._buf += record
         self.records += 1
         self.flush_if_due()
 

@@ -25,6 +25,8 @@ N = 25  # error state: dp dv dtheta dba dbg dp_base dtheta_base, ground z, base 
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
 GZ, GZB = 21, 22
 SL = slice(23, 25)  # the base plane's slope: dz/dnorth, dz/deast
+_MOVED = 15  # dp dv dtheta dba dbg: the states the IMU propagation moves
+_I3 = np.eye(3)
 _EPS = 1e-6  # the step of the features' numeric Jacobian
 _OFFSETS = np.vstack([np.zeros(15), np.eye(15) * _EPS])  # feature model offsets: none, then each parameter
 _TURNS = np.stack([[rotvec_to_matrix(x[a:a + 3]) for x in _OFFSETS] for a in (3, 9)])  # their rotations:
@@ -70,7 +72,8 @@ class Estimator:
         self.slope = np.zeros(2)  # ... and its slope
         self._pending_dt = 0.0
         self._pending_travel_m = 0.0
-        self._pending_F = np.eye(N)
+        self._pending_F = np.eye(_MOVED)  # the propagation since the last flush: only the first 15 error states
+        # move with the IMU (the base pose and the ground stay), so it is kept as that block alone
         self._count = 0
 
     # --- propagation ----------------------------------------------------------------------------------
@@ -87,12 +90,12 @@ class Estimator:
         f = np.asarray(accel) - self.ba
         R_old = self.R
         self.p, self.v, self.R = kinematics(self.p, self.v, R_old, w, f, dt)
-        F = np.eye(N)
-        F[P_, V_] = np.eye(3) * dt
+        F = np.eye(_MOVED)
+        F[P_, V_] = _I3 * dt
         F[V_, TH] = -R_old @ skew(f) * dt
         F[V_, BA] = -R_old * dt
         F[TH, TH] = rotvec_to_matrix(-w * dt)
-        F[TH, BG] = -np.eye(3) * dt
+        F[TH, BG] = _I3 * -dt
         self._pending_F = F @ self._pending_F
         self._pending_dt += dt
         self._pending_travel_m += float(np.hypot(self.v[0], self.v[1])) * dt
@@ -113,9 +116,10 @@ class Estimator:
         Q[BA, BA] = np.eye(3) * c.accel_bias_walk ** 2 * dt
         Q[BG, BG] = np.eye(3) * c.gyro_bias_walk ** 2 * dt
         Q[GZ, GZ] = c.terrain_walk_m ** 2 * self._pending_travel_m
-        F = self._pending_F
+        F = np.eye(N)
+        F[:_MOVED, :_MOVED] = self._pending_F
         self.P = F @ self.P @ F.T + Q
-        self._pending_F = np.eye(N)
+        self._pending_F = np.eye(_MOVED)
         self._pending_dt = 0.0
         self._pending_travel_m = 0.0
         self.R = orthonormalize(self.R)

@@ -78,6 +78,7 @@ class FlightProcess:
         self.timers = Timers(ctx.wall)
         self._zmq: zmq.Context | None = None
         self._publishers: dict[str, Publisher] = {}
+        self._bundled: list[Publisher] = []  # the publishers that hold their messages for bundles
         self._subscriptions: list[tuple[Subscription, Handler]] = []
         self._command_handlers: dict[str, CommandHandler] = {"NO_OP": self._no_op}
         self._watched: list[tuple[Any, Callable[[], None]]] = []
@@ -212,8 +213,9 @@ class FlightProcess:
                 continue  # the HAL backend binds its own
             pub = Publisher(self._zmq, topic, topology.endpoint(self.name, topic.name), self.name)
             pub.open()
-            if topic.stream:
+            if topic.stream and self.ctx.process.bundle > 1:
                 pub.hold(self.ctx.process.bundle)
+                self._bundled.append(pub)
             self._publishers[topic.name] = pub
         if "comm" in topology.processes:
             self.subscribe("cmd", self._on_command_message)
@@ -245,6 +247,7 @@ class FlightProcess:
                 pub.close()
             self._subscriptions.clear()
             self._publishers.clear()
+            self._bundled.clear()
             self._watched.clear()
             backend_close = getattr(self.ctx.backend, "close", None)
             if backend_close is not None:
@@ -267,7 +270,7 @@ class FlightProcess:
         Bundled streams are flushed when the process has been idle `BUNDLE_IDLE_MS`: nothing it holds waits
         on more input than its own."""
         wait_ms = max(0, min(max_wait_ms, self.timers.ms_until_next()))
-        holding = [p for p in self._publishers.values() if p.holding]
+        holding = [p for p in self._bundled if p.holding]
         if holding:
             wait_ms = min(wait_ms, self.BUNDLE_IDLE_MS)
         ready = dict(self._poller.poll(wait_ms))
