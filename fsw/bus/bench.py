@@ -4,11 +4,15 @@ The publisher runs here and the subscriber in a child process, both through the 
 Subscription, codecs). Throughput runs with a credit window (the subscriber acknowledges every `ACK_EVERY`
 messages) so nothing is dropped at the high-water mark and the figure is what the link sustains. Latency is
 one message at a time, each sent after the previous one was acknowledged: exposure-stamp to decoded array.
+The round trip is a small message answered by a small message, one at a time: the floor of a lockstep step,
+in which the world sends the sensors and waits for the actuator command (with the CPU time it costs the
+sending process, its ZeroMQ I/O thread included).
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import tempfile
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -40,6 +44,8 @@ class BenchResult:
     frame_latency_p50_us: float
     frame_latency_p99_us: float
     small_msgs_per_s: float
+    round_trip_p50_us: float
+    round_trip_cpu_us: float  # the sender's CPU per round trip (its I/O thread included)
 
 
 def _endpoint(transport: str, run_dir: str, name: str) -> str:
@@ -61,7 +67,7 @@ def _subscriber_main(endpoints: dict[str, str], transport: str, run_dir: str, co
     for sub in subs.values():
         poller.register(sub.socket, zmq.POLLIN)
     poller.register(conn.fileno(), zmq.POLLIN)
-    latencies: list[int] = []
+    latencies: list[int] = []  # of the frame probes
     counts = {"frame": 0, "small": 0}
     while not conn.poll():
         ready = dict(poller.poll(100))
@@ -70,7 +76,7 @@ def _subscriber_main(endpoints: dict[str, str], transport: str, run_dir: str, co
                 continue
             for rec in sub.drain():
                 counts[kind] += 1
-                if rec.msg.t_ns > 0:  # latency probes carry their send time
+                if rec.msg.t_ns > 0 and kind == "frame":  # latency probes carry their send time
                     latencies.append(rec.recv_ns - rec.msg.t_ns)
                 if rec.msg.t_ns > 0 or counts[kind] % ACK_EVERY[kind] == 0:
                     ack.publish(m.ClockTick(0, counts[kind]))
@@ -125,6 +131,17 @@ class _Driver:
         self.wait_ack(count - count % ACK_EVERY[kind])
         return count * NS_PER_S / (self.clock.now_ns() - start)
 
+    def round_trips(self, count: int, already: int) -> tuple[float, float]:
+        """Small messages, each answered before the next: (p50 round trip, sender CPU per trip), in us."""
+        trips, self.acked = [], already
+        cpu = time.process_time()
+        for i in range(count):
+            start = self.clock.now_ns()
+            self.pubs["small"].publish(m.ImuSample(start, (0.0, 0.0, 0.0), (0.0, 0.0, -3.71), 20.0))
+            self.wait_ack(already + i + 1)
+            trips.append((self.clock.now_ns() - start) / 1000.0)
+        return float(np.percentile(trips, 50)), (time.process_time() - cpu) * 1e6 / count
+
     def latency_probes(self, pixels: np.ndarray, count: int, already: int) -> None:
         self.acked = already
         for i in range(count):
@@ -153,6 +170,7 @@ def run_bench(transport: str, frames: int = 3000, small: int = 50_000, probes: i
         fps = driver.throughput("frame", lambda i: m.NavcamFrame(0, i, 0.0, pixels), frames)
         small_rate = driver.throughput("small", lambda i: m.ImuSample(0, (0.0, 0.0, 0.0), (0.0, 0.0, -3.71), 20.0),
                                        small)
+        trip_us, trip_cpu_us = driver.round_trips(probes, small)
         driver.latency_probes(pixels, probes, frames)
         parent.send("stop")
         lat_us = np.array(parent.recv(), dtype=np.float64) / 1000.0
@@ -161,4 +179,5 @@ def run_bench(transport: str, frames: int = 3000, small: int = 50_000, probes: i
         proc.join(10)
         if proc.is_alive():
             proc.kill()
-    return BenchResult(fps, float(np.percentile(lat_us, 50)), float(np.percentile(lat_us, 99)), small_rate)
+    return BenchResult(fps, float(np.percentile(lat_us, 50)), float(np.percentile(lat_us, 99)), small_rate,
+                       trip_us, trip_cpu_us)

@@ -103,12 +103,14 @@ def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.json:
         print(json.dumps(results), file=out)
         return 0
-    print(f"{'transport':<10} {'frames/s':>10} {'frame p50 us':>13} {'frame p99 us':>13} {'small msgs/s':>13}",
-          file=out)
+    print(f"{'transport':<10} {'frames/s':>10} {'frame p50 us':>13} {'frame p99 us':>13} {'small msgs/s':>13} "
+          f"{'trip p50 us':>12} {'trip cpu us':>12}", file=out)
     for t, r in results.items():
         print(f"{t:<10} {r['frames_per_s']:>10.0f} {r['frame_latency_p50_us']:>13.1f} "
-              f"{r['frame_latency_p99_us']:>13.1f} {r['small_msgs_per_s']:>13.0f}", file=out)
-    print("frames: 640x480 uint8 navcam frames; small: IMU samples; latency: send to decoded array, one at a time",
+              f"{r['frame_latency_p99_us']:>13.1f} {r['small_msgs_per_s']:>13.0f} {r['round_trip_p50_us']:>12.1f} "
+              f"{r['round_trip_cpu_us']:>12.1f}", file=out)
+    print("frames: 640x480 uint8 navcam frames; small: IMU samples; latency: send to decoded array, one at a time;\n"
+          "trip: a small message answered by a small one (a lockstep step's floor), and the sender's CPU for it",
           file=out)
     return 0
 

@@ -5,7 +5,8 @@ import json
 
 from ground.cli.main import main
 
-KEYS = {"frames_per_s", "frame_latency_p50_us", "frame_latency_p99_us", "small_msgs_per_s"}
+KEYS = {"frames_per_s", "frame_latency_p50_us", "frame_latency_p99_us", "small_msgs_per_s", "round_trip_p50_us",
+        "round_trip_cpu_us"}
 
 
 def test_bench_bus_json_shape(capsys) -> None:

@@ -131,3 +131,22 @@ def test_a_process_sends_its_bundled_stream_when_full_and_when_idle(topology) ->
                    what="the held three")
     node.close()
     assert [r.msg.t_ns for r in got] == list(range(13))
+
+
+def test_a_profiled_loop_writes_its_profile_and_the_bench_says_where_the_time_went(tmp_path, monkeypatch) -> None:
+    from fsw.runtime.node import PROFILE_ENV, profiled
+    from sim_hal.bench import profile_summary
+
+    def busy() -> int:
+        return sum(i * i for i in range(200_000))
+
+    with profiled("quiet"):  # no folder set: nothing written
+        busy()
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv(PROFILE_ENV, str(tmp_path))
+    with profiled("nav"):
+        busy()
+    summary = profile_summary(tmp_path, top=3)
+    assert set(summary) == {"nav"} and summary["nav"]["cpu_s"] > 0
+    assert len(summary["nav"]["most_own_time"]) == 3
+    assert any("busy" in row or "genexpr" in row for row in summary["nav"]["most_own_time"])
