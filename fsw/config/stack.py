@@ -239,7 +239,19 @@ def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
         except FaultSpecError as exc:
             raise config.ConfigError(path, f"health.faults[{i}]", exc.reason) from None
     _check_nav_apply_delay(path, cfg)
-    return LoadedStack(cfg, path)
+    loaded = LoadedStack(cfg, path)
+    _check_topology(loaded)
+    return loaded
+
+
+def _check_topology(loaded: LoadedStack) -> None:
+    """The topology file the stack names is read and checked with it, so a missing or bad one is said
+    before anything starts (naming the stack's key, then the topology file's own key and reason)."""
+    from fsw.bus.topology import TopologyFile
+    try:
+        config.load(loaded.topology_path, TopologyFile)
+    except config.ConfigError as exc:
+        raise config.ConfigError(loaded.path, "stack.topology", str(exc)) from None
 
 
 def _check_nav_apply_delay(path: Path, cfg: StackConfig) -> None:

@@ -37,6 +37,8 @@ def test_default_stack_loads() -> None:
     ('[stack]\nbackend = "null"\n[processes.radar]\n', "processes.radar", "unknown process"),
     ('[stack]\nbackend = "null"\n[processes.control]\nbundle = 0\n', "processes.control.bundle",
      "must be 1..100 messages"),
+    ('[stack]\nbackend = "null"\ntopology = "nowhere.toml"\n[processes.nav]\n', "stack.topology",
+     "nowhere.toml: cannot read"),
 ])
 def test_bad_stack_config_names_file_key_and_reason(tmp_path: Path, text: str, key: str, reason: str) -> None:
     path = write(tmp_path, text)
