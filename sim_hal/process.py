@@ -263,6 +263,7 @@ class WorldProcess(FlightProcess):
                 "render_process_s": {"navcam_render_with_tiles": round(render_ns / NS_PER_S, 3),
                                      "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
+                "cpu_s": {"world": round(time.process_time(), 1), "render": round(w.render_cpu_s(), 1)},
                 "ended": self.ended, "seed": self.cfg.seed, "terrain": self.cfg.terrain,
                 "faults": list(self.cfg.faults) + self.injected, "flight": self.meter.report(), "nav": self.meter.nav.report(),
                 "tracker": self.meter.tracker.report()}

@@ -68,7 +68,7 @@ def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime:
         pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
         took = time.perf_counter_ns() - t0
         conn.send_bytes(pixels.tobytes())
-        conn.send((t_ns, frame_seq, took, terrain.making_ns))
+        conn.send((t_ns, frame_seq, took, terrain.making_ns, time.process_time()))
 
 
 def _make_ahead(terrain: Terrain, feed: TileFeed | None, ahead: tuple[float, float]) -> bool:
@@ -99,6 +99,7 @@ class ProcessRenderer:
         self.max_in_flight = max_in_flight
         self.render_ns = 0
         self.tiles_ns = 0
+        self.cpu_s = 0.0  # the worker process's CPU time, as of its latest frame
         if warm_up_at is not None:
             self.warm_up(warm_up_at)
 
@@ -126,7 +127,7 @@ class ProcessRenderer:
     def _receive(self) -> NavcamFrame:
         cam = self.sensors.navcam
         raw = self._conn.recv_bytes()
-        t_ns, frame_seq, render_ns, tiles_ns = self._conn.recv()
+        t_ns, frame_seq, render_ns, tiles_ns, self.cpu_s = self._conn.recv()
         self._in_flight.popleft()
         self.render_ns += render_ns
         self.tiles_ns = tiles_ns

@@ -281,8 +281,19 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary["report"] = _report(prep.stack_path.parent)
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
+    summary["cpu_s"] = cpu_by_process(summary)
     (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def cpu_by_process(summary: dict[str, Any]) -> dict[str, float]:
+    """Where the run's time went: CPU seconds of each process (the world and its renderer, each flight process
+    and the health supervisor, as last sampled), most first, and their total."""
+    cpu = dict(summary.get("world", {}).get("cpu_s", {}))
+    cpu.update({name: p["cpu_s"] for name, p in summary.get("processes", {}).items() if "cpu_s" in p})
+    ranked = dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
+    ranked["total"] = round(sum(cpu.values()), 1)
+    return ranked
 
 
 def _report(out: Path) -> str | None:
@@ -323,4 +334,5 @@ def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: R
             "faults": list(dict.fromkeys((world["faults"] if world else []) + prep.plan.faults + list(req.faults))),
             "events": got.events,
             "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
-                "steps", "frames", "lockstep_timeouts", "render_ms_per_frame", "ended") if k in world} if world else {}}
+                "steps", "frames", "lockstep_timeouts", "render_ms_per_frame", "ended", "cpu_s") if k in world}
+                if world else {}}

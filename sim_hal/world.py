@@ -258,6 +258,10 @@ class World:
             return self._worker.render_ns, self._worker.tiles_ns
         return self.render_ns, self.terrain.making_ns
 
+    def render_cpu_s(self) -> float:
+        """The render worker process's CPU time so far (0 when frames are drawn in this process)."""
+        return self._worker.cpu_s if self._worker is not None else 0.0
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -94,11 +95,14 @@ class ProcessStat:
     rss_bytes: int
     restarts: int
     heartbeat_age_ms: float
+    cpu_s: float = 0.0  # CPU time used since it started (user and system)
 
 
 @dataclass(frozen=True, eq=False)
 class ProcessStats(Message):
     processes: list[ProcessStat]
+
+    SCHEMA_VERSION: ClassVar[int] = 2  # 2: ProcessStat.cpu_s
 
 
 @dataclass(frozen=True, eq=False)

@@ -173,8 +173,8 @@ class HealthProcess(FlightProcess):
                 self.publish("board.health", reading)
 
     def _stat(self, name: str, pid: int, state: ProcState, restarts: int, age_ms: float) -> ProcessStat:
-        cpu, rss = self._sampler.sample(pid) if pid else (0.0, 0)
-        return ProcessStat(name, pid, state, cpu, rss, restarts, age_ms)
+        cpu, rss, cpu_s = self._sampler.sample(pid) if pid else (0.0, 0, 0.0)
+        return ProcessStat(name, pid, state, cpu, rss, restarts, age_ms, round(cpu_s, 2))
 
     def _health_report(self, cmd, args: dict) -> tuple[CommandResult, str]:
         """Every process's state, CPU, memory, restarts and heartbeat age, as an event and in the ack."""

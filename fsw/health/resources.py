@@ -10,13 +10,15 @@ class ResourceSampler:
     def __init__(self) -> None:
         self._procs: dict[int, psutil.Process] = {}
 
-    def sample(self, pid: int) -> tuple[float, int]:
-        """(cpu_pct, rss_bytes) of `pid`; (0.0, 0) if it is gone."""
+    def sample(self, pid: int) -> tuple[float, int, float]:
+        """(cpu_pct, rss_bytes, cpu_s: CPU seconds since it started) of `pid`; zeros if it is gone."""
         try:
             proc = self._procs.get(pid)
             if proc is None:
                 proc = self._procs[pid] = psutil.Process(pid)
-            return proc.cpu_percent(None), proc.memory_info().rss
+            with proc.oneshot():
+                times = proc.cpu_times()
+                return proc.cpu_percent(None), proc.memory_info().rss, times.user + times.system
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             self._procs.pop(pid, None)
-            return 0.0, 0
+            return 0.0, 0, 0.0

@@ -112,7 +112,16 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("sim / wall time", f"{summary['sim_time_s']:.1f} s / {summary['wall_time_s']:.1f} s "
                             f"({summary['speed_x']:.2f}x)"),
         ("most RSS growth", _most_growth(summary.get("processes", {}))),
+        ("CPU s (most first)", _cpu(summary.get("cpu_s", {}))),
     ]
+
+
+def _cpu(cpu_s: dict[str, float]) -> str:
+    """The four processes that used the most CPU, and the total: where the run's time went."""
+    if not cpu_s:
+        return "-"
+    top = [f"{name} {s:.0f}" for name, s in cpu_s.items() if name != "total"][:4]
+    return ", ".join(top) + f"; all {cpu_s.get('total', 0):.0f}"
 
 
 def _p50_p99_max(t: dict[str, Any], prefix: str) -> str:

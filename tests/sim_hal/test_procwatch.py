@@ -33,3 +33,10 @@ def test_a_restart_is_measured_from_its_new_start_and_short_runs_have_no_growth(
     short = ProcessWatch(settle_s=60)
     short.add(_stats(0, nav=(10, 50)))
     assert short.report()["nav"]["rss_growth_pct"] is None
+
+
+def test_cpu_time_is_the_last_sample_and_adds_up_across_restarts() -> None:
+    w = ProcessWatch(settle_s=60)
+    for t_s, pid, cpu_s in [(0, 10, 0.5), (50, 10, 20.0), (100, 12, 1.0), (150, 12, 4.5)]:
+        w.add(ProcessStats(int(t_s * 1e9), [ProcessStat("nav", pid, ProcState.READY, 5.0, 50 * MIB, 0, 10.0, cpu_s)]))
+    assert w.report()["nav"]["cpu_s"] == 24.5  # 20 s before the restart, 4.5 s since

@@ -19,7 +19,7 @@ SAMPLES: dict[str, m.Message] = {
     "tlm": m.Telemetry(T, "nav", {"commands": 3, "ok": True, "rate_hz": 29.97, "mode": "FLY"}),
     "cmd.ack": m.CommandAck(T, 77, "NO_OP", "nav", m.CommandResult.OK, ""),
     "cmd": m.Command(T, 77, "SET_PARAM", "control", {"name": "kp", "value": 1.5}),
-    "health.procs": m.ProcessStats(T, [m.ProcessStat("nav", 4242, m.ProcState.READY, 12.5, 50_000_000, 1, 42.0)]),
+    "health.procs": m.ProcessStats(T, [m.ProcessStat("nav", 4242, m.ProcState.READY, 12.5, 50_000_000, 1, 42.0, 3.25)]),
     "board.health": m.BoardHealth(T, 51.5, 0.75, 33.3, 10_000_000_000),
     "sim.clock": m.ClockTick(T, 1234),
     "imu": m.ImuSample(T, (0.01, -0.02, 0.03), (0.1, -0.2, -3.71), 25.0),

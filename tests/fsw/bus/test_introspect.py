@@ -40,5 +40,5 @@ def test_describe_golden() -> None:
         "cmd nav#7 t_ns=1700000000123456789 cmd_id=77 name='SET_PARAM' target='control' "
         "args={name: 'kp', value: 1.5}",
         "health.procs nav#7 t_ns=1700000000123456789 processes=[(name='nav' pid=4242 state=READY cpu_pct=12.5 "
-        "rss_bytes=50000000 restarts=1 heartbeat_age_ms=42)]",
+        "rss_bytes=50000000 restarts=1 heartbeat_age_ms=42 cpu_s=3.25)]",
     ]

@@ -25,7 +25,7 @@ GOLDEN = {
     "cmd": "01d2279772b83f82",
     "cmd.ack": "c1a470c82e41035c",
     "event": "0c4060b0ebe5d669",
-    "health.procs": "355ab5390e3c7cad",
+    "health.procs": "24d73f991a7821ee",
     "heartbeat": "7b3c67c63b196a87",
     "imu": "2f954670445e262a",
     "inclinometer": "1435ae1de5c0382c",
