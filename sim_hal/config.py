@@ -72,6 +72,8 @@ class WorldConfig:
     # ([]: any); the critical loop's processes may then have the others to themselves
     render_priority: int = 0  # real time: its navcam renderer's, below the critical loop's: a frame is drawn
     # `render_ahead_ms` before its exposure, so it may wait while navigation works on the one before
+    render_nice: int = 0  # lockstep: the renderer's nice value (0..19): it draws ahead, so it may take the CPU
+    # the world and control leave, rather than hold up the step
     truth_every_steps: int = 10
     clock_every_steps: int = 10
     terrain_extent_m: float = 1600.0
@@ -88,7 +90,7 @@ class WorldConfig:
         check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
         check_settings({"realtime_priority": self.realtime_priority, "render_priority": self.render_priority},
-                       self.cpus)
+                       self.cpus, {"render_nice": self.render_nice})
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
         for i, spec in enumerate(self.faults):

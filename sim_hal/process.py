@@ -165,7 +165,8 @@ class WorldProcess(FlightProcess):
             t0 = time.perf_counter_ns()
             out = self.world.step()
             t1 = time.perf_counter_ns()
-            self.ctx.clock.on_tick(out.t_ns)
+            self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
+            self.ctx.clock.on_tick(out.t_ns)  # the sensors first: in lockstep control answers while the rest is done
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
             self._announce_faults(out.t_ns)
             self._publish(out)
@@ -177,9 +178,9 @@ class WorldProcess(FlightProcess):
                 return
 
     def _publish(self, out: StepOutput) -> None:
+        """What a step gave besides the sensors (published first, in `_advance`)."""
         self.stats.steps += 1
         w = self.world
-        self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
         self._publish_frames(out.navcam)
         for still in w.stills_ready():
             self.publish("sim.rte", still)

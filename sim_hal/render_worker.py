@@ -34,8 +34,10 @@ class RealTimeRender:
     tiles: TileFeed
 
 
-def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
+def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None, nice: int,
            conn: Connection) -> None:
+    if nice > 0:
+        apply_realtime(0, [], nice)  # refused: it draws at the default share
     with profiled("render"):
         _draw_frames(spec, sensors, seed, realtime, conn)
 
@@ -91,9 +93,9 @@ class ProcessRenderer:
 
     def __init__(self, spec: TerrainSpec, sensors: SensorsConfig, seed: int, max_in_flight: int = 3,
                  warm_up_at: tuple[float, float, float] | None = None,
-                 realtime: RealTimeRender | None = None) -> None:
+                 realtime: RealTimeRender | None = None, nice: int = 0) -> None:
         self.sensors = sensors
-        self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime)
+        self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime, nice)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
         self.max_in_flight = max_in_flight

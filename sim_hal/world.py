@@ -96,8 +96,8 @@ class World:
         self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera) if helpers else None
         start = (cfg.start.north_m, cfg.start.east_m, -12.0)
         realtime = RealTimeRender(cfg.render_priority, cfg.cpus, self._render_tiles.feed) if helpers else None
-        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start, realtime=realtime) \
-            if render_process else None
+        self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start, realtime=realtime,
+                                       nice=cfg.render_nice) if render_process else None
         if self._worker is not None:  # and where the navcam comes on, low over the start: its finest tiles
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
             self._worker.warm_up((cfg.start.north_m, cfg.start.east_m, ground - sensors.navcam.min_altitude_m - 0.3))

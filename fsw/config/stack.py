@@ -60,13 +60,14 @@ class ProcessConfig:
     realtime_priority: int = 0  # SCHED_FIFO priority (0: leave the scheduling alone); the board's nav takes one,
     # and so do the critical loop's processes in real-time simulation
     cpus: list[int] = field(default_factory=list)  # CPUs the process may run on ([]: any)
+    nice: int = 0  # 0..19: a smaller CPU share (lockstep simulation: the work that may lag behind the step)
     bundle: int = 1  # its high-rate streams (the IMU, the actuator commands) sent this many messages at a time:
     # a lockstep simulation's throughput; 1 (each at once) wherever time is real
 
     def __post_init__(self) -> None:
         check(self.max_restarts >= 0, "max_restarts", "must not be negative")
         check(1 <= self.bundle <= MAX_BUNDLE, "bundle", f"must be 1..{MAX_BUNDLE} messages")
-        check_settings({"realtime_priority": self.realtime_priority}, self.cpus)
+        check_settings({"realtime_priority": self.realtime_priority}, self.cpus, {"nice": self.nice})
         check(self.telemetry_period_ms >= 10, "telemetry_period_ms", "must be at least 10")
         check(0 <= self.heartbeat_timeout_ms <= 600_000, "heartbeat_timeout_ms", "must be 0..600000 ms")
 

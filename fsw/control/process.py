@@ -138,12 +138,12 @@ class ControlProcess(FlightProcess):
             self._coast(raw)
         else:
             self.model.observe(sample)
+        command = self.director.cycle(sample, plausible=not rejected)
+        self.actuators.write(command)  # first: in lockstep the world waits for it, and steps while we go on
+        self.model.commanded(command)
         self.publish("imu", sample)
         self.samples["imu"] += 1
         self.samples["cycles"] += 1
-        command = self.director.cycle(sample, plausible=not rejected)
-        self.model.commanded(command)
-        self.actuators.write(command)
         self.publish("actuators", command)
         self._report_modes()
         self._request_captures(sample.t_ns)

@@ -136,10 +136,10 @@ class FlightProcess:
             raise ValueError(f"{self.name}: {name} is not in the command dictionary")
         self._command_handlers[name] = handler
 
-    def take_realtime(self, priority: int, cpus: list[int]) -> None:
-        """SCHED_FIFO `priority` and the CPU set `cpus` for every thread (fsw/runtime/realtime.py); an event
-        for each the system refuses, and the process runs on without it."""
-        for warning in apply_realtime(priority, cpus):
+    def take_realtime(self, priority: int, cpus: list[int], nice: int = 0) -> None:
+        """SCHED_FIFO `priority`, the CPU set `cpus` and `nice` for every thread (fsw/runtime/realtime.py); an
+        event for each the system refuses, and the process runs on without it."""
+        for warning in apply_realtime(priority, cpus, nice):
             self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
 
     def publish(self, topic: str, msg: Message) -> int:
@@ -221,7 +221,7 @@ class FlightProcess:
             self.subscribe("cmd", self._on_command_message)
         if isinstance(self.ctx.clock, SimClock):
             self.subscribe("sim.clock", self._on_clock_tick)
-        self.take_realtime(self.ctx.process.realtime_priority, self.ctx.process.cpus)
+        self.take_realtime(self.ctx.process.realtime_priority, self.ctx.process.cpus, self.ctx.process.nice)
         try:
             self.setup()
         except Exception as exc:  # a missing device, a bad plan: said as an event before the process ends

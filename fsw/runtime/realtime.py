@@ -1,7 +1,9 @@
-"""Real-time settings for a flight process: SCHED_FIFO priority and a CPU set, for every thread the process
-has (ZeroMQ's I/O threads carry its messages, so they must not wait behind ordinary work) and, inherited, every
-thread and child it starts later. When the system refuses (no privilege, no such CPU), the process says so and
-keeps running with what it has."""
+"""Scheduling settings for a flight process: SCHED_FIFO priority, a CPU set and a nice value, for every thread
+the process has (ZeroMQ's I/O threads carry its messages, so they must not wait behind ordinary work) and,
+inherited, every thread and child it starts later. When the system refuses (no privilege, no such CPU), the
+process says so and keeps running with what it has. A positive nice value (a smaller CPU share, which needs no
+privilege) is how a lockstep simulation puts the world and control -- the step's critical path -- ahead of
+the work that may lag a little (navigation, rendering, logging)."""
 from __future__ import annotations
 
 import os
@@ -9,11 +11,14 @@ import os
 from fsw.typed import check
 
 
-def check_settings(priorities: dict[str, int], cpus: list[int]) -> None:
-    """Range checks for a config's real-time settings (`priorities`: key -> SCHED_FIFO priority, 0 = none)."""
+def check_settings(priorities: dict[str, int], cpus: list[int], nice: dict[str, int] | None = None) -> None:
+    """Range checks for a config's scheduling settings (`priorities`: key -> SCHED_FIFO priority, 0 = none;
+    `nice`: key -> nice value)."""
     for key, priority in priorities.items():
         check(0 <= priority <= 99, key, "must be 0..99")
     check(all(c >= 0 for c in cpus), "cpus", "CPU numbers are not negative")
+    for key, value in (nice or {}).items():
+        check(0 <= value <= 19, key, "must be 0..19 (a smaller CPU share; 0: the default)")
 
 
 def _threads() -> list[int]:
@@ -24,10 +29,16 @@ def _threads() -> list[int]:
         return [0]
 
 
-def apply_realtime(priority: int, cpus: list[int]) -> list[str]:
+def apply_realtime(priority: int, cpus: list[int], nice: int = 0) -> list[str]:
     """Try the settings on every thread; return a warning for each one the system refused (empty: all
     applied)."""
     warnings = []
+    if nice > 0:
+        try:
+            for tid in _threads():
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+        except OSError as exc:
+            warnings.append(f"nice {nice} refused: {exc}")
     if cpus:
         try:
             for tid in _threads():

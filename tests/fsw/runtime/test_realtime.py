@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
+import pytest
+
+from fsw.config.stack import ProcessConfig
 from fsw.runtime.realtime import apply_realtime
+from fsw.typed import FieldError
 
 
 def test_nothing_asked_nothing_done() -> None:
@@ -54,3 +60,25 @@ def test_every_thread_takes_the_priority() -> None:
             os.sched_setscheduler(int(tid), os.SCHED_OTHER, os.sched_param(0))
         release.set()
         helper.join(10)
+
+
+
+CHILD = """
+import os, threading
+from fsw.runtime.realtime import apply_realtime
+done = threading.Event()
+worker = threading.Thread(target=done.wait)
+worker.start()
+warnings = apply_realtime(0, [], 3)
+print(warnings, os.getpriority(os.PRIO_PROCESS, worker.native_id),
+      os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+done.set()
+"""
+
+
+def test_a_nice_value_is_taken_by_every_thread_and_checked() -> None:
+    """In a child process: a nice value cannot be taken back without privilege."""
+    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["[]", "3", "3"]
+    with pytest.raises(FieldError, match="0..19"):
+        ProcessConfig(nice=20)
