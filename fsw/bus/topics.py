@@ -9,6 +9,7 @@ from fsw.bus import messages as m
 from fsw.bus.message import Codec, Message
 
 EVERY_PROCESS = "*"
+MAX_BUNDLE = 100  # messages of a stream topic in one bus message; a bigger bundle is malformed
 
 
 class Delivery(enum.Enum):

@@ -18,14 +18,13 @@ import zmq
 
 from fsw.bus.message import DecodeError, Envelope, Message
 from fsw.bus.stats import SeqTracker, TopicStats
-from fsw.bus.topics import Delivery, Topic
+from fsw.bus.topics import MAX_BUNDLE, Delivery, Topic
 from fsw.clock import Clock
 
 log = logging.getLogger("ginny.bus")
 
 _MAX_PAYLOAD_BYTES = 64 * 1024 * 1024  # a 4208x3120 colour capture is 39 MB
 _EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)  # plain ints: pyzmq's enum operators cost a microsecond
-MAX_BUNDLE = 100  # messages in one bundle; a bigger one is malformed
 _LOG_FIRST = 10  # log every one of the first errors of a kind, then one in _LOG_EVERY
 _LOG_EVERY = 1000
 

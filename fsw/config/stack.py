@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsw import config
-from fsw.bus.transport import MAX_BUNDLE
+from fsw.bus.topics import MAX_BUNDLE
 from fsw.runtime.realtime import check_settings
 from fsw.typed import check
 
