@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import itertools
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Converter = Callable[[Any, str], Any]
@@ -87,14 +88,21 @@ def _enum(tp: type[enum.Enum]) -> Converter:
     return convert
 
 
+def _each(convs: Iterable[Converter], values: list | tuple, path: str, keys: Iterable[str | int]) -> list:
+    """Each value by its converter (`convs`: a sequence, or one converter repeated). The paths of the values
+    (`path` joined with each key) are built only when one is wrong: the conversion is then done again with
+    them, so the error says where."""
+    try:
+        return [conv(v, "") for conv, v in zip(convs, values)]
+    except TypeCheckError:
+        return [conv(v, _join(path, k)) for conv, v, k in zip(convs, values, keys)]
+
+
 def _sequence(item: Converter, result: type) -> Converter:
     def convert(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise TypeCheckError(path, f"expected a list, got {_describe(value)}")
-        try:
-            return result([item(v, "") for v in value])
-        except TypeCheckError:  # again, naming where (paths are only built for an error)
-            return result([item(v, _join(path, i)) for i, v in enumerate(value)])
+        return result(_each(itertools.repeat(item), value, path, itertools.count()))
 
     return convert
 
@@ -103,10 +111,7 @@ def _fixed_tuple(items: list[Converter]) -> Converter:
     def convert(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise TypeCheckError(path, f"expected a list of {len(items)} items, got {_describe(value)}")
-        try:
-            return tuple([conv(v, "") for conv, v in zip(items, value)])
-        except TypeCheckError:
-            return tuple([conv(v, _join(path, i)) for i, (conv, v) in enumerate(zip(items, value))])
+        return tuple(_each(items, value, path, itertools.count()))
 
     return convert
 
@@ -197,15 +202,12 @@ def record_converter(cls: type) -> Converter:
         return _build(cls, path, **{k: convs[k](v, _join(path, k)) for k, v in value.items()})
 
     ordered = [convs[f.name] for f in fields]
+    names = [f.name for f in fields]
 
     def from_list(value: list | tuple, path: str) -> Any:
         if len(value) != len(fields):
             raise TypeCheckError(path, f"expected {len(fields)} fields for {cls.__name__}, got {len(value)}")
-        try:
-            values = [conv(v, "") for conv, v in zip(ordered, value)]
-        except TypeCheckError:
-            values = [convs[f.name](v, _join(path, f.name)) for f, v in zip(fields, value)]
-        return _build(cls, path, *values)
+        return _build(cls, path, *_each(ordered, value, path, names))
 
     def convert(value: Any, path: str) -> Any:
         if isinstance(value, cls):
