@@ -36,23 +36,19 @@ class RealTimeRender:
 
 def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None, nice: int,
            conn: Connection) -> None:
-    if nice > 0:
-        apply_realtime(0, [], nice)  # refused: it draws at the default share
     with profiled("render"):
-        _draw_frames(spec, sensors, seed, realtime, conn)
+        _draw_frames(spec, sensors, seed, realtime, nice, conn)
 
 
 def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
-                 conn: Connection) -> None:
+                 nice: int, conn: Connection) -> None:
     """Draw the frames asked for; between them, make the terrain the camera is heading for, a piece at a time
     (`_make_ahead`), so that a frame asked for waits a few milliseconds at most."""
     cv2.setNumThreads(1)
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
-    feed = None
-    if realtime is not None:
-        apply_realtime(realtime.priority, realtime.cpus)  # refused: the world says so (it asks for its own too)
-        feed = realtime.tiles
+    priority, cpus, feed = (realtime.priority, realtime.cpus, realtime.tiles) if realtime else (0, [], None)
+    apply_realtime(priority, cpus, nice)  # refused: the world says so (it asks for its own too)
     last = ahead = None  # the previous camera position; where it will be in about a second
     while True:
         while ahead is not None and not conn.poll(0) and _make_ahead(terrain, feed, ahead):

@@ -7,6 +7,7 @@ the work that may lag a little (navigation, rendering, logging)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from fsw.typed import check
 
@@ -32,23 +33,19 @@ def _threads() -> list[int]:
 def apply_realtime(priority: int, cpus: list[int], nice: int = 0) -> list[str]:
     """Try the settings on every thread; return a warning for each one the system refused (empty: all
     applied)."""
-    warnings = []
+    asked: list[tuple[str, Callable[[int], None]]] = []
     if nice > 0:
-        try:
-            for tid in _threads():
-                os.setpriority(os.PRIO_PROCESS, tid, nice)
-        except OSError as exc:
-            warnings.append(f"nice {nice} refused: {exc}")
+        asked.append((f"nice {nice}", lambda tid: os.setpriority(os.PRIO_PROCESS, tid, nice)))
     if cpus:
-        try:
-            for tid in _threads():
-                os.sched_setaffinity(tid, cpus)
-        except (OSError, ValueError) as exc:
-            warnings.append(f"CPU set {cpus} refused: {exc}")
+        asked.append((f"CPU set {cpus}", lambda tid: os.sched_setaffinity(tid, cpus)))
     if priority > 0:
+        asked.append((f"SCHED_FIFO priority {priority}",
+                      lambda tid: os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(priority))))
+    warnings = []
+    for what, apply in asked:
         try:
             for tid in _threads():
-                os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(priority))
+                apply(tid)
         except (OSError, ValueError) as exc:
-            warnings.append(f"SCHED_FIFO priority {priority} refused: {exc}")
+            warnings.append(f"{what} refused: {exc}")
     return warnings
