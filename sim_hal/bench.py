@@ -70,7 +70,8 @@ def profile_summary(folder: Path, top: int = 6) -> dict:
     out = {}
     for path in sorted(folder.glob("*.prof")):
         stats = pstats.Stats(str(path))
-        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]  # (file, line, name): (.., tottime, ..)
+        # stats: (file, line, name) -> (calls, primitive calls, own time, cumulative time, callers)
+        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
         out[path.stem] = {"cpu_s": round(stats.total_tt, 2),
                           "most_own_time": [f"{v[2]:.2f} s {k[2]} ({Path(k[0]).name}:{k[1]})" for k, v in rows]}
     return out

@@ -165,8 +165,9 @@ class WorldProcess(FlightProcess):
             t0 = time.perf_counter_ns()
             out = self.world.step()
             t1 = time.perf_counter_ns()
+            # the sensors first: in lockstep, control answers while the rest is done
             self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
-            self.ctx.clock.on_tick(out.t_ns)  # the sensors first: in lockstep control answers while the rest is done
+            self.ctx.clock.on_tick(out.t_ns)
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
             self._announce_faults(out.t_ns)
             self._publish(out)

@@ -78,7 +78,8 @@ def default_registry() -> TopicRegistry:
         Topic("imu", m.ImuSample, "control", q, 2_000, stream=True),
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
-        Topic("actuators", m.ActuatorCommand, "control", q, 2_000, stream=True),  # every command: nav learns the takeoff time from them
+        # every command: nav learns the takeoff time from them
+        Topic("actuators", m.ActuatorCommand, "control", q, 2_000, stream=True),
         Topic("rte.request", m.RteRequest, "control", q, 16),
         # frames queue (0.4 s deep): nav must see every one, in order; a drop is a counted gap, never a skip
         Topic("navcam", m.NavcamFrame, "camera", q, 12),

@@ -242,4 +242,3 @@ class Subscription:
         if payload is not None and memoryview(payload).nbytes > _MAX_PAYLOAD_BYTES:
             raise DecodeError("oversized", name, f"payload of {memoryview(payload).nbytes} bytes")
         return self.topic.codec.decode(name, header, payload)
-

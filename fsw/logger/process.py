@@ -84,7 +84,8 @@ class LoggerProcess(FlightProcess):
         else:
             header = rec.header  # as it came (decoded and checked); encoded again only if not kept
             if header is None:
-                header, _ = self.ctx.topology.registry[rec.topic].codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
+                codec = self.ctx.topology.registry[rec.topic].codec
+                header, _ = codec.encode(rec.msg, Envelope(rec.publisher, rec.seq))
             self._append(Kind.MESSAGE, rec.topic, rec.msg.t_ns, header)
             self.counts["messages"] += 1
 
