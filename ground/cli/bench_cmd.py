@@ -66,28 +66,28 @@ def _simulation_bench(name: str, valid: bool, rule: str, run, args: argparse.Nam
 
 
 def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal import bench
+    from sim_hal.run import bench
 
     return _simulation_bench("render", args.frames >= 1, "--frames must be at least 1",
                              lambda: bench.bench_render(args.frames, args.terrain), args, out)
 
 
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal import bench
+    from sim_hal.run import bench
 
     return _simulation_bench("lockstep", args.sim_seconds > 0, "--sim-seconds must be positive",
                              lambda: bench.bench_lockstep(args.sim_seconds, profile_dir=args.profile), args, out)
 
 
 def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal import bench
+    from sim_hal.run import bench
 
     return _simulation_bench("nav", args.frames >= 2, "--frames must be at least 2",
                              lambda: bench.bench_nav(args.frames), args, out)
 
 
 def bench_latency(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sim_hal import bench
+    from sim_hal.run import bench
 
     return _simulation_bench("latency", args.sim_seconds > 0, "--sim-seconds must be positive",
                              lambda: bench.bench_latency(args.sim_seconds), args, out)

@@ -11,7 +11,7 @@ from fsw.config.stack import DEFAULT_STACK
 from fsw.health.process import HealthProcess
 from fsw.health.stack import StackBusy, build_supervisor, default_run_dir, lock_run_dir, run_stack
 from fsw.health.supervision import Verdict
-from sim_hal.launch import WorldRunner
+from sim_hal.run.launch import WorldRunner
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def check_faults(args: argparse.Namespace) -> None:
     """Refuse a bad fault spec before anything starts (the world would refuse it too, later)."""
     if args.fault and not args.world:
         raise ValueError("--fault needs --world: faults are injected by the simulated world")
-    from sim_hal.faults import parse_fault
+    from sim_hal.model.faults import parse_fault
 
     for spec in args.fault:
         parse_fault(spec)

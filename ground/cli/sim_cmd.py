@@ -15,8 +15,8 @@ from rich.table import Table
 from fsw.config import ConfigError
 from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
-from sim_hal.config import DEFAULT_WORLD
-from sim_hal.simflight import OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
+from sim_hal.worldproc.config import DEFAULT_WORLD
+from sim_hal.run.simflight import OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                        status=f"{got.sim_s:6.1f} s  {got.agl_m:5.1f} m  {got.mode}")
         log = open(Path(req.out) / "stack.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
         try:
-            summary = fly(req, prep, log, update)
+            summary = fly(req, prep, log, update, flight_report)
         except StackBusy as exc:
             print(f"ginny sim: {exc}", file=sys.stderr)
             return 2
@@ -80,6 +80,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             log.close()
     print_summary(summary, Console(file=out, width=100))
     return OUTCOME_CODES[summary["outcome"]]
+
+
+def flight_report(out: Path) -> str | None:
+    """The flight report of a flight's log, into OUT/report (None when there is no flight log)."""
+    from ground.report import write_report  # matplotlib: only once a flight is done
+
+    logs = sorted((out / "flightlog").glob("flight-*.glog"))
+    if not logs:
+        return None
+    return str(write_report(logs[-1], out / "report").relative_to(out))
 
 
 def _pace(req: SimRequest) -> str:

@@ -23,7 +23,7 @@ from fsw.config.stack import load_stack
 from fsw.health.faults import parse_process_fault
 from fsw.nav.replay import DatasetError, load_dataset
 from fsw.runtime.commands import CommandRejected, default_dictionary
-from sim_hal.faults import FaultSpecError, parse_fault
+from sim_hal.model.faults import FaultSpecError, parse_fault
 from tests.fsw.bus.samples import SAMPLES
 
 EXAMPLES = os.environ.get("GINNY_FUZZ_EXAMPLES")

@@ -19,7 +19,7 @@ def backend(request, topology):
     if request.param == "null":
         yield hb.select_backend("null", hb.BackendContext(topology.run_dir))
         return
-    from tests.sim_hal.world_thread import WorldThread
+    from tests.sim_hal.worldproc.world_thread import WorldThread
 
     with WorldThread(topology):
         b = hb.select_backend("sim", hb.BackendContext(topology.run_dir, {}, "control", topology))

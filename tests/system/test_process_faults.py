@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim_hal.simflight import SIM_STACK
+from sim_hal.run.simflight import SIM_STACK
 from tests.system.test_sim_flight import PLANS, ginny_sim
 
 

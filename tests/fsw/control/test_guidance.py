@@ -9,9 +9,9 @@ import pytest
 from fsw.control.controller import ControlConfig, Controller
 from fsw.control.guidance import Guidance
 from fsw.control.plan import load_plan, summarize
-from sim_hal import mathx as mx
-from sim_hal.dynamics import Command, Contact, Vehicle
-from sim_hal.params import load_vehicle
+from sim_hal.model import mathx as mx
+from sim_hal.model.dynamics import Command, Contact, Vehicle
+from sim_hal.model.params import load_vehicle
 
 P = load_vehicle()
 CG = P.body.feet_below_cg_m

@@ -9,8 +9,8 @@ import pytest
 
 from fsw.config.sensors import load_sensors
 from fsw.nav.estimator import Estimator, EstimatorConfig
-from sim_hal import mathx as mx
-from sim_hal.script import Script, attitude_for
+from sim_hal.model import mathx as mx
+from sim_hal.model.script import Script, attitude_for
 
 BODY_FROM_CAM = np.array(load_sensors().navcam.body_from_camera)
 G = 3.71

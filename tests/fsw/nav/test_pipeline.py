@@ -12,9 +12,9 @@ from fsw.clock import NS_PER_S
 from fsw.config.sensors import load_sensors
 from fsw.config.stack import NavConfig
 from fsw.nav.pipeline import NavPipeline, Outputs
-from sim_hal.config import ScriptConfig, WorldConfig
-from sim_hal.params import load_vehicle
-from sim_hal.world import World
+from sim_hal.worldproc.config import ScriptConfig, WorldConfig
+from sim_hal.model.params import load_vehicle
+from sim_hal.worldproc.world import World
 
 SENSORS = load_sensors()
 HOVER = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (0.5, 0.0, 0.0, 0.0), (4.5, 0.0, 0.0, 6.0), (8.0, 2.0, 0.0, 6.0)])

@@ -12,9 +12,9 @@ import pytest
 
 from fsw.config.sensors import load_sensors
 from ground.cli.main import main
-from sim_hal.config import ScriptConfig, WorldConfig
-from sim_hal.params import load_vehicle
-from sim_hal.world import World
+from sim_hal.worldproc.config import ScriptConfig, WorldConfig
+from sim_hal.model.params import load_vehicle
+from sim_hal.worldproc.world import World
 
 SENSORS = load_sensors()
 HOP = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (0.5, 0.0, 0.0, 0.0), (4.5, 0.0, 0.0, 5.0), (6.0, 1.5, 0.0, 5.0)])

@@ -135,7 +135,7 @@ def test_a_process_sends_its_bundled_stream_when_full_and_when_idle(topology) ->
 
 def test_a_profiled_loop_writes_its_profile_and_the_bench_says_where_the_time_went(tmp_path, monkeypatch) -> None:
     from fsw.runtime.node import PROFILE_ENV, profiled
-    from sim_hal.bench import profile_summary
+    from sim_hal.run.bench import profile_summary
 
     def busy() -> int:
         return sum(i * i for i in range(200_000))

@@ -9,7 +9,7 @@ from fsw.clock import SimClock
 from hal.backend import BackendContext, select_backend
 from tests.conftest import wait_until
 
-from .world_thread import WorldThread
+from tests.sim_hal.worldproc.world_thread import WorldThread
 
 
 @pytest.fixture

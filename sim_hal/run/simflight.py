@@ -37,14 +37,14 @@ from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
 from fsw.comm.radio import LinkFault, parse_link_fault
 from fsw.health.faults import parse_process_fault
-from sim_hal.config import DEFAULT_WORLD, load_world
-from sim_hal.faults import parse_fault
-from sim_hal.launch import WorldRunner
-from sim_hal.procwatch import ProcessWatch
-from sim_hal.terrain import TERRAINS
-from sim_hal.truthfeed import TruthFeed
+from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
+from sim_hal.model.faults import parse_fault
+from sim_hal.run.launch import WorldRunner
+from sim_hal.run.procwatch import ProcessWatch
+from sim_hal.model.terrain import TERRAINS
+from sim_hal.run.truthfeed import TruthFeed
 
-SIM_STACK = Path(__file__).resolve().parent.parent / "fsw" / "config" / "sim_flight.toml"
+SIM_STACK = Path(__file__).resolve().parent.parent.parent / "fsw" / "config" / "sim_flight.toml"
 # Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
 # (the fusion delay only makes lockstep runs repeatable, and costs latency), 600 ms of silence is a hang, and
 # the flight processes take SCHED_FIFO priorities as fsw/config/sim_realtime.toml gives them (and not the
@@ -256,8 +256,13 @@ class Recorder(threading.Thread):
 Progress = Callable[[Recorded], None]
 
 
-def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None = None) -> dict[str, Any]:
-    """Fly it; return the summary (also written to OUT/summary.json)."""
+Reporter = Callable[[Path], str | None]  # a flight's output folder -> its report's path (inside it), or None
+
+
+def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None = None,
+        report: Reporter | None = None) -> dict[str, Any]:
+    """Fly it; return the summary (also written to OUT/summary.json). `report` writes the flight report (the
+    ground's, injected: the simulation does not import the ground station)."""
     run_dir = str(prep.run_dir)
     lock_run_dir(run_dir)
     supervisor = build_supervisor(prep.stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
@@ -280,7 +285,7 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
     shutil.rmtree(prep.run_dir, ignore_errors=True)
     summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
-    summary["report"] = _report(prep.stack_path.parent)
+    summary["report"] = report(prep.stack_path.parent) if report is not None else None
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
     summary["cpu_s"] = cpu_by_process(summary)
@@ -296,16 +301,6 @@ def cpu_by_process(summary: dict[str, Any]) -> dict[str, float]:
     ranked = dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
     ranked["total"] = round(sum(cpu.values()), 1)
     return ranked
-
-
-def _report(out: Path) -> str | None:
-    """The flight report of the flight's log, into OUT/report (None when there is no flight log)."""
-    from ground.report import write_report
-
-    logs = sorted((out / "flightlog").glob("flight-*.glog"))
-    if not logs:
-        return None
-    return str(write_report(logs[-1], out / "report").relative_to(out))
 
 
 def outcome(world: dict | None, got: Recorded) -> str:

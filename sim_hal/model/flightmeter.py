@@ -13,8 +13,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from sim_hal import mathx as mx
-from sim_hal.dynamics import Contact, State, Touchdown
+from sim_hal.model import mathx as mx
+from sim_hal.model.dynamics import Contact, State, Touchdown
 
 NS = 1e-9
 _TRUTH_HISTORY = 2_000  # world steps kept for comparing late estimates (4 s at 500 Hz)

@@ -14,9 +14,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sim_hal import mathx as mx
-from sim_hal.mathx import Quat, Vec
-from sim_hal.params import VehicleParams
+from sim_hal.model import mathx as mx
+from sim_hal.model.mathx import Quat, Vec
+from sim_hal.model.params import VehicleParams
 
 GroundHeight = Callable[[float, float], float]  # (north_m, east_m) -> terrain height above datum, m (up)
 GroundNormal = Callable[[float, float], Vec]  # unit normal, world NED (pointing up: negative z)

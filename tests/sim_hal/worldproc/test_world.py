@@ -7,9 +7,9 @@ import pytest
 from fsw.bus.messages import ActuatorCommand
 from fsw.clock import NS_PER_S
 from fsw.config.sensors import load_sensors
-from sim_hal.config import ScriptConfig, WindConfig, WorldConfig
-from sim_hal.params import load_vehicle
-from sim_hal.world import World
+from sim_hal.worldproc.config import ScriptConfig, WindConfig, WorldConfig
+from sim_hal.model.params import load_vehicle
+from sim_hal.worldproc.world import World
 
 VEHICLE, SENSORS = load_vehicle(), load_sensors()
 HOP = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (4.0, 0.0, 0.0, 5.0), (6.0, 3.0, 0.0, 5.0), (10.0, 3.0, 0.0, 0.0)])

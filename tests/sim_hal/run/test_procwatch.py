@@ -2,7 +2,7 @@
 import io
 
 from fsw.bus.messages import ProcessStat, ProcessStats, ProcState
-from sim_hal.procwatch import MIB, ProcessWatch
+from sim_hal.run.procwatch import MIB, ProcessWatch
 
 
 def _stats(t_s: float, **rss_by_name: tuple[int, int]) -> ProcessStats:

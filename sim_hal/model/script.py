@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim_hal import mathx as mx
-from sim_hal.mathx import Quat, Vec
+from sim_hal.model import mathx as mx
+from sim_hal.model.mathx import Quat, Vec
 
 
 @dataclass(frozen=True)

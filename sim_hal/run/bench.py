@@ -15,11 +15,11 @@ import numpy as np
 
 from fsw.config.sensors import load_sensors
 from fsw.runtime.node import PROFILE_ENV
-from sim_hal import mathx as mx
-from sim_hal.render import NavcamRenderer
-from sim_hal.terrain import Terrain, TerrainSpec
+from sim_hal.model import mathx as mx
+from sim_hal.model.render import NavcamRenderer
+from sim_hal.model.terrain import Terrain, TerrainSpec
 
-HOP = Path(__file__).parent / "worlds" / "hop.toml"
+HOP = Path(__file__).resolve().parent.parent / "worlds" / "hop.toml"
 
 
 def bench_render(frames: int = 500, terrain: str = "jezero", altitude_m: float = 12.0) -> dict:

@@ -14,9 +14,9 @@ import numpy as np
 
 from fsw.bus.messages import ColourImage
 from fsw.config.sensors import ColourCameraConfig
-from sim_hal.helper_process import start_helper, stop_helper, write_whole
-from sim_hal.render import ColourRenderer
-from sim_hal.terrain import Terrain, TerrainSpec
+from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.model.render import ColourRenderer
+from sim_hal.model.terrain import Terrain, TerrainSpec
 
 
 def _serve(spec: TerrainSpec, cfg: ColourCameraConfig, folder: str, conn: Connection) -> None:

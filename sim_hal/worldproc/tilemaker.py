@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_hal.helper_process import start_helper, stop_helper, write_whole
-from sim_hal.terrain import Grid, Terrain, TerrainSpec, make_tile, tile_index
+from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.model.terrain import Grid, Terrain, TerrainSpec, make_tile, tile_index
 
 
 def _serve(spec: TerrainSpec, radius_tiles: int, folder: str, conn: Connection) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from fsw import config
 from fsw.runtime.realtime import check_settings
 from fsw.typed import check
-from sim_hal.faults import parse_fault
-from sim_hal.terrain import TERRAINS
+from sim_hal.model.faults import parse_fault
+from sim_hal.model.terrain import TERRAINS
 
-DEFAULT_WORLD = Path(__file__).parent / "world.toml"
+DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "world.toml"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ class WorldRunner:
                  out: TextIO) -> None:
         """`world_args`: the world process's own arguments (`--world F`, `--seconds S`, ...)."""
         self.supervisor, self.run_dir, self.out = supervisor, run_dir, out
-        self.cmd = [sys.executable, "-m", "sim_hal.process", "--config", str(Path(config).resolve()),
+        self.cmd = [sys.executable, "-m", "sim_hal.worldproc.process", "--config", str(Path(config).resolve()),
                     "--run-dir", run_dir, *world_args]
         self.proc: subprocess.Popen | None = None
         self.summary: dict | None = None

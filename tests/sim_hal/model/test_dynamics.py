@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from sim_hal import mathx as mx
-from sim_hal.dynamics import Command, Contact, Vehicle
-from sim_hal.params import load_vehicle
+from sim_hal.model import mathx as mx
+from sim_hal.model.dynamics import Command, Contact, Vehicle
+from sim_hal.model.params import load_vehicle
 
 P = load_vehicle()
 DT = 0.002

@@ -8,8 +8,8 @@ from fsw.clock import MonotonicClock, SimClock
 from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import ProcessContext
 from hal.backend import BackendContext, NullBackend
-from sim_hal.config import ScriptConfig, WorldConfig
-from sim_hal.process import WorldProcess
+from sim_hal.worldproc.config import ScriptConfig, WorldConfig
+from sim_hal.worldproc.process import WorldProcess
 
 HOVER = ScriptConfig([(0.0, 0.0, 0.0, 12.0), (1000.0, 0.0, 0.0, 12.0)])
 

@@ -10,9 +10,9 @@ import numpy as np
 
 from fsw.bus.messages import AltimeterSample, ImuSample, InclinometerSample
 from fsw.config.sensors import AltimeterConfig, ImuConfig, InclinometerConfig
-from sim_hal import mathx as mx
-from sim_hal.dynamics import State
-from sim_hal.mathx import Vec
+from sim_hal.model import mathx as mx
+from sim_hal.model.dynamics import State
+from sim_hal.model.mathx import Vec
 
 _BLOCK = 4096
 

@@ -18,10 +18,10 @@ from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.node import profiled
 from fsw.runtime.realtime import apply_realtime
-from sim_hal.helper_process import start_helper, stop_helper
-from sim_hal.render import NavcamRenderer
-from sim_hal.terrain import Terrain, TerrainSpec
-from sim_hal.tilemaker import TileFeed
+from sim_hal.worldproc.helper_process import start_helper, stop_helper
+from sim_hal.model.render import NavcamRenderer
+from sim_hal.model.terrain import Terrain, TerrainSpec
+from sim_hal.worldproc.tilemaker import TileFeed
 
 
 @dataclass(frozen=True)

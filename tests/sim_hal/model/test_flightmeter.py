@@ -1,7 +1,7 @@
 """The world's record of the critical loop: processing times, dropped frames, deadline misses, latency."""
 from __future__ import annotations
 
-from sim_hal.flightmeter import TrackerStats
+from sim_hal.model.flightmeter import TrackerStats
 
 
 def test_frames_missing_between_the_first_and_the_last_are_dropped_and_slow_ones_are_misses() -> None:
@@ -33,8 +33,8 @@ def test_latency_stages_are_reported_apart() -> None:
 
 def test_an_estimate_counts_once_the_world_is_half_a_second_past_it() -> None:
     """So the figures do not depend on which late estimates reached the world before the run ended."""
-    from sim_hal.dynamics import State
-    from sim_hal.flightmeter import FlightMeter
+    from sim_hal.model.dynamics import State
+    from sim_hal.model.flightmeter import FlightMeter
 
     m = FlightMeter()
     for k in range(1, 1001):  # 2 s of steps, at rest on the ground

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from fsw.bus.messages import AltimeterSample
-from sim_hal.faults import Fault, FaultSpecError, FaultyStream, Mutators, parse_fault
+from sim_hal.model.faults import Fault, FaultSpecError, FaultyStream, Mutators, parse_fault
 
 MUT = Mutators(garbage=lambda s, rng: AltimeterSample(s.t_ns, -99.0, True),
                noisy=lambda s, rng, k: AltimeterSample(s.t_ns, s.range_m + 1000.0 * k, s.valid))

@@ -14,18 +14,18 @@ from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, Imu
                               NavcamFrame, RteRequest, SimTruth)
 from fsw.clock import NS_PER_S
 from fsw.config.sensors import SensorsConfig
-from sim_hal import mathx as mx
-from sim_hal.colour_worker import ColourWorker
-from sim_hal.config import WorldConfig
-from sim_hal.dynamics import Command, Contact, Vehicle
-from sim_hal.faults import FaultyStream, Mutators, faults_for, parse_fault
-from sim_hal.params import VehicleParams
-from sim_hal.render import ColourRenderer, NavcamRenderer
-from sim_hal.render_worker import ProcessRenderer, RealTimeRender
-from sim_hal.script import Script, attitude_for
-from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
-from sim_hal.terrain import RoverSpec, Terrain, TerrainSpec
-from sim_hal.tilemaker import TileMaker
+from sim_hal.model import mathx as mx
+from sim_hal.worldproc.colour_worker import ColourWorker
+from sim_hal.worldproc.config import WorldConfig
+from sim_hal.model.dynamics import Command, Contact, Vehicle
+from sim_hal.model.faults import FaultyStream, Mutators, faults_for, parse_fault
+from sim_hal.model.params import VehicleParams
+from sim_hal.model.render import ColourRenderer, NavcamRenderer
+from sim_hal.worldproc.render_worker import ProcessRenderer, RealTimeRender
+from sim_hal.model.script import Script, attitude_for
+from sim_hal.model.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
+from sim_hal.model.terrain import RoverSpec, Terrain, TerrainSpec
+from sim_hal.worldproc.tilemaker import TileMaker
 
 _STILL_EXPOSURE_US = 1000.0
 _PREFETCH_EVERY_STEPS = 50  # real time: tiles made ahead are taken, and where the vehicle will be in a

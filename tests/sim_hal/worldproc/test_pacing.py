@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from sim_hal.metronome import Metronome
-from sim_hal.terrain import Terrain, TerrainSpec
+from sim_hal.worldproc.metronome import Metronome
+from sim_hal.model.terrain import Terrain, TerrainSpec
 from tests.conftest import wait_until
 
 
@@ -33,8 +33,8 @@ def test_the_metronome_wakes_the_loop_on_each_beat_never_before() -> None:
 
 
 def test_the_renderer_makes_tiles_only_from_the_tile_maker_in_real_time_and_windows_a_step_at_a_time() -> None:
-    from sim_hal.render_worker import _make_ahead
-    from sim_hal.tilemaker import TileMaker
+    from sim_hal.worldproc.render_worker import _make_ahead
+    from sim_hal.worldproc.tilemaker import TileMaker
 
     spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
     terrain = Terrain(spec)
@@ -80,7 +80,7 @@ def test_windows_kept_are_few_and_never_the_one_in_use() -> None:
 
 
 def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
-    from sim_hal.tilemaker import TileMaker
+    from sim_hal.worldproc.tilemaker import TileMaker
 
     spec = TerrainSpec(name="jezero", seed=3, extent_m=200.0, tile_px=64)
     here, there = Terrain(spec), Terrain(spec)
@@ -100,8 +100,8 @@ def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
 
 def test_a_colour_still_from_the_worker_is_the_one_drawn_here() -> None:
     from fsw.config.sensors import load_sensors
-    from sim_hal.colour_worker import ColourWorker
-    from sim_hal.render import ColourRenderer
+    from sim_hal.worldproc.colour_worker import ColourWorker
+    from sim_hal.model.render import ColourRenderer
 
     spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
     cfg = load_sensors().colour_camera

@@ -7,7 +7,7 @@ the flight software can keep up. A control process that stays silent for `lockst
 the world for ever: the step goes ahead on the last command, and an event says so.
 Real time: the world steps on the wall clock times `speed`, holding the latest actuator command.
 
-Run it: `python -m sim_hal.process --config STACK.toml --run-dir DIR [--world WORLD.toml] [--seconds S] ...`
+Run it: `python -m sim_hal.worldproc.process --config STACK.toml --run-dir DIR [--world WORLD.toml] [--seconds S] ...`
 """
 from __future__ import annotations
 
@@ -30,12 +30,12 @@ from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
 from fsw.nav.tracker import TrackQuality
-from sim_hal.faults import FaultSpecError, parse_fault
-from sim_hal.flightmeter import FlightMeter
-from sim_hal.metronome import Metronome
-from sim_hal.config import DEFAULT_WORLD, WorldConfig, load_world
-from sim_hal.params import load_vehicle
-from sim_hal.world import StepOutput, World
+from sim_hal.model.faults import FaultSpecError, parse_fault
+from sim_hal.model.flightmeter import FlightMeter
+from sim_hal.worldproc.metronome import Metronome
+from sim_hal.worldproc.config import DEFAULT_WORLD, WorldConfig, load_world
+from sim_hal.model.params import load_vehicle
+from sim_hal.worldproc.world import StepOutput, World
 
 NAME = "world"
 _REALTIME_TICK_NS = 1 * NS_PER_MS
@@ -373,7 +373,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="sim_hal.process")
+    p = argparse.ArgumentParser(prog="sim_hal.worldproc.process")
     p.add_argument("--config", required=True, help="stack config (for the topology)")
     p.add_argument("--run-dir", required=True)
     add_arguments(p)

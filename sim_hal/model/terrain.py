@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from fsw.typed import check
-from sim_hal.noise import pixel_noise, value_noise
+from sim_hal.model.noise import pixel_noise, value_noise
 
 TERRAINS = ("jezero", "ripples", "flat")
 

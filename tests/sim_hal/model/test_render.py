@@ -8,9 +8,9 @@ import pytest
 
 from fsw.camera.model import FisheyeModel
 from fsw.config.sensors import load_sensors
-from sim_hal import mathx as mx
-from sim_hal.render import ColourRenderer, NavcamRenderer
-from sim_hal.terrain import Grid, RoverSpec, Terrain, TerrainSpec
+from sim_hal.model import mathx as mx
+from sim_hal.model.render import ColourRenderer, NavcamRenderer
+from sim_hal.model.terrain import Grid, RoverSpec, Terrain, TerrainSpec
 
 SENSORS = load_sensors()
 ROVER = RoverSpec(north_m=4.0, east_m=-3.0, yaw_deg=0.0)

@@ -15,9 +15,9 @@ import numpy as np
 
 from fsw.camera.model import FisheyeModel
 from fsw.config.sensors import ColourCameraConfig, NavcamConfig
-from sim_hal import mathx as mx
-from sim_hal.mathx import Quat, Vec
-from sim_hal.terrain import Grid, Terrain
+from sim_hal.model import mathx as mx
+from sim_hal.model.mathx import Quat, Vec
+from sim_hal.model.terrain import Grid, Terrain
 
 _NOISE_MARGIN = 64
 _HORIZON = 0.02  # rays whose down component is below this see the sky (and the far haze near it)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from fsw.config.sensors import load_sensors
-from sim_hal import mathx as mx
-from sim_hal.dynamics import State
-from sim_hal.sensors import AltimeterModel, ImuModel, InclinometerModel
+from sim_hal.model import mathx as mx
+from sim_hal.model.dynamics import State
+from sim_hal.model.sensors import AltimeterModel, ImuModel, InclinometerModel
 
 S = load_sensors()
 FLAT = lambda n, e: 0.0  # noqa: E731
