@@ -1,7 +1,8 @@
 """Injected clocks: flight code asks a Clock for the time in integer nanoseconds and never reads the OS.
 
-On the board the flight clock is the monotonic clock. In simulation the world is the clock master: its
-ClockTick messages set a SimClock (see `fsw.runtime.node`), so flight code never knows which it runs on.
+On the board the flight clock is the monotonic clock. In simulation the world is the clock master: the sim
+backend's time source sets a clock of its own (`fsw.runtime.timesource`), so flight code never knows which
+it runs on.
 """
 from __future__ import annotations
 
@@ -45,17 +46,3 @@ class ManualClock:
     def advance_ns(self, dt_ns: int) -> None:
         self.set_ns(self._t_ns + dt_ns)
 
-
-class SimClock(ManualClock):
-    """Simulated flight time, set by the world's ClockTick messages; `ticks` counts the steps seen."""
-
-    def __init__(self, start_ns: int = 0) -> None:
-        super().__init__(start_ns)
-        self.ticks = 0
-
-    def on_tick(self, t_ns: int) -> None:
-        """Take the world's time. Ticks come on more than one stream (clock ticks, sensor steps), so one
-        that is older than what the clock already reads is ignored rather than stepping time back."""
-        if t_ns > self.now_ns():
-            self.set_ns(t_ns)
-        self.ticks += 1

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 
 from fsw.control.modes import entered  # noqa: E402
 from fsw.logger.read import Decoded, decode_log  # noqa: E402
+from sim_hal.backend.topics import sim_registry  # noqa: E402
 
 NS = 1e-9
 DEADLINE_MS = 1000.0 / 30.0
@@ -144,7 +145,7 @@ def _img(path: Path) -> str:
 def write_report(log_path: str | Path, out_dir: str | Path) -> Path:
     """The report of one flight log: OUT/report.html and the PNGs; returns the HTML's path."""
     log_path, out = Path(log_path), Path(out_dir)
-    d = decode_log(log_path)
+    d = decode_log(log_path, sim_registry())
     f = collect(d)
     pngs = plots(f, out)
     images = [log_path.parent / r.body["file"] for r in d.images if r.topic == "rte"]

@@ -10,6 +10,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from fsw.bus.topics import Topic
+from fsw.runtime.timesource import HostTimeSource, TimeSource
 from hal.actuators import Actuators, NullActuators
 from hal.altimeter import Altimeter, NullAltimeter
 from hal.board_health import BoardHealthSensor, NullBoardHealth
@@ -33,14 +35,12 @@ class BackendError(RuntimeError):
 @dataclass(frozen=True)
 class BackendContext:
     """What a backend may need to build its devices: the run folder, its own config table, and (for a
-    backend that talks over the bus, like the simulated one) the process it serves, the topology and the
-    process's flight clock."""
+    backend that talks over the bus, like the simulated one) the process it serves and the topology."""
 
     run_dir: str
     options: dict[str, Any] = field(default_factory=dict)
     process: str = ""
     topology: Any = None  # fsw.bus.topology.Topology
-    clock: Any = None  # fsw.clock.Clock
 
 
 class Backend(Protocol):
@@ -53,6 +53,7 @@ class Backend(Protocol):
     def inclinometer(self) -> Inclinometer: ...
     def actuators(self) -> Actuators: ...
     def board_health(self) -> BoardHealthSensor: ...
+    def time_source(self) -> TimeSource: ...
 
 
 class NullBackend:
@@ -84,20 +85,35 @@ class NullBackend:
     def board_health(self) -> BoardHealthSensor:
         return NullBoardHealth()
 
+    def time_source(self) -> TimeSource:
+        return HostTimeSource()
 
-def select_backend(name: str, context: BackendContext) -> Backend:
-    """Build the backend called `name`; raise BackendError saying what is missing."""
+
+def _backend_module(name: str) -> tuple[Any, str]:
     if name not in BACKENDS:
         raise BackendError(f"unknown HAL backend {name!r} (known: {', '.join(BACKENDS)})")
     module_name, class_name = BACKENDS[name].split(":")
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name), class_name
     except ImportError as exc:
         raise BackendError(f"HAL backend {name!r} is not available here: {exc}") from None
+
+
+def backend_topics(name: str) -> list[Topic]:
+    """The bus topics backend `name` adds to the flight software's (its module's `TOPICS()`; none for most)."""
+    module, _ = _backend_module(name)
+    topics = getattr(module, "TOPICS", None)
+    return list(topics()) if topics is not None else []
+
+
+def select_backend(name: str, context: BackendContext) -> Backend:
+    """Build the backend called `name`; raise BackendError saying what is missing."""
+    module, class_name = _backend_module(name)
+    module_name = module.__name__
     cls = getattr(module, class_name, None)
     if cls is None:
         raise BackendError(f"HAL backend {name!r}: {module_name} has no {class_name}")
-    missing = [kind for kind in DEVICE_KINDS if not callable(getattr(cls, kind, None))]
+    missing = [kind for kind in (*DEVICE_KINDS, "time_source") if not callable(getattr(cls, kind, None))]
     if missing:
         raise BackendError(f"HAL backend {name!r} lacks devices: {', '.join(missing)}")
     return cls(context)

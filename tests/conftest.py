@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.bus.topology import Topology
 from fsw.config.stack import DEFAULT_DIR
 
@@ -36,4 +36,4 @@ def run_dir() -> Iterator[str]:
 
 @pytest.fixture
 def topology(run_dir: str) -> Topology:
-    return Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), run_dir)
+    return Topology.load(DEFAULT_DIR / "topology.toml", sim_registry(), run_dir)  # with the simulator's topics

@@ -20,9 +20,18 @@ import numpy as np
 import zmq
 
 from fsw.bus import messages as m
+from fsw.bus.message import Message
 from fsw.bus.topics import Delivery, Topic, TopicRegistry
 from fsw.bus.transport import Publisher, Subscription
 from fsw.clock import NS_PER_S, MonotonicClock
+
+
+@dataclass(frozen=True, eq=False)
+class BenchAck(Message):
+    """The bench's answer to a message: how many it has had of that kind."""
+
+    count: int
+
 
 WINDOW = {"frame": 32, "small": 2000}
 ACK_EVERY = {"frame": 8, "small": 200}
@@ -34,7 +43,7 @@ def bench_registry() -> TopicRegistry:
     return TopicRegistry([
         Topic("bench.frame", m.NavcamFrame, "pub", q, 2 * WINDOW["frame"]),
         Topic("bench.small", m.ImuSample, "pub", q, 2 * WINDOW["small"]),
-        Topic("bench.ack", m.ClockTick, "sub", q, 10_000),
+        Topic("bench.ack", BenchAck, "sub", q, 10_000),
     ])
 
 
@@ -79,7 +88,7 @@ def _subscriber_main(endpoints: dict[str, str], transport: str, run_dir: str, co
                 if rec.msg.t_ns > 0 and kind == "frame":  # latency probes carry their send time
                     latencies.append(rec.recv_ns - rec.msg.t_ns)
                 if rec.msg.t_ns > 0 or counts[kind] % ACK_EVERY[kind] == 0:
-                    ack.publish(m.ClockTick(0, counts[kind]))
+                    ack.publish(BenchAck(0, counts[kind]))
         ack.poll_subscriptions()
     conn.recv()
     conn.send(latencies)
@@ -117,7 +126,7 @@ class _Driver:
             if not self.acks.socket.poll(_TIMEOUT_MS):
                 raise RuntimeError(f"no acknowledgement after {self.acked} messages")
             for rec in self.acks.drain():
-                self.acked = max(self.acked, rec.msg.step)
+                self.acked = max(self.acked, rec.msg.count)
 
     def throughput(self, kind: str, msg_at, count: int) -> float:
         """Messages per second with at most WINDOW[kind] unacknowledged."""

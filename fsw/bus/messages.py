@@ -105,13 +105,6 @@ class ProcessStats(Message):
     SCHEMA_VERSION: ClassVar[int] = 2  # 2: ProcessStat.cpu_s
 
 
-@dataclass(frozen=True, eq=False)
-class ClockTick(Message):
-    """Simulated time, published by the world: the flight clock reads t_ns until the next tick."""
-
-    step: int
-
-
 # --- sensors and actuators (the data types of the HAL contracts) ----------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -171,37 +164,11 @@ class BoardHealth(Message):
     disk_free_bytes: int
 
 
-# --- the simulated world (sim backend <-> world; truth is for logs and reports only) --------------------
-
-@dataclass(frozen=True, eq=False)
-class SimSensors(Message):
-    """One world step's output for the control process's sensors (one message keeps them in order)."""
-
-    step: int
-    imu: list[ImuSample]
-    altimeter: list[AltimeterSample]
-    inclinometer: list[InclinometerSample]
-
-
 @dataclass(frozen=True, eq=False)
 class RteRequest(Message):
     capture_id: int
     width_px: int
     height_px: int
-
-
-@dataclass(frozen=True, eq=False)
-class SimTruth(Message):
-    """Ground truth of the vehicle: never read by flight software, only logged and reported."""
-
-    pos_m: Vec3  # NED from the start point's datum
-    vel_mps: Vec3
-    q_wxyz: tuple[float, float, float, float]  # body to world
-    omega_radps: Vec3
-    agl_m: float
-    contact: str
-    rotor_rpm: float
-    thrust_n: float
 
 
 # --- navigation ----------------------------------------------------------------------------------------
@@ -240,10 +207,3 @@ class NavTrack(Message):
     new_base: bool
     proc_ms: float
     latency_ms: float  # exposure to published estimate
-
-
-@dataclass(frozen=True, eq=False)
-class FrameReceipt(Message):
-    """Navigation has a frame in hand (t_ns: its exposure): lets a lockstep world keep frames ahead of IMU."""
-
-    frame_seq: int

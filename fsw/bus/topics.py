@@ -58,13 +58,17 @@ class TopicRegistry:
     def __iter__(self) -> Iterator[Topic]:
         return iter(self._topics.values())
 
+    def extended(self, topics: Iterable[Topic]) -> "TopicRegistry":
+        """This registry with more topics (a HAL backend's own, added when the stack is built)."""
+        return TopicRegistry([*self, *topics])
+
     def published_by(self, process: str) -> list[Topic]:
         """Every topic `process` publishes, its HAL backend's included (they set the tcp port order)."""
         return [t for t in self if t.publisher in (process, EVERY_PROCESS)]
 
 
 def default_registry() -> TopicRegistry:
-    """Every topic of ginny's bus."""
+    """Every topic of the flight software's bus (a HAL backend may add its own: `TopicRegistry.extended`)."""
     q, latest = Delivery.QUEUE, Delivery.LATEST
     return TopicRegistry([
         Topic("heartbeat", m.Heartbeat, EVERY_PROCESS, q, 100),
@@ -74,7 +78,6 @@ def default_registry() -> TopicRegistry:
         Topic("cmd", m.Command, "comm", q, 1_000),
         Topic("health.procs", m.ProcessStats, "health", latest, 4),
         Topic("board.health", m.BoardHealth, "health", latest, 4),
-        Topic("sim.clock", m.ClockTick, "world", q, 1_000),
         Topic("imu", m.ImuSample, "control", q, 2_000, stream=True),
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
         Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
@@ -86,12 +89,4 @@ def default_registry() -> TopicRegistry:
         Topic("rte", m.ColourImage, "camera", q, 8),
         Topic("nav.state", m.NavState, "nav", q, 200),
         Topic("nav.track", m.NavTrack, "nav", q, 200),
-        Topic("nav.receipt", m.FrameReceipt, "nav", q, 200),
-        # the simulated world and the sim HAL backend
-        Topic("sim.sensors", m.SimSensors, "world", q, 5_000, hal=True),
-        Topic("sim.navcam", m.NavcamFrame, "world", q, 16, hal=True),
-        Topic("sim.rte", m.ColourImage, "world", q, 4, hal=True),
-        Topic("sim.truth", m.SimTruth, "world", q, 5_000),
-        Topic("sim.actuators", m.ActuatorCommand, "control", q, 5_000, hal=True),
-        Topic("sim.rte.request", m.RteRequest, "camera", q, 16, hal=True),
     ])

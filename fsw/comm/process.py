@@ -170,14 +170,11 @@ class CommProcess(FlightProcess):
             target = c.target or self.name
         if c.name == "FAULT_INJECT":
             target = _fault_target(str(args["spec"]), target)
-            if target != self.name and not self._simulated():
+            if target != self.name and not self.ctx.comm.fault_injection:
                 raise CommandRejected(CommandResult.VALIDATION_ERROR, "device and process faults are for simulation")
         if target not in self.ctx.topology.processes:
             raise CommandRejected(CommandResult.VALIDATION_ERROR, f"no process {target!r} on this vehicle")
         return target
-
-    def _simulated(self) -> bool:
-        return type(self.ctx.backend).__module__.startswith("sim_hal")
 
     def _on_ack(self, rec: Received) -> None:
         self.counters["acks_received"] += 1

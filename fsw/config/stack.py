@@ -30,6 +30,8 @@ class HealthConfig:
     stable_after_ms: int = 10_000
     stats_period_ms: int = 1_000
     faults: list[str] = field(default_factory=list)  # process faults to apply (simulation): proc.NAME.kill@T
+    hung_needs_idle_cpu: bool = False  # a silent process that is using the CPU is working, not hung (lockstep:
+    # a loaded machine may starve a process's heartbeats, and killing it would change the run)
 
     def __post_init__(self) -> None:
         check(10 <= self.heartbeat_period_ms <= 10_000, "heartbeat_period_ms", "must be 10..10000")
@@ -83,8 +85,12 @@ class NavConfig:
     fusion_delay_ms: float = 0.0  # IMU is fused this far behind the newest sample, so frames that arrive
     # within it are fused in time order, exactly and deterministically (the sim stack uses it); frames later
     # than that are fused on arrival against the pose estimated for their own time
+    processing_time: str = "wall"  # how a frame's processing time is measured: "wall" (the monotonic clock),
+    # or "thread_cpu" (the thread's CPU time: a lockstep run's machine may be loaded, and that is not the
+    # critical loop's cost)
 
     def __post_init__(self) -> None:
+        check(self.processing_time in ("wall", "thread_cpu"), "processing_time", "must be 'wall' or 'thread_cpu'")
         check(self.frame_timestamps in ("exposure", "counted"), "frame_timestamps",
               "must be 'exposure' (each frame's own time) or 'counted' (the Flight 6 bug, for study)")
         check(0 < self.vision_degraded_after_s <= 10, "vision_degraded_after_s", "must be 0..10 s")
@@ -184,6 +190,8 @@ class CommConfig:
     tlm_hz: float = 5.0  # the vehicle-state frame (essential telemetry) rate, lowered when the link is full
     thumbnail_every_s: float = 2.0  # a navcam thumbnail downlinked this often (0: none)
     file_chunk_bytes: int = 8_192
+    fault_injection: bool = False  # FAULT_INJECT of device and process faults is accepted (a simulated
+    # vehicle); link faults always are
     radio: RadioConfig = field(default_factory=RadioConfig)
 
     def __post_init__(self) -> None:

@@ -8,8 +8,9 @@ estimate stamped t is applied at the first control cycle at or after t + delay, 
 published them. A cycle runs only once every estimate that can be due has arrived: navigation publishes in
 order, and an estimate stamped `lead` after the due time proves that nothing stamped before it is still to
 come (a frame's estimate is published when the frame is fused, `fusion_delay` after its exposure, and an
-IMU estimate follows within `publish_every_imu` samples). Navigation that leaves control waiting for
-`wait` of wall time (dead, hung, restarting) is not waited for again until it speaks.
+IMU estimate follows within `publish_every_imu` samples). However long navigation takes, the cycle waits
+for it: no wall clock decides what the flight does. Only a navigation the supervisor reports gone (dead,
+restarting: `lost`) is not waited for, until it speaks again.
 
 With delay 0 (real time, the board) each estimate is applied as soon as it arrives.
 """
@@ -22,34 +23,29 @@ from fsw.clock import NS_PER_MS
 
 
 class NavFeed:
-    def __init__(self, delay_ms: float, lead_ms: float, wait_ms: float = 500.0) -> None:
+    def __init__(self, delay_ms: float, lead_ms: float) -> None:
         """`lead_ms`: how long after a time every estimate for it has been published (NavConfig.published_by_ms)."""
         self.delay_ns = round(delay_ms * NS_PER_MS)
         self.lead_ns = round(lead_ms * NS_PER_MS)
-        self.wait_ns = round(wait_ms * NS_PER_MS)
         self._pending: deque[NavState] = deque()
         self._newest_ns: int | None = None  # the newest stamp received
-        self._live = False  # navigation has spoken since it last left control waiting too long
-        self._waiting_since: int | None = None  # wall time
-        self.timeouts = 0  # times navigation was given up on
+        self._live = False  # navigation has spoken since it was last reported gone
+        self.losses = 0  # times navigation was reported gone while it was waited for
 
     def push(self, s: NavState) -> None:
         self._pending.append(s)
         self._newest_ns = s.t_ns if self._newest_ns is None else max(self._newest_ns, s.t_ns)
         self._live = True
 
-    def ready(self, t_ns: int, wall_ns: int) -> bool:
+    def ready(self, t_ns: int) -> bool:
         """May the control cycle at sim time t_ns run now (every estimate due by then is in hand)?"""
-        if self.delay_ns == 0 or not self._live or self._newest_ns >= t_ns - self.delay_ns + self.lead_ns:
-            self._waiting_since = None
-            return True
-        if self._waiting_since is None:
-            self._waiting_since = wall_ns
-        if wall_ns - self._waiting_since < self.wait_ns:
-            return False
-        self._live, self._waiting_since = False, None
-        self.timeouts += 1
-        return True
+        return self.delay_ns == 0 or not self._live or self._newest_ns >= t_ns - self.delay_ns + self.lead_ns
+
+    def lost(self) -> None:
+        """The supervisor reports navigation gone: cycles stop waiting for it until it speaks again."""
+        if self._live:
+            self.losses += 1
+        self._live = False
 
     def due(self, t_ns: int) -> list[NavState]:
         """The estimates to apply before the control cycle at t_ns, in the order they were published."""

@@ -39,8 +39,6 @@ class ControlProcess(FlightProcess):
         self.feed = NavFeed(self.ctx.flight.nav_apply_delay_ms, self.ctx.nav.published_by_ms(imu_rate_hz))
         self._queue: deque = deque()  # sensor samples read, not yet handled (a cycle waiting for navigation)
         self.subscribe("nav.state", self._on_nav)
-        if self.feed.delay_ns:
-            self.timers.every(self.feed.wait_ns // 10, self._run_queue, name="nav_wait")
         self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
         if handle is not None:
@@ -114,10 +112,9 @@ class ControlProcess(FlightProcess):
             self._run_queue()  # a cycle may have been waiting for it
 
     def _run_queue(self) -> None:
-        wall = self.ctx.wall.now_ns()
         while self._queue:
             sample = self._queue[0]
-            if isinstance(sample, ImuSample) and not self.feed.ready(sample.t_ns, wall):
+            if isinstance(sample, ImuSample) and not self.feed.ready(sample.t_ns):
                 return
             self._queue.popleft()
             if isinstance(sample, ImuSample):
@@ -158,6 +155,9 @@ class ControlProcess(FlightProcess):
         for p in rec.msg.processes:
             if p.state in (ProcState.DEAD, ProcState.STARTING) and p.restarts > 0:
                 self.director.on_process_lost(p.name)
+                if p.name == "nav":
+                    self.feed.lost()
+                    self._run_queue()  # a cycle waiting for it goes ahead
 
     def _request_captures(self, t_ns: int) -> None:
         while self.director.capture_requests:
@@ -176,7 +176,7 @@ class ControlProcess(FlightProcess):
         channels = {f"{k}_samples": v for k, v in self.samples.items()}
         channels["mode"] = self.director.modes.mode.name
         channels["imu_rejected"] = self.gate.rejected
-        channels["nav_wait_timeouts"] = self.feed.timeouts
+        channels["nav_losses"] = self.feed.losses
         return channels
 
 

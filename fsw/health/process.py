@@ -17,7 +17,7 @@ from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.faultspec import FaultSpecError
 from fsw.health.faults import parse_process_fault
-from fsw.health.resources import ResourceSampler
+from fsw.health.resources import ResourceSampler, cpu_seconds
 from fsw.health.supervision import Supervision, Verdict
 from fsw.runtime.node import FlightProcess, ProcessContext
 
@@ -72,7 +72,7 @@ class HealthProcess(FlightProcess):
             if code is not None:
                 del self._popen[name]
                 self._say(self.supervision.exited(name, code, now))
-        for verdict in self.supervision.hung(now) if self._awake(now) else []:
+        for verdict in self.supervision.hung(now, cpu_seconds) if self._awake(now) else []:
             self._say([verdict])
             self._kill(verdict.name)
         for name in self.supervision.due_starts(now):

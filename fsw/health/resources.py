@@ -22,3 +22,12 @@ class ResourceSampler:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             self._procs.pop(pid, None)
             return 0.0, 0, 0.0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU seconds (user and system) process `pid` has used, or None if it is gone."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.Error, OSError):
+        return None
+    return times.user + times.system

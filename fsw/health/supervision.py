@@ -6,6 +6,7 @@ that stayed up `stable_after_ms` starts again from the shortest back-off.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fsw.bus.messages import Heartbeat, ProcState
@@ -13,6 +14,8 @@ from fsw.clock import NS_PER_MS
 from fsw.config.stack import HealthConfig, ProcessConfig
 
 EXIT_CONFIG = 78  # a process that exits with this cannot start with its config: restarting will not help
+WORKING_SHARE = 0.01  # of one core: a silent process using at least this much is working, not hung
+CpuReader = Callable[[int], "float | None"]  # pid -> its CPU seconds (None: gone)
 
 
 @dataclass
@@ -31,6 +34,9 @@ class Child:
     failures_in_a_row: int = 0
     start_at_ns: int | None = 0  # when to (re)start it; None while it runs or once given up
     given_up: bool = False
+    alive_ns: int = 0  # when it last beat, or was seen using the CPU
+    cpu_mark_s: float | None = None  # its CPU time when last seen working
+    hung_said: bool = False  # a verdict given for this silence: one silence, one verdict
 
     @property
     def running(self) -> bool:
@@ -59,12 +65,14 @@ class Supervision:
     def started(self, name: str, pid: int, now_ns: int) -> None:
         c = self.children[name]
         c.pid, c.state, c.started_ns, c.last_beat_ns, c.start_at_ns = pid, ProcState.STARTING, now_ns, now_ns, None
+        c.alive_ns, c.cpu_mark_s, c.hung_said = now_ns, None, False
 
     def heartbeat(self, hb: Heartbeat, now_ns: int) -> Verdict | None:
         c = self.children.get(hb.process)
         if c is None or c.pid != hb.pid:
             return None  # a stale beat from a process already replaced
-        c.last_beat_ns = now_ns
+        c.last_beat_ns = c.alive_ns = now_ns
+        c.hung_said = False
         c.beats += 1
         was_ready = c.state in (ProcState.READY, ProcState.DEGRADED) and c.boot_id == hb.boot_id
         c.state, c.boot_id = hb.state, hb.boot_id
@@ -80,20 +88,36 @@ class Supervision:
         out = [Verdict(name, "exited", f"{name} exited with code {code} after {uptime_ns / 1e9:.2f} s")]
         return out + self._schedule_restart(c, now_ns, uptime_ns, code == EXIT_CONFIG)
 
-    def hung(self, now_ns: int) -> list[Verdict]:
-        """Children whose heartbeats stopped (or that never became ready in time): they must be killed."""
+    def hung(self, now_ns: int, cpu_s: CpuReader | None = None) -> list[Verdict]:
+        """Children whose heartbeats stopped (or that never became ready in time): they must be killed. One
+        verdict for one silence. With `hung_needs_idle_cpu`, a silent child that used the CPU since it was
+        last seen alive (at least WORKING_SHARE of a core) is working, not hung: `cpu_s(pid)` says how much."""
         out = []
         beat_limit = self.health.heartbeat_timeout_ms * NS_PER_MS
         ready_limit = self.health.ready_timeout_ms * NS_PER_MS
         for c in self.children.values():
-            if not c.running:
+            if not c.running or c.hung_said:
                 continue
-            silent_ns = now_ns - c.last_beat_ns
             own = c.heartbeat_timeout_ms * NS_PER_MS
             limit = ready_limit if c.state is ProcState.STARTING else (own or beat_limit)
-            if silent_ns > limit:
-                out.append(Verdict(c.name, "hung", f"{c.name} (pid {c.pid}) silent for {silent_ns / 1e6:.0f} ms"))
+            if now_ns - c.alive_ns <= limit or self._working(c, now_ns, limit, cpu_s):
+                continue
+            c.hung_said = True
+            silent_ns = now_ns - c.last_beat_ns
+            out.append(Verdict(c.name, "hung", f"{c.name} (pid {c.pid}) silent for {silent_ns / 1e6:.0f} ms"))
         return out
+
+    def _working(self, c: Child, now_ns: int, limit_ns: int, cpu_s: CpuReader | None) -> bool:
+        """Whether a silent child is busy on the CPU (then it is alive as of now)."""
+        if not self.health.hung_needs_idle_cpu or cpu_s is None or c.pid is None:
+            return False
+        cpu = cpu_s(c.pid)
+        if cpu is None:
+            return False
+        busy = c.cpu_mark_s is None or cpu - c.cpu_mark_s >= WORKING_SHARE * limit_ns / 1e9
+        if busy:
+            c.alive_ns, c.cpu_mark_s = now_ns, cpu
+        return busy
 
     def _schedule_restart(self, c: Child, now_ns: int, uptime_ns: int, hopeless: bool) -> list[Verdict]:
         h = self.health

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from fsw.bus.message import DecodeError, Message
-from fsw.bus.topics import UnknownTopic, default_registry
+from fsw.bus.topics import TopicRegistry, UnknownTopic, default_registry
 from fsw.logger.logfile import Kind, Record, ReadReport, read_log
 
 NS = 1e-9
@@ -29,9 +29,11 @@ class Decoded:
     report: ReadReport = field(default_factory=ReadReport)
 
 
-def decode_log(path: str | Path) -> Decoded:
+def decode_log(path: str | Path, registry: TopicRegistry | None = None) -> Decoded:
+    """Every record of a log, decoded with `registry` (default: the flight software's topics; a log of a
+    simulated flight also holds the simulator's, which its tools pass in)."""
     records, report = read_log(path)
-    registry = default_registry()
+    registry = registry or default_registry()
     out = Decoded(report=report)
     for r in records:
         if r.kind is Kind.MESSAGE:
@@ -66,9 +68,9 @@ def as_dict(msg: Message) -> dict[str, Any]:
     return {f.name: plain(getattr(msg, f.name)) for f in fields(msg)}
 
 
-def info(path: str | Path) -> dict[str, Any]:
+def info(path: str | Path, registry: TopicRegistry | None = None) -> dict[str, Any]:
     """What a log holds: per topic count, rate, gaps; duration; events by severity; damage."""
-    d = decode_log(path)
+    d = decode_log(path, registry)
     times = [m.t_ns for _, m in d.messages]
     duration = (max(times) - min(times)) * NS if times else 0.0
     counts = Counter(t for t, _ in d.messages)
@@ -93,12 +95,12 @@ def flatten(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
-def export_csv(path: str | Path, out_dir: str | Path) -> list[Path]:
+def export_csv(path: str | Path, out_dir: str | Path, registry: TopicRegistry | None = None) -> list[Path]:
     """One CSV per topic; vectors spread over columns (`pos_m_0`...), nested data as JSON."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[str, list[dict]] = {}
-    for topic, msg in decode_log(path).messages:
+    for topic, msg in decode_log(path, registry).messages:
         row = {}
         for name, value in as_dict(msg).items():
             row.update(flatten(name, value))
@@ -114,11 +116,11 @@ def export_csv(path: str | Path, out_dir: str | Path) -> list[Path]:
     return written
 
 
-def export_mcap(path: str | Path, target: str | Path) -> int:
+def export_mcap(path: str | Path, target: str | Path, registry: TopicRegistry | None = None) -> int:
     """An MCAP file with one JSON channel per topic (time = each message's own t_ns); returns messages."""
     from mcap.writer import Writer
 
-    decoded = decode_log(path)
+    decoded = decode_log(path, registry)
     with open(target, "wb") as f:
         w = Writer(f)
         w.start(profile="", library="ginny")

@@ -7,9 +7,9 @@ import time
 
 import cv2
 
-from fsw.bus.messages import FrameReceipt, Severity
+from fsw.bus.messages import Severity
 from fsw.bus.transport import Received
-from fsw.clock import MonotonicClock, SimClock
+from fsw.clock import MonotonicClock
 from fsw.config.sensors import load_sensors
 from fsw.nav.pipeline import NavPipeline, Outputs
 from fsw.runtime.node import FlightProcess
@@ -20,9 +20,10 @@ class NavProcess(FlightProcess):
         # One OpenCV thread: its pool spin-waits for helpers, which on a loaded machine costs the critical
         # loop more than it gains; the loop's time then depends on this thread alone.
         cv2.setNumThreads(1)
-        # Processing time is wall time on the board. In simulation the world may run the stack flat out, so
-        # it is this thread's CPU time: the work of the critical loop, not how long the OS kept it waiting.
-        timer = time.thread_time_ns if isinstance(self.ctx.clock, SimClock) else MonotonicClock().now_ns
+        # Processing time is wall time on the board. A lockstep simulation may run the stack flat out on a
+        # loaded machine, so its config asks for this thread's CPU time: the work of the critical loop, not
+        # how long the OS kept it waiting.
+        timer = time.thread_time_ns if self.ctx.nav.processing_time == "thread_cpu" else MonotonicClock().now_ns
         self.pipeline = NavPipeline(self.ctx.nav, load_sensors(), timer, self.ctx.clock.now_ns)
         self.received = {"navcam": 0, "imu": 0, "altimeter": 0}
         self.subscribe("imu", self._on_imu)
@@ -35,15 +36,13 @@ class NavProcess(FlightProcess):
         self.pipeline.on_actuators(rec.msg)
         if self.pipeline.started_in_flight and not in_flight:
             self.event("NAV_STARTED_IN_FLIGHT", Severity.WARNING_HI,
-                       "navigation started with the rotors lifting: no reference, estimate invalid")
+                       "navigation started with the rotors lifting: no reference, estimate invalid", rec.msg.t_ns)
 
     def _on_imu(self, rec: Received) -> None:
         self.received["imu"] += 1
-        if isinstance(self.ctx.clock, SimClock):
-            self.ctx.clock.on_tick(rec.msg.t_ns)  # simulated time to the IMU's 2 ms, for latency figures
         out = Outputs()
         self.pipeline.on_imu(rec.msg, out)
-        self._publish(out)
+        self._publish(out, rec.msg.t_ns)
 
     def _on_altimeter(self, rec: Received) -> None:
         self.received["altimeter"] += 1
@@ -51,14 +50,14 @@ class NavProcess(FlightProcess):
 
     def _on_frame(self, rec: Received) -> None:
         self.received["navcam"] += 1
-        self.publish("nav.receipt", FrameReceipt(rec.msg.t_ns, rec.msg.frame_seq))
         out = Outputs()
         self.pipeline.on_frame(rec.msg, out)
-        self._publish(out)
+        self._publish(out, rec.msg.t_ns)
 
-    def _publish(self, out: Outputs) -> None:
+    def _publish(self, out: Outputs, t_ns: int) -> None:
         """The estimates first (a frame's is the end of its latency), then the rest of the frame's work and
-        its record."""
+        its record; events stamped `t_ns`, the time of the input that raised them (not of when this process
+        got round to it)."""
         for state in out.states:
             self.publish("nav.state", state)
         out.states.clear()
@@ -68,7 +67,7 @@ class NavProcess(FlightProcess):
         for state in out.states:
             self.publish("nav.state", state)
         for name, severity, text in out.events:
-            self.event(name, severity, text)
+            self.event(name, severity, text, t_ns)
 
     def telemetry(self) -> dict:
         c = self.pipeline.counters

@@ -14,7 +14,7 @@ import sys
 
 from fsw.bus.topics import default_registry
 from fsw.bus.topology import Topology
-from fsw.clock import MonotonicClock, SimClock
+from fsw.clock import MonotonicClock
 from fsw.config import ConfigError
 from fsw.config.stack import LoadedStack, ProcessConfig, load_stack
 from fsw.health.supervision import EXIT_CONFIG
@@ -33,18 +33,19 @@ PROCESSES: dict[str, str] = {
 
 def build_context(loaded: LoadedStack, name: str, run_dir: str) -> ProcessContext:
     """The context of process `name` (the health process has no `[processes]` table: it gets defaults)."""
-    from hal.backend import BackendContext, select_backend
+    from hal.backend import BackendContext, backend_topics, select_backend
 
     cfg = loaded.config
     process = cfg.processes.get(name, ProcessConfig())
-    topology = Topology.load(loaded.topology_path, default_registry(), run_dir)
-    clock = SimClock() if cfg.stack.backend == "sim" else MonotonicClock()  # the world is the clock master
+    registry = default_registry().extended(backend_topics(cfg.stack.backend))
+    topology = Topology.load(loaded.topology_path, registry, run_dir)
     options = {"board": cfg.board, "config_path": str(loaded.path), "nav": cfg.nav}
-    backend = select_backend(cfg.stack.backend, BackendContext(run_dir, options, name, topology, clock))
-    return ProcessContext(name=name, topology=topology, clock=clock, wall=MonotonicClock(),
+    backend = select_backend(cfg.stack.backend, BackendContext(run_dir, options, name, topology))
+    time_source = backend.time_source()  # the flight clock: the host's, or the world's in simulation
+    return ProcessContext(name=name, topology=topology, clock=time_source.clock, wall=MonotonicClock(),
                           dictionary=default_dictionary(), process=process, health=cfg.health, nav=cfg.nav,
                           flight=cfg.flight, logger=cfg.logger, comm=cfg.comm, run_dir=run_dir, config_path=str(loaded.path),
-                          events=cfg.events, backend=backend)
+                          events=cfg.events, backend=backend, time_source=time_source)
 
 
 def make_process(ctx: ProcessContext) -> FlightProcess:

@@ -29,13 +29,14 @@ from fsw.bus.messages import (Command, CommandAck, CommandResult, Event, Heartbe
 from fsw.bus.reader import subscription_for
 from fsw.bus.topology import Topology
 from fsw.bus.transport import Publisher, Received, Subscription
-from fsw.clock import NS_PER_MS, Clock, SimClock
+from fsw.clock import NS_PER_MS, Clock
 from fsw.config.stack import (CommConfig, EventsConfig, FlightConfig, HealthConfig, LoggerConfig, NavConfig,
                               ProcessConfig)
 from fsw.runtime.commands import CommandDictionary, CommandRejected
 from fsw.runtime.events import EventThrottle
 from fsw.runtime.realtime import apply_realtime
 from fsw.runtime.timers import Timers
+from fsw.runtime.timesource import HostTimeSource, TimeSource
 
 PROFILE_ENV = "GINNY_PROFILE_DIR"  # a folder: every flight process profiles its loop into it (see `profiled`)
 log = logging.getLogger("ginny.process")
@@ -62,6 +63,7 @@ class ProcessContext:
     run_dir: str = ""
     config_path: str = ""  # the stack config file (the logger records it)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
+    time_source: TimeSource | None = None  # what drives `clock` (the backend's); None: nothing to attach
 
 
 class FlightProcess:
@@ -88,6 +90,7 @@ class FlightProcess:
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._poller = zmq.Poller()
+        self._time_source: TimeSource = ctx.time_source or HostTimeSource()
 
     # --- hooks for subclasses ------------------------------------------------------------------------
     def setup(self) -> None:
@@ -153,12 +156,15 @@ class FlightProcess:
         return [s for s, _ in self._subscriptions]
 
     # --- events and telemetry -------------------------------------------------------------------------
-    def event(self, name: str, severity: Severity, text: str) -> None:
-        """Publish an event unless the throttle holds it back; log it either way."""
+    def event(self, name: str, severity: Severity, text: str, t_ns: int | None = None) -> None:
+        """Publish an event unless the throttle holds it back; log it either way. `t_ns`: the flight time it
+        describes (default: now). The throttle counts flight time, so which events a lockstep run publishes
+        does not depend on how fast the machine ran it."""
         log.log(_LOG_LEVEL[severity], "%s: %s: %s", self.name, name, text)
-        suppressed = self._throttle.admit(name, self.ctx.wall.now_ns())
+        t_ns = self.ctx.clock.now_ns() if t_ns is None else t_ns
+        suppressed = self._throttle.admit(name, t_ns)
         if suppressed is not None and "event" in self._publishers:
-            self.publish("event", Event(self.ctx.clock.now_ns(), self.name, name, severity, text, suppressed))
+            self.publish("event", Event(t_ns, self.name, name, severity, text, suppressed))
 
     def _publish_telemetry(self) -> None:
         channels: dict[str, Scalar] = dict(self.counters)
@@ -219,22 +225,18 @@ class FlightProcess:
             self._publishers[topic.name] = pub
         if "comm" in topology.processes:
             self.subscribe("cmd", self._on_command_message)
-        if isinstance(self.ctx.clock, SimClock):
-            self.subscribe("sim.clock", self._on_clock_tick)
         self.take_realtime(self.ctx.process.realtime_priority, self.ctx.process.cpus, self.ctx.process.nice)
         try:
             self.setup()
         except Exception as exc:  # a missing device, a bad plan: said as an event before the process ends
             self.event("SETUP_FAILED", Severity.FATAL, f"{type(exc).__name__}: {exc}")
             raise
+        self._time_source.attach(self)
         period = self.ctx.health.heartbeat_period_ms * NS_PER_MS
         self.timers.every(period, self._heartbeat)
         self.timers.every(self.ctx.process.telemetry_period_ms * NS_PER_MS, self._publish_telemetry)
         self.state = ProcState.READY
         self._heartbeat()
-
-    def _on_clock_tick(self, rec: Received) -> None:
-        self.ctx.clock.on_tick(rec.msg.t_ns)
 
     def close(self) -> None:
         self.state = ProcState.STOPPING
@@ -293,7 +295,7 @@ class FlightProcess:
 
     def _handle(self, handler: Handler, rec: Received) -> None:
         try:
-            handler(rec)
+            self._time_source.deliver(handler, rec)
         except Exception as exc:  # one bad message must not end the process
             self.counters["handler_errors"] += 1
             log.exception("%s: handler for %s failed", self.name, rec.topic)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from fsw.bus.introspect import TOP_HEADER, RateMeter, describe, format_table, top_cells, top_row
 from fsw.bus.reader import BusReader
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.bus.topology import Topology, TopologyError
 from fsw.clock import NS_PER_S, MonotonicClock
 from fsw.config import ConfigError
@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def open_topology(args: argparse.Namespace) -> Topology:
     loaded = load_stack(args.config)
-    return Topology.load(loaded.topology_path, default_registry(), args.run_dir or default_run_dir())
+    return Topology.load(loaded.topology_path, sim_registry(), args.run_dir or default_run_dir())
 
 
 def readable_topics(topology: Topology) -> list[str]:

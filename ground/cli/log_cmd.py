@@ -8,6 +8,7 @@ from typing import TextIO
 
 from fsw.logger.logfile import NotALog
 from fsw.logger.read import export_csv, export_mcap, info
+from sim_hal.backend.topics import sim_registry
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
-        s = info(args.file)
+        s = info(args.file, sim_registry())
     except NotALog as exc:
         print(f"ginny log: {exc}", file=sys.stderr)
         return 2
@@ -57,10 +58,10 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         if args.csv:
-            files = export_csv(args.file, args.csv)
+            files = export_csv(args.file, args.csv, sim_registry())
             print(f"{len(files)} CSV files in {args.csv}", file=out)
         else:
-            n = export_mcap(args.file, args.mcap)
+            n = export_mcap(args.file, args.mcap, sim_registry())
             print(f"{n} messages to {args.mcap}", file=out)
     except NotALog as exc:
         print(f"ginny log: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fsw.runtime.timesource import HostTimeSource
 from hal.board.bmi160 import Bmi160
 from hal.board.buses import open_i2c, open_spi
 from hal.board.cameras import BoardColourCamera, BoardNavcam
@@ -109,6 +110,10 @@ class BoardBackend:
 
     def board_health(self) -> Degradable:
         return Degradable(HostBoardHealth(self.cfg.health.sysfs, self.cfg.health.disk), NullBoardHealth())
+
+    def time_source(self) -> HostTimeSource:
+        """The board's flight clock is the host's monotonic clock."""
+        return HostTimeSource()
 
     def _capture_factory(self):
         if self.emulated:

@@ -14,9 +14,10 @@ import zmq
 
 from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, ImuSample, InclinometerSample,
                               NavcamFrame, RteRequest)
+from sim_hal.backend.timesource import LockstepTimeSource
 from fsw.bus.reader import subscription_for
 from fsw.bus.transport import Publisher, Subscription
-from fsw.clock import NS_PER_MS, MonotonicClock, SimClock
+from fsw.clock import NS_PER_MS, MonotonicClock
 from hal.backend import BackendContext
 from hal.board.health import HostBoardHealth
 from hal.device import DeviceError, NullDevice
@@ -27,12 +28,13 @@ WORLD = "world"
 class SimLink:
     """The sockets between one flight process's devices and the world (opened when a device opens)."""
 
-    def __init__(self, context: BackendContext) -> None:
+    def __init__(self, context: BackendContext, time_source: LockstepTimeSource) -> None:
         if context.topology is None:
             raise DeviceError("sim backend", context.run_dir, "needs the bus topology to reach the world")
         if WORLD not in context.topology.processes:
             raise DeviceError("sim backend", "topology", "the topology has no 'world' process")
         self.context = context
+        self.time_source = time_source
         self.topology = context.topology
         self._zmq: zmq.Context | None = None
         self._subs: dict[str, Subscription] = {}
@@ -72,8 +74,7 @@ class SimLink:
             self.imu.extend(msg.imu)
             self.altimeter.extend(msg.altimeter)
             self.inclinometer.extend(msg.inclinometer)
-            if isinstance(self.context.clock, SimClock):
-                self.context.clock.on_tick(msg.t_ns)
+            self.time_source.clock.on_tick(msg.t_ns)
 
     def close(self) -> None:
         for s in self._subs.values():
@@ -207,7 +208,8 @@ class SimBackend:
 
     def __init__(self, context: BackendContext) -> None:
         self.context = context
-        self.link = SimLink(context)
+        self._time_source = LockstepTimeSource(context.process)
+        self.link = SimLink(context, self._time_source)
 
     def navcam(self) -> SimNavcam:
         return SimNavcam(self.link)
@@ -229,6 +231,10 @@ class SimBackend:
 
     def board_health(self) -> HostBoardHealth:
         return HostBoardHealth()
+
+    def time_source(self) -> LockstepTimeSource:
+        """The world's time, and the lockstep participation of the process this backend serves."""
+        return self._time_source
 
     def close(self) -> None:
         """Close the link's sockets (after the devices are closed)."""

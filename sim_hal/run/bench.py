@@ -139,12 +139,12 @@ def bench_latency(sim_seconds: float = 33.0, world: Path = HOP) -> dict:
     per frame (`nav.track`), deadline misses, and the end-to-end latency from each frame's exposure to the
     estimate from it, as the world measures it on the wall clock (render, camera, bus, tracking, filter)."""
     from fsw.bus.reader import BusReader
-    from fsw.bus.topics import default_registry
+    from sim_hal.backend.topics import sim_registry
     from fsw.bus.topology import Topology
     from fsw.config.stack import DEFAULT_DIR
 
     run_dir = tempfile.mkdtemp(prefix="glat-", dir="/tmp")
-    topology = Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), run_dir)
+    topology = Topology.load(DEFAULT_DIR / "topology.toml", sim_registry(), run_dir)
     tracks = []
     with BusReader(topology, ["nav.track"]) as reader:
         proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--realtime",

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from fsw.bus.message import DecodeError
 from fsw.clock import NS_PER_MS
 from fsw.health.process import HealthProcess
+from sim_hal.backend.messages import WorldSummary
+from sim_hal.worldproc.process import EXIT_HANG, SUMMARY_FILE, read_summary
 
 
 class WorldRunner:
@@ -38,21 +41,38 @@ class WorldRunner:
             self.supervisor.stop()
 
     def finish(self) -> int:
-        """Stop the world if it still runs; 0 if it ended well (its summary then in `self.summary` and in
-        RUN_DIR/world_summary.json)."""
+        """Stop the world if it still runs; 0 if it ended well, EXIT_HANG if a lockstep participant stopped
+        answering (its summary then in `self.summary`, as plain data, and in RUN_DIR/world_summary.json)."""
         if self.proc is None:
             return 0
         if self.proc.poll() is None:
             self.proc.terminate()
-        stdout, _ = self.proc.communicate(timeout=30)
-        lines = stdout.decode().strip().splitlines()
-        if self.proc.returncode == 0 and lines:
-            try:
-                self.summary = json.loads(lines[-1])
-                (Path(self.run_dir) / "world_summary.json").write_text(json.dumps(self.summary, indent=1))
-            except json.JSONDecodeError:
-                self.summary = None
-            print(f"  world    done: {lines[-1][:300]}", file=self.out, flush=True)
-            return 0
-        print(f"  world    failed (exit {self.proc.returncode}); see {self.run_dir}/logs/world.log", file=self.out)
-        return 1
+        self.proc.communicate(timeout=30)
+        code = self.proc.returncode
+        try:
+            summary = read_summary(Path(self.run_dir) / SUMMARY_FILE) if code in (0, EXIT_HANG) else None
+        except (OSError, DecodeError):
+            summary = None
+        if summary is None:
+            print(f"  world    failed (exit {code}); see {self.run_dir}/logs/world.log", file=self.out)
+            return 1
+        self.summary = summary_dict(summary)
+        (Path(self.run_dir) / "world_summary.json").write_text(json.dumps(self.summary, indent=1))
+        print(f"  world    {summary.ended} at t={summary.sim_s:.3f} s: {summary.steps} steps, {summary.frames} frames, "
+              f"{summary.wall_s:.1f} s wall{f'; {summary.hang}' if summary.hang else ''}", file=self.out, flush=True)
+        return code
+
+
+def summary_dict(s: WorldSummary) -> dict:
+    """The world's summary as plain data, for summary.json and the benches."""
+    h = s.host
+    return {"sim_s": s.sim_s, "wall_s": s.wall_s, "speed_x": s.sim_s / s.wall_s if s.wall_s > 0 else 0.0,
+            "steps": s.steps, "frames": s.frames, "ended": s.ended, "hang": s.hang, "seed": s.seed,
+            "terrain": s.terrain, "faults": list(s.faults), "flight": dict(s.flight), "nav": dict(s.nav),
+            "tracker": dict(s.tracker),
+            "main_thread_s": {"physics_and_sensors": h["main_physics_and_sensors_s"], "publish": h["main_publish_s"],
+                              "waiting_for_flight_software": h["main_waiting_for_flight_software_s"]},
+            "render_process_s": {"navcam_render_with_tiles": h["render_s"],
+                                 "of_which_terrain_tiles": h["render_terrain_tiles_s"]},
+            "render_ms_per_frame": h["render_ms_per_frame"],
+            "cpu_s": {"world": h["cpu_world_s"], "render": h["cpu_render_s"]}}

@@ -27,7 +27,6 @@ import tomli_w
 
 from fsw.bus.messages import Severity
 from fsw.bus.reader import BusReader
-from fsw.bus.topics import default_registry
 from fsw.bus.topology import Topology
 from fsw.config import read_toml
 from fsw.config.stack import load_stack
@@ -37,6 +36,7 @@ from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
 from fsw.comm.radio import LinkFault, parse_link_fault
 from fsw.health.faults import parse_process_fault
+from sim_hal.backend.topics import sim_registry
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
 from sim_hal.model.faults import parse_fault
 from sim_hal.run.launch import WorldRunner
@@ -49,7 +49,8 @@ SIM_STACK = Path(__file__).resolve().parent.parent.parent / "fsw" / "config" / "
 # (the fusion delay only makes lockstep runs repeatable, and costs latency), 600 ms of silence is a hang, and
 # the flight processes take SCHED_FIFO priorities as fsw/config/sim_realtime.toml gives them (and not the
 # lockstep's smaller share for camera and navigation, nor its bundles of IMU samples).
-REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0}, "health": {"heartbeat_timeout_ms": 600},
+REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
+                     "health": {"heartbeat_timeout_ms": 600, "hung_needs_idle_cpu": False},
                      "flight": {"nav_apply_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26, "nice": 0},
                                    "nav": {"realtime_priority": 26, "nice": 0},
@@ -204,7 +205,7 @@ class Recorder(threading.Thread):
     def __init__(self, topology_path: Path, run_dir: Path, out: Path, truth_endpoint: str = "") -> None:
         super().__init__(name="recorder", daemon=True)
         self.truth = TruthFeed(truth_endpoint) if truth_endpoint else None
-        self.topology = Topology.load(topology_path, default_registry(), str(run_dir))
+        self.topology = Topology.load(topology_path, sim_registry(), str(run_dir))
         self.out = out
         self.got = Recorded()
         self.processes: ProcessWatch | None = None
@@ -279,12 +280,12 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
         supervisor.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
     started = time.monotonic()
     stack_code = run_stack(supervisor, prep.max_sim_s * _WALL_PER_SIM + 120)
-    world_code = world.finish()
+    world.finish()
     wall_s = time.monotonic() - started
     recorder.stop()
     shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
     shutil.rmtree(prep.run_dir, ignore_errors=True)
-    summary = summarize_flight(req, prep, world.summary if world_code == 0 else None, recorder.got, wall_s)
+    summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s)
     summary["report"] = report(prep.stack_path.parent) if report is not None else None
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
@@ -331,5 +332,5 @@ def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: R
             "faults": list(dict.fromkeys((world["faults"] if world else []) + prep.plan.faults + list(req.faults))),
             "events": got.events,
             "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
-                "steps", "frames", "lockstep_timeouts", "render_ms_per_frame", "ended", "cpu_s") if k in world}
+                "steps", "frames", "render_ms_per_frame", "ended", "hang", "cpu_s") if k in world}
                 if world else {}}

@@ -9,7 +9,7 @@ import math
 import msgpack
 import zmq
 
-from fsw.bus.messages import SimTruth
+from sim_hal.backend.messages import SimTruth
 
 _PERIOD_NS = 200_000_000
 

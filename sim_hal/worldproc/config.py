@@ -59,7 +59,8 @@ class WorldConfig:
     step_hz: float = 500.0
     lockstep: bool = True
     speed: float = 1.0  # real-time mode: how many times faster than real time
-    lockstep_timeout_ms: int = 2000
+    hang_timeout_ms: int = 60_000  # lockstep: a participant that has not answered, and not used the CPU, for
+    # this long of wall time is hung: the run ends (exit 5) naming it. Time never steps on without it.
     frame_lead_ms: float = 50.0  # lockstep: a frame must be in navigation's hands this soon after exposure
     # (keep it below navigation's fusion delay)
     nav_lag_ms: float = 400.0  # lockstep: how far time may run ahead of the oldest frame navigation has not
@@ -87,7 +88,7 @@ class WorldConfig:
         check(self.terrain in TERRAINS, "terrain", f"{self.terrain!r} is not one of {', '.join(TERRAINS)}")
         check(100.0 <= self.step_hz <= 2000.0, "step_hz", "must be 100..2000")
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
-        check(self.lockstep_timeout_ms > 0, "lockstep_timeout_ms", "must be positive")
+        check(1_000 <= self.hang_timeout_ms <= 3_600_000, "hang_timeout_ms", "must be 1000..3600000 ms")
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
         check_settings({"realtime_priority": self.realtime_priority, "render_priority": self.render_priority},
                        self.cpus, {"render_nice": self.render_nice})

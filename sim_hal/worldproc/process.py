@@ -1,10 +1,12 @@
 """The world process: the clock master of a simulation.
 
-Lockstep (as PX4's): after each step the world publishes what the sensors produced and waits until the
-control process has answered with an actuator command stamped at least as late as the newest IMU sample of
-that step; only then does time advance. So a run depends only on its seed and config, and goes as fast as
-the flight software can keep up. A control process that stays silent for `lockstep_timeout_ms` does not stall
-the world for ever: the step goes ahead on the last command, and an event says so.
+Lockstep (as PX4's; the contract is docs/lockstep.md): after each step the world publishes what the sensors
+produced and waits until the control process has answered with an actuator command stamped at least as late
+as the newest IMU sample of that step, and holds time while navigation lacks a frame it must have; only then
+does time advance. So a run depends only on its seed and config, and goes as fast as the flight software can
+keep up. Time never steps on without a participant: one that neither answers nor uses the CPU for
+`hang_timeout_ms` ends the run (exit code 5, EXIT_HANG) with a message naming it, the time and the step. A
+participant the supervisor reports dead or restarting is not waited for until it speaks again.
 Real time: the world steps on the wall clock times `speed`, holding the latest actuator command.
 
 Run it: `python -m sim_hal.worldproc.process --config STACK.toml --run-dir DIR [--world WORLD.toml] [--seconds S] ...`
@@ -12,15 +14,16 @@ Run it: `python -m sim_hal.worldproc.process --config STACK.toml --run-dir DIR [
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from fsw.bus.messages import ClockTick, CommandResult, Severity, SimSensors, VisionStatus
+from fsw.bus.messages import CommandResult, ProcState, Severity, VisionStatus
+from fsw.bus.message import Codec, Envelope
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.config import ConfigError
@@ -30,9 +33,11 @@ from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
 from fsw.runtime.node import FlightProcess, ProcessContext
 from fsw.nav.tracker import TrackQuality
+from sim_hal.backend.messages import ClockTick, SimSensors, WorldSummary
 from sim_hal.model.faults import FaultSpecError, parse_fault
 from sim_hal.model.flightmeter import FlightMeter
 from sim_hal.worldproc.metronome import Metronome
+from sim_hal.worldproc.hangwatch import HangWatch
 from sim_hal.worldproc.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.world import StepOutput, World
@@ -41,13 +46,15 @@ NAME = "world"
 _REALTIME_TICK_NS = 1 * NS_PER_MS
 _MAX_STEPS_PER_TICK = 50
 _SETTLE_NS = NS_PER_S  # down this long after flying, rotors commanded off: the flight is over
+EXIT_HANG = 5  # a lockstep participant stopped answering
+SUMMARY_FILE = "world_summary.msgpack"  # in the run folder: the WorldSummary, encoded as on the bus
 
 
 @dataclass
 class RunStats:
     steps: int = 0
     frames: int = 0
-    lockstep_timeouts: int = 0
+    lockstep_timeouts: int = 0  # lockstep never steps on without a participant: stays 0 (kept for reports)
     started_wall_ns: int = 0
     wall_s: float = 0.0
     step_ns: int = 0  # in World.step (physics, sensors, rendering)
@@ -72,13 +79,15 @@ class WorldProcess(FlightProcess):
         self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
+        self._nav_restarts = 0  # the supervisor's count, as last seen
         self._nav_state_t = 0  # the newest nav estimate's time
         self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times exposed, published,
         # receipted by navigation
         self._latency: dict[int, float] = {}  # real time: frame_seq -> ms from exposure to its estimate
-        self._deadline_ns = 0
         self._started = False
         self.injected: list[str] = []  # faults commanded from the ground
+        self.hang = ""  # who stopped answering (the run then ends)
+        self._watch = HangWatch(ctx.wall.now_ns, cfg.hang_timeout_ms * NS_PER_MS)
         self._metronome: Metronome | None = None  # real time: wakes the loop as each step is due
 
     def setup(self) -> None:
@@ -92,8 +101,10 @@ class WorldProcess(FlightProcess):
         if "nav" in self.ctx.topology.processes:
             # the loop drains sockets in this order: a frame's estimate before its record, which comes after it
             self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
-            self.subscribe("nav.receipt", self._on_receipt, publishers=["nav"])
+            self.subscribe("sim.progress", self._on_progress, publishers=["nav"])
             self.subscribe("nav.track", self._on_nav_track, publishers=["nav"])
+        if "health" in self.ctx.topology.processes:
+            self.subscribe("health.procs", self._on_procs, publishers=["health"])
         self.on_command("FAULT_INJECT", self._fault_inject)
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
 
@@ -130,18 +141,31 @@ class WorldProcess(FlightProcess):
             self._advance()
         elif not self.cfg.lockstep:
             self._pace_real_time()
-        elif self.ctx.wall.now_ns() > self._deadline_ns and (self._awaiting_ns is not None or self._nav_behind()):
-            who = "control" if self._awaiting_ns is not None else "navigation"
-            self.stats.lockstep_timeouts += 1
-            self.event("LOCKSTEP_TIMEOUT", Severity.WARNING_HI,
-                       f"{who} silent for {self.cfg.lockstep_timeout_ms} ms at step {self.world.step_count}")
-            self._frames_out.clear()
-            self._unreceipted.clear()
-            self._awaiting_ns = None
-            self._nav_seen = self._nav_seen and who == "control"  # a silent navigation is not waited for
-            self._advance()  # until it speaks again
-        elif self._awaiting_ns is None:
-            self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
+        else:
+            self._check_hang()
+            if self._awaiting_ns is None:
+                self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
+
+    def _waiting_for(self) -> str | None:
+        """The lockstep participant time waits for now, if any."""
+        if self._awaiting_ns is not None:
+            return "control"
+        return "nav" if self._nav_behind() else None
+
+    def _check_hang(self) -> None:
+        """A participant that keeps time waiting, neither answering nor using the CPU, for `hang_timeout_ms`
+        of wall time ends the run: time never steps on without it (docs/lockstep.md)."""
+        who = self._waiting_for()
+        if not self._watch.hung(who, self.world.step_count) or self.ended != "running":
+            return
+        t_s = self.world.t_ns / NS_PER_S
+        self.hang = (f"{who} stopped answering at t={t_s:.3f} s, step {self.world.step_count}: no answer and no "
+                     f"CPU used for {self.cfg.hang_timeout_ms} ms")
+        if who == "control" and self.world.t_ns - self._nav_state_t > NS_PER_S:
+            self.hang += f" (navigation's newest estimate is for t={self._nav_state_t / NS_PER_S:.3f} s)"
+        self.event("LOCKSTEP_HANG", Severity.FATAL, self.hang)
+        self.ended = "hang"
+        self._finished()
 
     def _on_beat(self) -> None:
         self._metronome.drain()
@@ -160,7 +184,6 @@ class WorldProcess(FlightProcess):
             self._hand_over_late_renders()
             if self._nav_behind():
                 self._awaiting_ns = None
-                self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
                 return  # _on_nav_track steps on
             t0 = time.perf_counter_ns()
             out = self.world.step()
@@ -174,7 +197,6 @@ class WorldProcess(FlightProcess):
             self.stats.step_ns += t1 - t0
             self.stats.publish_ns += time.perf_counter_ns() - t1
             self._awaiting_ns = out.imu[-1].t_ns if (self.cfg.lockstep and out.imu) else None
-            self._deadline_ns = self.ctx.wall.now_ns() + self.cfg.lockstep_timeout_ms * NS_PER_MS
             if not self.cfg.lockstep or self._awaiting_ns is not None:
                 return
 
@@ -213,7 +235,9 @@ class WorldProcess(FlightProcess):
             if not self._stop.is_set():
                 self._publish_frames(self.world.flush_frames())
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
-                self.event("SIM_DONE", Severity.ACTIVITY_HI, json.dumps(self.summary()))
+                self.event("SIM_DONE", Severity.ACTIVITY_HI,
+                           f"{self.ended} at t={self.world.t_ns / NS_PER_S:.3f} s after {self.stats.steps} steps, "
+                           f"{self.stats.frames} frames, {self.stats.wall_s:.1f} s of wall time")
                 self.stop()
             return True
         return False
@@ -250,25 +274,21 @@ class WorldProcess(FlightProcess):
             self._step_on_if_waiting()
         self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps, s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
 
-    def summary(self) -> dict:
-        """The run in figures, with where the world process's wall time went: its main thread steps,
+    def summary(self) -> WorldSummary:
+        """The run in figures, with where the world process's wall time went (`host`): its main thread steps,
         publishes and waits for the flight software; its render process draws the navcam frames (and makes
         the terrain tiles they need)."""
         st, w = self.stats, self.world
         render_ns, tiles_ns = w.render_stats()
-        sim_s = w.t_ns / NS_PER_S
         step_s, publish_s = st.step_ns / NS_PER_S, st.publish_ns / NS_PER_S
-        return {"sim_s": sim_s, "wall_s": st.wall_s, "speed_x": sim_s / st.wall_s if st.wall_s > 0 else 0.0,
-                "steps": st.steps, "frames": st.frames, "lockstep_timeouts": st.lockstep_timeouts,
-                "main_thread_s": {"physics_and_sensors": round(step_s, 3), "publish": round(publish_s, 3),
-                                  "waiting_for_flight_software": round(max(0.0, st.wall_s - step_s - publish_s), 3)},
-                "render_process_s": {"navcam_render_with_tiles": round(render_ns / NS_PER_S, 3),
-                                     "of_which_terrain_tiles": round(tiles_ns / NS_PER_S, 3)},
+        host = {"main_physics_and_sensors_s": round(step_s, 3), "main_publish_s": round(publish_s, 3),
+                "main_waiting_for_flight_software_s": round(max(0.0, st.wall_s - step_s - publish_s), 3),
+                "render_s": round(render_ns / NS_PER_S, 3), "render_terrain_tiles_s": round(tiles_ns / NS_PER_S, 3),
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
-                "cpu_s": {"world": round(time.process_time(), 1), "render": round(w.render_cpu_s(), 1)},
-                "ended": self.ended, "seed": self.cfg.seed, "terrain": self.cfg.terrain,
-                "faults": list(self.cfg.faults) + self.injected, "flight": self.meter.report(), "nav": self.meter.nav.report(),
-                "tracker": self.meter.tracker.report()}
+                "cpu_world_s": round(time.process_time(), 1), "cpu_render_s": round(w.render_cpu_s(), 1)}
+        return WorldSummary(w.t_ns, self.ended, self.hang, self.cfg.seed, self.cfg.terrain, w.t_ns / NS_PER_S,
+                            st.wall_s, st.steps, st.frames, list(self.cfg.faults) + self.injected,
+                            self.meter.report(), self.meter.nav.report(), self.meter.tracker.report(), host)
 
     # --- inputs -----------------------------------------------------------------------------------------
     def _on_actuators(self, rec: Received) -> None:
@@ -301,12 +321,33 @@ class WorldProcess(FlightProcess):
             marks = [*walls, now]
             self.meter.tracker.add_stages(tuple((b - a) / NS_PER_MS for a, b in zip(marks, marks[1:])))
 
-    def _on_receipt(self, rec: Received) -> None:
-        """Navigation has a frame in hand: the IMU after it may go out."""
-        walls = self._frame_walls.get(rec.msg.frame_seq)
-        if walls is not None and len(walls) == 2:
-            walls.append(self.ctx.wall.now_ns())
-        self._frames_acknowledged(self._unreceipted, rec.msg.frame_seq)
+    def _on_progress(self, rec: Received) -> None:
+        """Navigation has taken in the frames exposed up to `last_t_ns`: the IMU after them may go out."""
+        last_t = rec.msg.last_t_ns
+        for seq, t_ns in self._unreceipted:
+            walls = self._frame_walls.get(seq) if t_ns <= last_t else None
+            if walls is not None and len(walls) == 2:
+                walls.append(self.ctx.wall.now_ns())
+        self._nav_seen = True
+        while self._unreceipted and self._unreceipted[0][1] <= last_t:
+            self._unreceipted.popleft()
+        self._step_on_if_waiting()
+
+    def _on_procs(self, rec: Received) -> None:
+        """The supervisor's table: the participants' pids (for the hang watch's CPU check), and a navigation
+        that is dead or restarting, which time does not wait for until it speaks again."""
+        for p in rec.msg.processes:
+            if p.name in ("control", "nav"):
+                self._watch.pid(p.name, p.pid if p.state not in (ProcState.DEAD,) else None)
+            if p.name == "nav" and p.restarts > self._nav_restarts:
+                self._nav_restarts = p.restarts
+                self._nav_seen = False
+                self._frames_out.clear()
+                self._unreceipted.clear()
+                self.event("LOCKSTEP_PARTICIPANT_LOST", Severity.WARNING_HI,
+                           f"navigation restarted (restart {p.restarts}): time no longer waits for it until it "
+                           f"speaks again")
+                self._step_on_if_waiting()
 
     def _frames_acknowledged(self, waiting: deque, frame_seq: int) -> None:
         self._nav_seen = True
@@ -387,8 +428,22 @@ def main(argv: list[str] | None = None) -> int:
         logging.error("cannot start: %s", exc)
         return EXIT_CONFIG
     code = proc.run()
-    print(json.dumps(proc.summary()), flush=True)
-    return code
+    write_summary(proc.summary(), Path(args.run_dir) / SUMMARY_FILE)
+    return EXIT_HANG if proc.ended == "hang" else code
+
+
+def write_summary(summary: WorldSummary, path: Path) -> None:
+    """The summary as the bus carries it (its codec's header bytes): `read_summary` gives it back."""
+    header, _ = _SUMMARY_CODEC.encode(summary, Envelope(NAME, 0))
+    path.write_bytes(header)
+
+
+def read_summary(path: Path) -> WorldSummary:
+    """The summary a world run left (DecodeError if it is damaged; OSError if there is none)."""
+    return _SUMMARY_CODEC.decode("sim.summary", path.read_bytes())[0]
+
+
+_SUMMARY_CODEC = Codec.for_class(WorldSummary)
 
 
 if __name__ == "__main__":

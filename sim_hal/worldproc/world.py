@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, ImuSample, InclinometerSample,
-                              NavcamFrame, RteRequest, SimTruth)
+                              NavcamFrame, RteRequest)
 from fsw.clock import NS_PER_S
 from fsw.config.sensors import SensorsConfig
+from sim_hal.backend.messages import SimTruth
 from sim_hal.model import mathx as mx
 from sim_hal.worldproc.colour_worker import ColourWorker
 from sim_hal.worldproc.config import WorldConfig

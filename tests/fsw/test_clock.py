@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from fsw.clock import Clock, ClockError, ManualClock, MonotonicClock, SimClock
+from fsw.clock import Clock, ClockError, ManualClock, MonotonicClock
+from sim_hal.backend.timesource import SimClock
 
 
 def test_clocks_satisfy_the_protocol_and_never_go_back() -> None:

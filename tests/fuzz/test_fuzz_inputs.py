@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fsw.bus.message import DecodeError, Envelope
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.config import ConfigError
 from fsw.control.plan import load_plan
 from fsw.logger.logfile import FILE_MAGIC, Kind, NotALog, ReadReport, frame, read_records
@@ -33,7 +33,7 @@ def examples(default: int) -> int:
     return int(EXAMPLES) if EXAMPLES else default
 
 
-REGISTRY = default_registry()
+REGISTRY = sim_registry()
 SENSORS = load_sensors()
 TOPICS = sorted(t for t in SAMPLES if REGISTRY[t].codec.payload_index < 0)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(), st.text(max_size=20),

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim_hal.backend.messages import SimTruth
 from fsw.bus import messages as m
 from fsw.bus.message import Envelope
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.logger.logfile import Kind
 from fsw.logger.writer import LogWriter
 from ground.cli.main import main
 from ground.report import write_report
 
-REGISTRY = default_registry()
+REGISTRY = sim_registry()
 
 
 def put(w: LogWriter, topic: str, msg: m.Message) -> None:
@@ -26,7 +27,7 @@ def flight_log(path: Path) -> None:
         h = min(k * 0.1, 5.0)
         put(w, "nav.state", m.NavState(t, (k * 0.05, 0.0, -h), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.1,) * 3,
                                        (0.1,) * 3, (0.01,) * 3, True, m.VisionStatus.GOOD, k, 0.0))
-        put(w, "sim.truth", m.SimTruth(t, (k * 0.05, 0.01, -h - 0.1), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0),
+        put(w, "sim.truth", SimTruth(t, (k * 0.05, 0.01, -h - 0.1), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0),
                                        (0.0, 0.0, 0.0), h, "airborne", 2537.0, 6.7))
         put(w, "nav.track", m.NavTrack(t, k, 100, 90, 0, False, 5.0 + (k % 40), 20.0))
     put(w, "event", m.Event(5_000_000_000, "world", "FAULT_INJECTED", m.Severity.WARNING_HI, "navcam.drop@5", 0))

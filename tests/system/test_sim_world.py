@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from fsw.bus.reader import BusReader
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.bus.topology import Topology
 from fsw.config.stack import DEFAULT_DIR
 from tests.conftest import wait_until
@@ -35,7 +35,7 @@ def fly(tmp_path: Path, run_dir: str, seed: int, faults: list[str] = (), seconds
     """Run the stack and the world; return, per topic, what the flight software published (as digests)."""
     world = tmp_path / f"world-{seed}-{len(faults)}.toml"
     world.write_text(WORLD.format(seed=seed, faults=list(faults)).replace("'", '"'))
-    topology = Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), run_dir)
+    topology = Topology.load(DEFAULT_DIR / "topology.toml", sim_registry(), run_dir)
     got: dict[str, list] = {t: [] for t in TOPICS}
     with BusReader(topology, TOPICS) as reader:
         proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "run", "--run-dir", run_dir, "--world",

@@ -9,11 +9,11 @@ import pytest
 
 from fsw.bus import messages as m
 from fsw.bus.message import DecodeError, Envelope
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 
 from .samples import SAMPLES, T
 
-REGISTRY = default_registry()
+REGISTRY = sim_registry()  # the flight software's topics and the simulator's: every wire format
 ENV = Envelope("nav", 5)
 
 # sha256 of the header bytes of each sample (golden bytes: a change here is a wire-format change, which
@@ -29,7 +29,6 @@ GOLDEN = {
     "heartbeat": "7b3c67c63b196a87",
     "imu": "2f954670445e262a",
     "inclinometer": "1435ae1de5c0382c",
-    "nav.receipt": "6f92988838eb6b2e",
     "nav.state": "906faa1d5fefa938",
     "nav.track": "1b14398a1ade0e99",
     "navcam": "d5e0784cc4c35139",
@@ -38,6 +37,7 @@ GOLDEN = {
     "sim.actuators": "2a300ec183e8a7b8",
     "sim.clock": "7caaa99a53b36b13",
     "sim.navcam": "35093985e2e4436b",
+    "sim.progress": "2cbe4ea05ddebea4",
     "sim.rte": "fb23cccf18e2b214",
     "sim.rte.request": "3b2977a740028174",
     "sim.sensors": "98b7c4a1fab9ed8f",

@@ -127,4 +127,34 @@ def test_a_process_may_have_a_hang_timeout_of_its_own() -> None:
         sup.started(name, pid, 0)
         sup.children[name].state = ProcState.READY
     assert [v.name for v in sup.hung(1_000_000_000)] == ["nav"]  # 1 s: nav is hung, the logger only slow
-    assert sorted(v.name for v in sup.hung(3_500_000_000)) == ["logger", "nav"]
+    assert [v.name for v in sup.hung(3_500_000_000)] == ["logger"]  # nav's one silence: one verdict
+
+
+def test_one_silence_gives_one_verdict_and_a_beat_ends_it() -> None:
+    from fsw.bus.messages import Heartbeat
+    from fsw.config.stack import HealthConfig, ProcessConfig
+
+    sup = Supervision({"nav": ProcessConfig()}, HealthConfig(heartbeat_timeout_ms=600))
+    sup.started("nav", 1, 0)
+    sup.children["nav"].state = ProcState.READY
+    said = [v.name for t_ms in range(700, 5000, 100) for v in sup.hung(t_ms * 1_000_000)]
+    assert said == ["nav"]
+    sup.heartbeat(Heartbeat(0, "nav", 1, ProcState.READY, 7), 5_000_000_000)
+    assert [v.name for v in sup.hung(5_700_000_000)] == ["nav"]  # a new silence
+
+
+def test_with_hung_needs_idle_cpu_a_silent_process_using_the_cpu_is_working() -> None:
+    from fsw.config.stack import HealthConfig, ProcessConfig
+
+    cpu = {1: 0.0}
+    sup = Supervision({"nav": ProcessConfig()}, HealthConfig(heartbeat_timeout_ms=600, hung_needs_idle_cpu=True))
+    sup.started("nav", 1, 0)
+    sup.children["nav"].state = ProcState.READY
+    ms = 1_000_000
+    for t_ms in range(700, 20_000, 100):  # starved: no heartbeat for 20 s, but 2% of a core used all along
+        cpu[1] = t_ms / 1000 * 0.02
+        assert sup.hung(t_ms * ms, cpu.get) == []
+    stopped_at = 20_000
+    verdicts = [(t, v.name) for t in range(stopped_at, stopped_at + 3000, 100) for v in sup.hung(t * ms, cpu.get)]
+    assert verdicts and verdicts[0][1] == "nav" and len(verdicts) == 1  # stopped: no CPU over a whole window
+    assert verdicts[0][0] <= stopped_at + 2 * 600 + 100

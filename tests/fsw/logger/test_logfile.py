@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from fsw.bus.message import Envelope
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.logger.logfile import FILE_MAGIC, Kind, NotALog, ReadReport, frame, read_log, read_records
 from fsw.logger.writer import LogWriter
 from tests.fsw.bus.samples import SAMPLES
 
-REGISTRY = default_registry()
+REGISTRY = sim_registry()
 ENV = Envelope("nav", 5)
 
 

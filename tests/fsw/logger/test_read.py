@@ -9,13 +9,13 @@ from mcap.reader import make_reader
 
 from fsw.bus import messages as m
 from fsw.bus.message import Envelope
-from fsw.bus.topics import default_registry
+from sim_hal.backend.topics import sim_registry
 from fsw.logger.logfile import Kind
 from fsw.logger.read import decode_log, export_csv, export_mcap, info
 from fsw.logger.writer import LogWriter
 from ground.cli.main import main
 
-REGISTRY = default_registry()
+REGISTRY = sim_registry()
 
 
 def write_log(path: Path) -> None:

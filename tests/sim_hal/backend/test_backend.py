@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from fsw.bus.messages import ActuatorCommand
-from fsw.clock import SimClock
 from hal.backend import BackendContext, select_backend
 from tests.conftest import wait_until
 
@@ -18,13 +17,13 @@ def world(topology):
         yield w
 
 
-def backend(topology, process: str, clock=None):
-    return select_backend("sim", BackendContext(topology.run_dir, {}, process, topology, clock))
+def backend(topology, process: str):
+    return select_backend("sim", BackendContext(topology.run_dir, {}, process, topology))
 
 
 def test_imu_altimeter_and_clock_follow_the_world(world, topology) -> None:
-    clock = SimClock()
-    b = backend(topology, "control", clock)
+    b = backend(topology, "control")
+    clock = b.time_source().clock  # the flight clock the backend's samples advance
     imu, alt = b.imu(), b.altimeter()
     imu.open()
     alt.open()
@@ -69,11 +68,11 @@ def test_actuator_commands_reach_the_world(world, topology) -> None:
 
 
 def test_the_sim_backend_needs_a_world_in_the_topology(tmp_path, run_dir) -> None:
-    from fsw.bus.topics import default_registry
+    from sim_hal.backend.topics import sim_registry
     from fsw.bus.topology import Topology
     from hal.device import DeviceError
 
     topo = tmp_path / "t.toml"
     topo.write_text('transport = "ipc"\n[processes.control]\n')
     with pytest.raises(DeviceError, match="no 'world' process"):
-        backend(Topology.load(topo, default_registry(), run_dir), "control")
+        backend(Topology.load(topo, sim_registry(), run_dir), "control")

@@ -4,10 +4,11 @@ from __future__ import annotations
 import threading
 
 from fsw.bus.topology import Topology
-from fsw.clock import MonotonicClock, SimClock
+from fsw.clock import MonotonicClock
 from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import ProcessContext
 from hal.backend import BackendContext, NullBackend
+from sim_hal.backend.timesource import LockstepTimeSource
 from sim_hal.worldproc.config import ScriptConfig, WorldConfig
 from sim_hal.worldproc.process import WorldProcess
 
@@ -17,8 +18,9 @@ HOVER = ScriptConfig([(0.0, 0.0, 0.0, 12.0), (1000.0, 0.0, 0.0, 12.0)])
 class WorldThread:
     def __init__(self, topology: Topology, cfg: WorldConfig | None = None) -> None:
         cfg = cfg or WorldConfig(terrain="flat", terrain_extent_m=200.0, script=HOVER, lockstep=False)
-        ctx = ProcessContext("world", topology, SimClock(), MonotonicClock(), default_dictionary(),
-                             backend=NullBackend(BackendContext(topology.run_dir)))
+        source = LockstepTimeSource("world")
+        ctx = ProcessContext("world", topology, source.clock, MonotonicClock(), default_dictionary(),
+                             backend=NullBackend(BackendContext(topology.run_dir)), time_source=source)
         self.process = WorldProcess(ctx, cfg)
         self._thread = threading.Thread(target=self.process.run, name="world", daemon=True)
 

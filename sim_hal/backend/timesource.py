@@ -1,0 +1,67 @@
+"""The simulated flight clock and the lockstep participant every flight process becomes on the sim backend.
+
+Simulated time has one source: the world. A process's clock moves to the newest world time it has been told:
+the world's clock ticks (`sim.clock`), and the sensor samples it takes in, which mark the present (the sim
+backend's own, and IMU samples another process passes on). It never moves back.
+
+Lockstep pacing needs to know when an input is in a participant's hands: the world must not run the IMU past
+a navcam frame before navigation holds that frame (docs/lockstep.md). The flight code says nothing of the
+sort; its time source does, after the handler has taken the message, on `sim.progress`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fsw.bus.messages import ImuSample
+from fsw.bus.transport import Publisher, Received
+from fsw.clock import ManualClock
+from fsw.runtime.timesource import Handler
+from sim_hal.backend.messages import LockstepProgress
+
+if TYPE_CHECKING:
+    from fsw.runtime.node import FlightProcess
+
+WORLD = "world"
+PACED: dict[str, tuple[str, ...]] = {"nav": ("navcam",)}  # process -> inputs the world paces itself by
+
+
+class SimClock(ManualClock):
+    """Simulated flight time: the newest world time the process was told; `ticks` counts the tellings."""
+
+    def __init__(self, start_ns: int = 0) -> None:
+        super().__init__(start_ns)
+        self.ticks = 0
+
+    def on_tick(self, t_ns: int) -> None:
+        """Take the world's time. It comes on more than one stream (clock ticks, sensor samples), so a time
+        older than what the clock already reads is ignored rather than stepping time back."""
+        if t_ns > self.now_ns():
+            self.set_ns(t_ns)
+        self.ticks += 1
+
+
+class LockstepTimeSource:
+    def __init__(self, process: str) -> None:
+        self.process = process
+        self.clock = SimClock()
+        self._paced = frozenset(PACED.get(process, ()))
+        self._progress: Publisher | None = None
+
+    def attach(self, process: "FlightProcess") -> None:
+        if process.name != WORLD:  # the clock master sets its own
+            process.subscribe("sim.clock", self._on_tick)
+        if self._paced:
+            self._progress = process.add_publisher("sim.progress")
+
+    def _on_tick(self, rec: Received) -> None:
+        self.clock.on_tick(rec.msg.t_ns)
+
+    def deliver(self, handler: Handler, rec: Received) -> None:
+        if type(rec.msg) is ImuSample:
+            self.clock.on_tick(rec.msg.t_ns)
+        try:
+            handler(rec)
+        finally:  # taken in, even by a handler that failed on it
+            if rec.topic in self._paced and self._progress is not None:
+                self._progress.publish(LockstepProgress(self.clock.now_ns(), self.process, rec.topic,
+                                                        rec.msg.t_ns))
