@@ -9,12 +9,14 @@ the flight goes on.
 from __future__ import annotations
 
 import time
+from collections import deque
 from pathlib import Path
 
 from fsw.bus.message import Envelope
 from fsw.bus.messages import Severity
 from fsw.bus.topics import Delivery
 from fsw.bus.transport import Received
+from fsw.clock import NS_PER_S
 from fsw.control.modes import entered
 from fsw.logger.images import write_image
 from fsw.logger.logfile import Kind, frame
@@ -25,6 +27,8 @@ SOFTWARE = "ginny 0.1.0"
 _FLUSH_CHECK_NS = 100_000_000
 _MB = 1024 * 1024
 _IMAGE_TOPICS = ("navcam", "rte")
+_RECENT_NS = 2 * NS_PER_S  # messages stamped this long before the newest are in hand (processes lag less)
+_LATE_NS = 2 * NS_PER_S  # a flight's log closes once a message stamped this long after its end arrives
 
 
 def schemas(registry) -> dict[str, dict]:
@@ -43,6 +47,9 @@ class LoggerProcess(FlightProcess):
                        "started": self.stamp, "process": self.name}  # the same for every log this process writes
         self.boot = self._writer(self.dir / f"boot-{self.stamp}.glog")
         self.flight: LogWriter | None = None
+        self._flight_from_ns = 0  # the flight log holds what is stamped from here ...
+        self._flight_until_ns: int | None = None  # ... to here (once the flight has ended)
+        self._recent: deque[tuple[int, bytes]] = deque()  # framed records of the last _RECENT_NS of flight time
         self.flights = 0
         self.counts = {"messages": 0, "gaps": 0, "images": 0}
         self._seen: dict[str, int] = {}  # per topic: messages received (for decimation)
@@ -66,13 +73,15 @@ class LoggerProcess(FlightProcess):
 
     # --- recording --------------------------------------------------------------------------------------
     def _record(self, rec: Received) -> None:
+        """Every message into the boot log; into the flight's log, those stamped from the ARMED event's time
+        to the LANDED (or DISARMED) event's: the flight log is cut by flight time, not by the order messages
+        happened to arrive in, so a lockstep flight's log is the same every run."""
         mode = entered(rec.msg.text) if rec.topic == "event" and rec.msg.name == "MODE" else None
         if mode == "ARMED":
-            self._open_flight()
+            self._open_flight(rec.msg.t_ns)
         self._keep(rec)
         if mode in ("DISARMED", "LANDED") and self.flight is not None:
-            self.flight.close()
-            self.flight = None
+            self._flight_until_ns = rec.msg.t_ns  # closed once later stamps show the flight's are all in
 
     def _keep(self, rec: Received) -> None:
         self._note_gap(rec)
@@ -117,18 +126,39 @@ class LoggerProcess(FlightProcess):
 
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
         record = frame(kind, topic, t_ns, body)
-        for w in (self.boot, self.flight):
-            if w is not None:
-                was = w.stopped
-                w.append_framed(record)
-                if w.stopped and not was:
-                    self.event("LOG_STOPPED", Severity.WARNING_HI, f"{w.files[-1].name}: {w.stopped}")
-
-    def _open_flight(self) -> None:
+        self._write(self.boot, record)
+        self._recent.append((t_ns, record))
+        while self._recent and self._recent[0][0] < t_ns - _RECENT_NS:
+            self._recent.popleft()
         if self.flight is None:
-            self.flights += 1
-            self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
-            self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}")
+            return
+        if self._flight_until_ns is not None and t_ns > self._flight_until_ns + _LATE_NS:
+            self._close_flight()
+        elif t_ns >= self._flight_from_ns and (self._flight_until_ns is None or t_ns <= self._flight_until_ns):
+            self._write(self.flight, record)
+
+    def _write(self, w: LogWriter, record: bytes) -> None:
+        was = w.stopped
+        w.append_framed(record)
+        if w.stopped and not was:
+            self.event("LOG_STOPPED", Severity.WARNING_HI, f"{w.files[-1].name}: {w.stopped}")
+
+    def _open_flight(self, armed_ns: int) -> None:
+        """A flight log from the ARMED event's time, with what came before the event but is stamped after it."""
+        if self.flight is not None:
+            return
+        self.flights += 1
+        self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
+        self._flight_from_ns, self._flight_until_ns = armed_ns, None
+        for t_ns, record in self._recent:
+            if t_ns >= armed_ns:
+                self._write(self.flight, record)
+        self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}", armed_ns)
+
+    def _close_flight(self) -> None:
+        if self.flight is not None:
+            self.flight.close()
+        self.flight, self._flight_until_ns = None, None
 
     def _flush_due(self) -> None:
         for w in (self.boot, self.flight):

@@ -12,7 +12,7 @@ from sim_hal.backend.topics import sim_registry
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("log", help="flight logs: info, export")
+    p = sub.add_parser("log", help="flight logs: info, export, replay, report, compare")
     log = p.add_subparsers(dest="log_command", required=True)
     i = log.add_parser("info", help="topics, counts, rates, duration, gaps, events and damage of a log")
     i.add_argument("file")
@@ -30,6 +30,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("file")
     r.add_argument("--out", default=None, help="output folder (default: FILE without .glog, plus -report)")
     r.set_defaults(func=run_report)
+    c = log.add_parser("compare", help="are two logs the same flight, message for message (lockstep repeatability)?")
+    c.add_argument("file", help="a flight log")
+    c.add_argument("other", help="the log to compare it with")
+    c.set_defaults(func=run_compare)
 
 
 def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -101,3 +105,23 @@ def run_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print("(most logged estimates had no replayed twin: replay the boot log, which starts with navigation)",
               file=out)
     return 0 if r.deterministic else 1
+
+
+def run_compare(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Exit 0: the same flight; 1: they differ (the first difference of each stream is printed)."""
+    from fsw.logger.compare import compare_logs
+
+    out = out or sys.stdout
+    try:
+        result = compare_logs(args.file, args.other, sim_registry())
+    except NotALog as exc:
+        print(f"ginny log: {exc}", file=sys.stderr)
+        return 2
+    if result.identical:
+        print(f"identical: {result.messages} messages in {result.streams} streams (host measurements left out)",
+              file=out)
+        return 0
+    print(f"NOT identical: {len(result.differences)} of {result.streams} streams differ", file=out)
+    for d in result.differences:
+        print(f"  {d}", file=out)
+    return 1

@@ -156,3 +156,6 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(table)
     for mode in summary["modes"]:
         console.print(f"  mode: {mode}")
+    hang = summary.get("world", {}).get("hang")
+    if hang:
+        console.print(f"  lockstep hang: {hang}", soft_wrap=True)

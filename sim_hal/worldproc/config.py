@@ -63,6 +63,8 @@ class WorldConfig:
     # this long of wall time is hung: the run ends (exit 5) naming it. Time never steps on without it.
     frame_lead_ms: float = 50.0  # lockstep: a frame must be in navigation's hands this soon after exposure
     # (keep it below navigation's fusion delay)
+    capture_latency_ms: float = 20.0  # lockstep: a colour still is exposed this long after control asked for
+    # it (time holds there until the camera's request has reached the world)
     nav_lag_ms: float = 400.0  # lockstep: how far time may run ahead of the oldest frame navigation has not
     # finished (more than nav's fusion delay plus the frames being rendered)
     render_ahead_ms: float = 10.0  # real time: a navcam frame is drawn this long before its exposure, from the

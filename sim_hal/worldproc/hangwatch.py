@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fsw.health.resources import cpu_seconds
 
 WORKING_SHARE = 0.01  # of one core over the window: a participant using more is working, not hung
-CHAIN = ("control", "nav")  # the lockstep participants whose CPU counts while time waits on either
+CHAIN = ("control", "nav", "camera")  # the lockstep participants whose CPU counts while time waits on any
 
 
 class HangWatch:

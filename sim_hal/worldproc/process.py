@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fsw.bus.messages import CommandResult, ProcState, Severity, VisionStatus
+from fsw.bus.messages import CommandResult, ProcState, RteRequest, Severity, VisionStatus
 from fsw.bus.message import Codec, Envelope
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
@@ -37,7 +37,7 @@ from sim_hal.backend.messages import ClockTick, SimSensors, WorldSummary
 from sim_hal.model.faults import FaultSpecError, parse_fault
 from sim_hal.model.flightmeter import FlightMeter
 from sim_hal.worldproc.metronome import Metronome
-from sim_hal.worldproc.hangwatch import HangWatch
+from sim_hal.worldproc.hangwatch import CHAIN, HangWatch
 from sim_hal.worldproc.config import DEFAULT_WORLD, WorldConfig, load_world
 from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.world import StepOutput, World
@@ -76,6 +76,8 @@ class WorldProcess(FlightProcess):
         self.meter = FlightMeter(cfg.start.north_m, cfg.start.east_m, math.radians(cfg.start.yaw_deg))
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
+        self._captures_due: dict[int, int] = {}  # lockstep: capture_id -> when its still is exposed
+        self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
         self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
@@ -98,6 +100,8 @@ class WorldProcess(FlightProcess):
             self.add_publisher(topic)
         self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
         self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
+        if self.cfg.lockstep and "control" in self.ctx.topology.processes:
+            self.subscribe("rte.request", self._on_capture_asked, publishers=["control"])
         if "nav" in self.ctx.topology.processes:
             # the loop drains sockets in this order: a frame's estimate before its record, which comes after it
             self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
@@ -150,7 +154,9 @@ class WorldProcess(FlightProcess):
         """The lockstep participant time waits for now, if any."""
         if self._awaiting_ns is not None:
             return "control"
-        return "nav" if self._nav_behind() else None
+        if self._nav_behind():
+            return "nav"
+        return "camera" if self._capture_behind() else None
 
     def _check_hang(self) -> None:
         """A participant that keeps time waiting, neither answering nor using the CPU, for `hang_timeout_ms`
@@ -182,9 +188,9 @@ class WorldProcess(FlightProcess):
         answer; then arm the wait for that answer. Real time: exactly one step."""
         while not self._finished():
             self._hand_over_late_renders()
-            if self._nav_behind():
+            if self._nav_behind() or self._capture_behind():
                 self._awaiting_ns = None
-                return  # _on_nav_track steps on
+                return  # _on_nav_track (or the camera's request) steps on
             t0 = time.perf_counter_ns()
             out = self.world.step()
             t1 = time.perf_counter_ns()
@@ -237,7 +243,7 @@ class WorldProcess(FlightProcess):
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
                 self.event("SIM_DONE", Severity.ACTIVITY_HI,
                            f"{self.ended} at t={self.world.t_ns / NS_PER_S:.3f} s after {self.stats.steps} steps, "
-                           f"{self.stats.frames} frames, {self.stats.wall_s:.1f} s of wall time")
+                           f"{self.stats.frames} frames")
                 self.stop()
             return True
         return False
@@ -337,7 +343,7 @@ class WorldProcess(FlightProcess):
         """The supervisor's table: the participants' pids (for the hang watch's CPU check), and a navigation
         that is dead or restarting, which time does not wait for until it speaks again."""
         for p in rec.msg.processes:
-            if p.name in ("control", "nav"):
+            if p.name in CHAIN:
                 self._watch.pid(p.name, p.pid if p.state not in (ProcState.DEAD,) else None)
             if p.name == "nav" and p.restarts > self._nav_restarts:
                 self._nav_restarts = p.restarts
@@ -385,9 +391,39 @@ class WorldProcess(FlightProcess):
             self._publish_frames(self.world.wait_frame())
 
     def _on_rte_request(self, rec: Received) -> None:
-        still = self.world.capture(rec.msg)  # real time: it comes later, from the stills worker
+        """The camera asks for a still. In lockstep it is exposed when due (the time control asked, plus
+        `capture_latency_ms`), the same instant every run; in real time now (it comes later, from the stills
+        worker)."""
+        req = rec.msg
+        if req.capture_id in self._captures_due:
+            self._capture_requests[req.capture_id] = req
+            self._take_due_captures()
+            self._step_on_if_waiting()
+            return
+        still = self.world.capture(req)
         if still is not None:
             self.publish("sim.rte", still)
+
+    def _on_capture_asked(self, rec: Received) -> None:
+        """Lockstep: control has asked the camera for a still; it is due `capture_latency_ms` later."""
+        self._captures_due.setdefault(rec.msg.capture_id,
+                                      rec.msg.t_ns + round(self.cfg.capture_latency_ms * NS_PER_MS))
+
+    def _take_due_captures(self) -> None:
+        for capture_id, due in sorted(self._captures_due.items(), key=lambda kv: kv[1]):
+            req = self._capture_requests.get(capture_id)
+            if req is None or self.world.t_ns < due:
+                continue
+            del self._captures_due[capture_id], self._capture_requests[capture_id]
+            still = self.world.capture(req)
+            if still is not None:
+                self.publish("sim.rte", still)
+
+    def _capture_behind(self) -> bool:
+        """Lockstep: time holds at a still's exposure until the camera's request for it is in."""
+        self._take_due_captures()
+        return any(due <= self.world.t_ns and cid not in self._capture_requests
+                   for cid, due in self._captures_due.items())
 
     def telemetry(self) -> dict:
         return {"steps": self.stats.steps, "frames": self.stats.frames,
