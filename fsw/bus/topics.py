@@ -80,7 +80,9 @@ def default_registry() -> TopicRegistry:
         Topic("board.health", m.BoardHealth, "health", latest, 4),
         Topic("imu", m.ImuSample, "control", q, 2_000, stream=True),
         Topic("altimeter", m.AltimeterSample, "control", q, 200),
-        Topic("inclinometer", m.InclinometerSample, "control", latest, 4),
+        # queued, not latest-value: 10 Hz, and the flight log must hold every sample (a dropped one would make
+        # two logs of the same lockstep flight differ)
+        Topic("inclinometer", m.InclinometerSample, "control", q, 200),
         # every command: nav learns the takeoff time from them
         Topic("actuators", m.ActuatorCommand, "control", q, 2_000, stream=True),
         Topic("rte.request", m.RteRequest, "control", q, 16),

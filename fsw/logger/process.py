@@ -9,7 +9,6 @@ the flight goes on.
 from __future__ import annotations
 
 import time
-from collections import deque
 from pathlib import Path
 
 from fsw.bus.message import Envelope
@@ -20,6 +19,7 @@ from fsw.clock import NS_PER_S
 from fsw.control.modes import entered
 from fsw.logger.images import write_image
 from fsw.logger.logfile import Kind, frame
+from fsw.logger.window import FlightWindow, Verdict
 from fsw.logger.writer import LogWriter
 from fsw.runtime.node import FlightProcess
 
@@ -47,9 +47,7 @@ class LoggerProcess(FlightProcess):
                        "started": self.stamp, "process": self.name}  # the same for every log this process writes
         self.boot = self._writer(self.dir / f"boot-{self.stamp}.glog")
         self.flight: LogWriter | None = None
-        self._flight_from_ns = 0  # the flight log holds what is stamped from here ...
-        self._flight_until_ns: int | None = None  # ... to here (once the flight has ended)
-        self._recent: deque[tuple[int, bytes]] = deque()  # framed records of the last _RECENT_NS of flight time
+        self.window = FlightWindow(_RECENT_NS, _LATE_NS)  # which records are the flight's
         self.flights = 0
         self.counts = {"messages": 0, "gaps": 0, "images": 0}
         self._seen: dict[str, int] = {}  # per topic: messages received (for decimation)
@@ -80,8 +78,8 @@ class LoggerProcess(FlightProcess):
         if mode == "ARMED":
             self._open_flight(rec.msg.t_ns)
         self._keep(rec)
-        if mode in ("DISARMED", "LANDED") and self.flight is not None:
-            self._flight_until_ns = rec.msg.t_ns  # closed once later stamps show the flight's are all in
+        if mode in ("DISARMED", "LANDED"):
+            self.window.ended(rec.msg.t_ns)  # closed once later stamps show the flight's are all in
 
     def _keep(self, rec: Received) -> None:
         self._note_gap(rec)
@@ -127,15 +125,11 @@ class LoggerProcess(FlightProcess):
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
         record = frame(kind, topic, t_ns, body)
         self._write(self.boot, record)
-        self._recent.append((t_ns, record))
-        while self._recent and self._recent[0][0] < t_ns - _RECENT_NS:
-            self._recent.popleft()
-        if self.flight is None:
-            return
-        if self._flight_until_ns is not None and t_ns > self._flight_until_ns + _LATE_NS:
-            self._close_flight()
-        elif t_ns >= self._flight_from_ns and (self._flight_until_ns is None or t_ns <= self._flight_until_ns):
+        verdict = self.window.offer(t_ns, record)
+        if verdict is Verdict.KEEP and self.flight is not None:
             self._write(self.flight, record)
+        elif verdict is Verdict.CLOSE:
+            self._close_flight()
 
     def _write(self, w: LogWriter, record: bytes) -> None:
         was = w.stopped
@@ -149,16 +143,14 @@ class LoggerProcess(FlightProcess):
             return
         self.flights += 1
         self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
-        self._flight_from_ns, self._flight_until_ns = armed_ns, None
-        for t_ns, record in self._recent:
-            if t_ns >= armed_ns:
-                self._write(self.flight, record)
+        for record in self.window.armed(armed_ns):
+            self._write(self.flight, record)
         self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}", armed_ns)
 
     def _close_flight(self) -> None:
         if self.flight is not None:
             self.flight.close()
-        self.flight, self._flight_until_ns = None, None
+        self.flight = None
 
     def _flush_due(self) -> None:
         for w in (self.boot, self.flight):

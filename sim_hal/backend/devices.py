@@ -14,7 +14,7 @@ import zmq
 
 from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ColourImage, ImuSample, InclinometerSample,
                               NavcamFrame, RteRequest)
-from sim_hal.backend.timesource import LockstepTimeSource
+from sim_hal.backend.timesource import SimTimeSource
 from fsw.bus.reader import subscription_for
 from fsw.bus.transport import Publisher, Subscription
 from fsw.clock import NS_PER_MS, MonotonicClock
@@ -28,7 +28,7 @@ WORLD = "world"
 class SimLink:
     """The sockets between one flight process's devices and the world (opened when a device opens)."""
 
-    def __init__(self, context: BackendContext, time_source: LockstepTimeSource) -> None:
+    def __init__(self, context: BackendContext, time_source: SimTimeSource) -> None:
         if context.topology is None:
             raise DeviceError("sim backend", context.run_dir, "needs the bus topology to reach the world")
         if WORLD not in context.topology.processes:
@@ -208,7 +208,7 @@ class SimBackend:
 
     def __init__(self, context: BackendContext) -> None:
         self.context = context
-        self._time_source = LockstepTimeSource(context.process)
+        self._time_source = SimTimeSource(context.process)
         self.link = SimLink(context, self._time_source)
 
     def navcam(self) -> SimNavcam:
@@ -232,7 +232,7 @@ class SimBackend:
     def board_health(self) -> HostBoardHealth:
         return HostBoardHealth()
 
-    def time_source(self) -> LockstepTimeSource:
+    def time_source(self) -> SimTimeSource:
         """The world's time, and the lockstep participation of the process this backend serves."""
         return self._time_source
 

@@ -40,7 +40,7 @@ class SimClock(ManualClock):
         self.ticks += 1
 
 
-class LockstepTimeSource:
+class SimTimeSource:
     def __init__(self, process: str) -> None:
         self.process = process
         self.clock = SimClock()

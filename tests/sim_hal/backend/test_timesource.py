@@ -16,17 +16,17 @@ from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import ProcessContext
 from hal.backend import BackendContext, NullBackend
 from sim_hal.backend.messages import ClockTick
-from sim_hal.backend.timesource import LockstepTimeSource
+from sim_hal.backend.timesource import SimTimeSource
 from sim_hal.backend.topics import sim_registry
 from tests.conftest import wait_until
 
 
-def _nav(tmp_path: Path, run_dir: str) -> tuple[NavProcess, LockstepTimeSource, Topology]:
+def _nav(tmp_path: Path, run_dir: str) -> tuple[NavProcess, SimTimeSource, Topology]:
     topo_file = tmp_path / "topology.toml"
     topo_file.write_text('transport = "ipc"\n[processes.world]\n[processes.nav]\n[processes.control]\n'
                          '[processes.camera]\n')
     topology = Topology.load(topo_file, sim_registry(), run_dir)
-    source = LockstepTimeSource("nav")
+    source = SimTimeSource("nav")
     node = NavProcess(ProcessContext("nav", topology, source.clock, MonotonicClock(), default_dictionary(),
                                      backend=NullBackend(BackendContext("")), time_source=source))
     return node, source, topology

@@ -8,7 +8,7 @@ from fsw.clock import MonotonicClock
 from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import ProcessContext
 from hal.backend import BackendContext, NullBackend
-from sim_hal.backend.timesource import LockstepTimeSource
+from sim_hal.backend.timesource import SimTimeSource
 from sim_hal.worldproc.config import ScriptConfig, WorldConfig
 from sim_hal.worldproc.process import WorldProcess
 
@@ -18,7 +18,7 @@ HOVER = ScriptConfig([(0.0, 0.0, 0.0, 12.0), (1000.0, 0.0, 0.0, 12.0)])
 class WorldThread:
     def __init__(self, topology: Topology, cfg: WorldConfig | None = None) -> None:
         cfg = cfg or WorldConfig(terrain="flat", terrain_extent_m=200.0, script=HOVER, lockstep=False)
-        source = LockstepTimeSource("world")
+        source = SimTimeSource("world")
         ctx = ProcessContext("world", topology, source.clock, MonotonicClock(), default_dictionary(),
                              backend=NullBackend(BackendContext(topology.run_dir)), time_source=source)
         self.process = WorldProcess(ctx, cfg)
