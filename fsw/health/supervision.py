@@ -14,7 +14,8 @@ from fsw.clock import NS_PER_MS
 from fsw.config.stack import HealthConfig, ProcessConfig
 
 EXIT_CONFIG = 78  # a process that exits with this cannot start with its config: restarting will not help
-WORKING_SHARE = 0.01  # of one core: a silent process using at least this much is working, not hung
+CPU_WINDOW_NS = 3_000_000_000  # a silent process is judged idle only over at least this much time: CPU time
+# is counted in 10 ms ticks, and a starved process (1-2% of a core) may show none in a shorter window
 CpuReader = Callable[[int], "float | None"]  # pid -> its CPU seconds (None: gone)
 
 
@@ -34,8 +35,9 @@ class Child:
     failures_in_a_row: int = 0
     start_at_ns: int | None = 0  # when to (re)start it; None while it runs or once given up
     given_up: bool = False
-    alive_ns: int = 0  # when it last beat, or was seen using the CPU
-    cpu_mark_s: float | None = None  # its CPU time when last seen working
+    alive_ns: int = 0  # when it last beat
+    cpu_mark_s: float | None = None  # in a silence: its CPU time when last seen working ...
+    cpu_mark_ns: int = 0  # ... and when
     hung_said: bool = False  # a verdict given for this silence: one silence, one verdict
 
     @property
@@ -72,7 +74,7 @@ class Supervision:
         if c is None or c.pid != hb.pid:
             return None  # a stale beat from a process already replaced
         c.last_beat_ns = c.alive_ns = now_ns
-        c.hung_said = False
+        c.hung_said, c.cpu_mark_s = False, None
         c.beats += 1
         was_ready = c.state in (ProcState.READY, ProcState.DEGRADED) and c.boot_id == hb.boot_id
         c.state, c.boot_id = hb.state, hb.boot_id
@@ -90,8 +92,9 @@ class Supervision:
 
     def hung(self, now_ns: int, cpu_s: CpuReader | None = None) -> list[Verdict]:
         """Children whose heartbeats stopped (or that never became ready in time): they must be killed. One
-        verdict for one silence. With `hung_needs_idle_cpu`, a silent child that used the CPU since it was
-        last seen alive (at least WORKING_SHARE of a core) is working, not hung: `cpu_s(pid)` says how much."""
+        verdict for one silence. With `hung_needs_idle_cpu`, a silent child is hung only once it has used no
+        CPU at all for the hang timeout (and at least CPU_WINDOW_NS): a starved process is working, and a
+        stopped one is not. `cpu_s(pid)` says how much CPU a child has used."""
         out = []
         beat_limit = self.health.heartbeat_timeout_ms * NS_PER_MS
         ready_limit = self.health.ready_timeout_ms * NS_PER_MS
@@ -108,16 +111,16 @@ class Supervision:
         return out
 
     def _working(self, c: Child, now_ns: int, limit_ns: int, cpu_s: CpuReader | None) -> bool:
-        """Whether a silent child is busy on the CPU (then it is alive as of now)."""
+        """Whether a silent child has used the CPU within the window that judges it."""
         if not self.health.hung_needs_idle_cpu or cpu_s is None or c.pid is None:
             return False
         cpu = cpu_s(c.pid)
         if cpu is None:
             return False
-        busy = c.cpu_mark_s is None or cpu - c.cpu_mark_s >= WORKING_SHARE * limit_ns / 1e9
-        if busy:
-            c.alive_ns, c.cpu_mark_s = now_ns, cpu
-        return busy
+        if c.cpu_mark_s is None or cpu > c.cpu_mark_s:
+            c.cpu_mark_s, c.cpu_mark_ns = cpu, now_ns
+            return True
+        return now_ns - c.cpu_mark_ns < max(limit_ns, CPU_WINDOW_NS)
 
     def _schedule_restart(self, c: Child, now_ns: int, uptime_ns: int, hopeless: bool) -> list[Verdict]:
         h = self.health

@@ -348,6 +348,7 @@ class WorldProcess(FlightProcess):
             if p.name == "nav" and p.restarts > self._nav_restarts:
                 self._nav_restarts = p.restarts
                 self._nav_seen = False
+                self._nav_state_t = self.world.t_ns  # the new navigation's estimates are due from now
                 self._frames_out.clear()
                 self._unreceipted.clear()
                 self.event("LOCKSTEP_PARTICIPANT_LOST", Severity.WARNING_HI,

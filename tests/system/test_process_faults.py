@@ -30,10 +30,12 @@ def test_navigation_killed_in_flight_lands_now_on_dead_reckoning(tmp_path: Path)
 
 @pytest.mark.timeout(400)
 def test_a_hung_comm_and_a_killed_logger_are_restarted_and_the_plan_is_flown(tmp_path: Path) -> None:
-    """With the board's hang timeout (600 ms; lockstep simulation allows 1 s for a loaded host)."""
+    """With the board's hang judgement (600 ms of silence, whatever the CPU did; lockstep simulation allows 1 s
+    and calls a silent process that still uses the CPU starved, not hung)."""
     config = tmp_path / "stack.toml"
     stack = SIM_STACK.read_text().replace('topology = "topology.toml"', f'topology = "{SIM_STACK.parent / "topology.toml"}"')
-    config.write_text(stack.replace("heartbeat_timeout_ms = 1000", "heartbeat_timeout_ms = 600"))
+    config.write_text(stack.replace("heartbeat_timeout_ms = 1000", "heartbeat_timeout_ms = 600")
+                      .replace("hung_needs_idle_cpu = true", "hung_needs_idle_cpu = false"))
     run, s = ginny_sim(tmp_path / "h", "--plan", str(PLANS / "hop.toml"), "--fault", "proc.comm.hang@12",
                        "--fault", "proc.logger.kill@14", "--config", str(config), timeout=360)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr

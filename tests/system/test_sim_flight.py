@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from fsw.logger.read import decode_log, info
+from sim_hal.backend.topics import sim_registry
 
 PLANS = Path(__file__).parent / "plans"
 KEYS = {"plan", "terrain", "seed", "mode", "outcome", "sim_time_s", "wall_time_s", "flight", "nav", "tracker",
@@ -59,7 +60,7 @@ def test_a_short_plan_is_flown_landed_and_reported(hop) -> None:
     assert (out / "stack.toml").exists() and (out / "logs" / "nav.log").exists()
     flight_logs = sorted((out / "flightlog").glob("flight-*.glog"))
     assert len(flight_logs) == 1  # one flight: ARMED to LANDED
-    log = info(flight_logs[0])
+    log = info(flight_logs[0], sim_registry())
     assert not log["damaged"] and log["torn_tail_bytes"] == 0
     assert {"imu", "nav.state", "nav.track", "sim.truth", "event"} <= set(log["topics"])
     assert log["topics"]["imu"]["rate_hz"] > 400 and log["images"] >= 10  # navcam samples and the capture

@@ -75,8 +75,8 @@ def test_queued_topic_keeps_everything_below_its_high_water_mark(ctx, run_dir) -
 
 
 def test_latest_value_topic_delivers_only_the_newest_and_counts_the_rest(ctx, run_dir) -> None:
-    pub, sub = pair(ctx, run_dir, "inclinometer")  # latest-value, high-water mark 4
-    sample = lambda i: m.InclinometerSample(T + i, 0.0, 0.0, True)  # noqa: E731
+    pub, sub = pair(ctx, run_dir, "board.health")  # latest-value, high-water mark 4
+    sample = lambda i: m.BoardHealth(T + i, 50.0, 0.5, 30.0, 10**9)  # noqa: E731
     for i in range(300):  # nobody reads: the high-water mark drops most of them
         pub.publish(sample(i))
     first = receive_until(sub, lambda g: len(g) >= 1)
