@@ -38,6 +38,7 @@ class ControlProcess(FlightProcess):
         imu_rate_hz = load_sensors().imu.rate_hz
         self.feed = NavFeed(self.ctx.flight.nav_apply_delay_ms, self.ctx.nav.published_by_ms(imu_rate_hz))
         self._queue: deque = deque()  # sensor samples read, not yet handled (a cycle waiting for navigation)
+        self._restarts: dict[str, int] = {}  # the supervisor's restart count of each process, as last seen
         self.subscribe("nav.state", self._on_nav)
         self.subscribe("health.procs", self._on_procs)
         handle = getattr(self.imu, "wait_handle", None)
@@ -151,13 +152,17 @@ class ControlProcess(FlightProcess):
                    f"IMU sample rejected (gyro {raw.gyro_radps}, accel {raw.accel_mps2}): flying on the rate model")
 
     def _on_procs(self, rec: Received) -> None:
-        """A critical flight process the supervisor no longer has running is a reason to land now."""
+        """A critical flight process the supervisor no longer has running, or has restarted since the last
+        table (a fast restart may be over before a table shows it dead), is a reason to land now; a cycle
+        waiting for a lost navigation goes ahead."""
         for p in rec.msg.processes:
-            if p.state in (ProcState.DEAD, ProcState.STARTING) and p.restarts > 0:
+            restarted = p.restarts > self._restarts.get(p.name, 0)
+            self._restarts[p.name] = p.restarts
+            if restarted or (p.state in (ProcState.DEAD, ProcState.STARTING) and p.restarts > 0):
                 self.director.on_process_lost(p.name)
                 if p.name == "nav":
                     self.feed.lost()
-                    self._run_queue()  # a cycle waiting for it goes ahead
+                    self._run_queue()
 
     def _request_captures(self, t_ns: int) -> None:
         while self.director.capture_requests:

@@ -254,9 +254,11 @@ class NavPipeline:
         """The critical loop: track, update, report time and quality. A late frame uses the pose estimated
         for its own time."""
         pose = self._pose_at(frame.t_ns) if late else None
-        if late and pose is None:
+        if late and pose is None:  # still a record: every frame gets one (a lockstep world paces by them)
             out.events.append(("FRAME_TOO_LATE", Severity.WARNING_LO,
                                f"frame {frame.frame_seq} is older than the pose history"))
+            out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, 0, 0, int(TrackQuality.SKIPPED), False, 0.0,
+                                       (self.now_ns() - frame.t_ns) / 1e6))
             return
         if self.altitude_m() < self.sensors.navcam.min_altitude_m:
             self.counters.frames_skipped_low += 1

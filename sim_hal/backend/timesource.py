@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from fsw.bus.messages import ImuSample
 from fsw.bus.transport import Publisher, Received
-from fsw.clock import ManualClock
+from fsw.clock import NS_PER_MS, ManualClock
 from fsw.runtime.timesource import Handler
 from sim_hal.backend.messages import LockstepProgress
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 WORLD = "world"
 PACED: dict[str, tuple[str, ...]] = {"nav": ("navcam",)}  # process -> inputs the world paces itself by
+REPEAT_NS = 100 * NS_PER_MS  # the newest progress is said again this often (wall time): one lost (a world
+# that had not joined yet, after a restart) must not keep time waiting for ever
 
 
 class SimClock(ManualClock):
@@ -46,12 +48,14 @@ class SimTimeSource:
         self.clock = SimClock()
         self._paced = frozenset(PACED.get(process, ()))
         self._progress: Publisher | None = None
+        self._last: LockstepProgress | None = None
 
     def attach(self, process: "FlightProcess") -> None:
         if process.name != WORLD:  # the clock master sets its own
             process.subscribe("sim.clock", self._on_tick)
         if self._paced:
             self._progress = process.add_publisher("sim.progress")
+            process.timers.every(REPEAT_NS, self._repeat, name="lockstep_progress")
 
     def _on_tick(self, rec: Received) -> None:
         self.clock.on_tick(rec.msg.t_ns)
@@ -63,5 +67,11 @@ class SimTimeSource:
             handler(rec)
         finally:  # taken in, even by a handler that failed on it
             if rec.topic in self._paced and self._progress is not None:
-                self._progress.publish(LockstepProgress(self.clock.now_ns(), self.process, rec.topic,
-                                                        rec.msg.t_ns))
+                self._last = LockstepProgress(self.clock.now_ns(), self.process, rec.topic, rec.msg.t_ns)
+                self._progress.publish(self._last)
+
+    def _repeat(self) -> None:
+        """Say the newest progress again: it only ever moves forward, so a repeat changes nothing but a lost
+        one's absence (a participant's progress is news, its timing is not)."""
+        if self._last is not None and self._progress is not None:
+            self._progress.publish(self._last)

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fsw.bus.messages import CommandResult, ProcState, RteRequest, Severity, VisionStatus
+from fsw.bus.messages import CommandResult, NavState, NavTrack, ProcState, RteRequest, Severity, VisionStatus
 from fsw.bus.message import Codec, Envelope
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
@@ -54,7 +54,6 @@ SUMMARY_FILE = "world_summary.msgpack"  # in the run folder: the WorldSummary, e
 class RunStats:
     steps: int = 0
     frames: int = 0
-    lockstep_timeouts: int = 0  # lockstep never steps on without a participant: stays 0 (kept for reports)
     started_wall_ns: int = 0
     wall_s: float = 0.0
     step_ns: int = 0  # in World.step (physics, sensors, rendering)
@@ -78,7 +77,7 @@ class WorldProcess(FlightProcess):
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
         self._captures_due: dict[int, int] = {}  # lockstep: capture_id -> when its still is exposed
         self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
-        self._frames_out: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns) published, not yet tracked
+        self._measured: dict[type, deque] = {NavState: deque(), NavTrack: deque()}  # lockstep: until measured
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False
         self._nav_restarts = 0  # the supervisor's count, as last seen
@@ -198,6 +197,7 @@ class WorldProcess(FlightProcess):
             self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
             self.ctx.clock.on_tick(out.t_ns)
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
+            self._measure()
             self._announce_faults(out.t_ns)
             self._publish(out)
             self.stats.step_ns += t1 - t0
@@ -231,7 +231,6 @@ class WorldProcess(FlightProcess):
             if not self.cfg.lockstep:
                 exposed = self.stats.started_wall_ns + round(frame.t_ns / self.cfg.speed)
                 self._frame_walls[frame.frame_seq] = [exposed, self.ctx.wall.now_ns()]
-            self._frames_out.append((frame.frame_seq, frame.t_ns))
             self._unreceipted.append((frame.frame_seq, frame.t_ns))
 
     def _finished(self) -> bool:
@@ -278,7 +277,32 @@ class WorldProcess(FlightProcess):
             self._nav_state_t = s.t_ns
             self._nav_seen = True
             self._step_on_if_waiting()
-        self.meter.compare(s.t_ns, s.valid, s.pos_m, s.vel_mps, s.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
+        self._measure_later(s)
+
+    def _measure_later(self, msg: NavState | NavTrack) -> None:
+        """Into the flight meter -- in lockstep once time is `nav_lag_ms` past it: by then every run has
+        received the same ones (time waits for a navigation that lags more), so the figures are the same."""
+        if self.cfg.lockstep:
+            self._measured[type(msg)].append(msg)
+        else:
+            self._meter_take(msg)
+
+    def _measure(self) -> None:
+        """What every run has received by now: estimates `nav_lag_ms` old (time waits for a navigation whose
+        newest is older), and frame records twice that (a frame is done, its fusion delay behind the IMU,
+        before the estimate after it; they come on two sockets)."""
+        lag = round(self.cfg.nav_lag_ms * NS_PER_MS)
+        for kind, until in ((NavState, self.world.t_ns - lag), (NavTrack, self.world.t_ns - 2 * lag)):
+            queue = self._measured[kind]
+            while queue and queue[0].t_ns <= until:
+                self._meter_take(queue.popleft())
+
+    def _meter_take(self, msg: NavState | NavTrack) -> None:
+        if isinstance(msg, NavState):
+            self.meter.compare(msg.t_ns, msg.valid, msg.pos_m, msg.vel_mps,
+                               msg.vision in (VisionStatus.DEGRADED, VisionStatus.LOST))
+        else:
+            self.meter.tracker.add(msg.frame_seq, msg.proc_ms, self._latency.pop(msg.frame_seq, None))
 
     def summary(self) -> WorldSummary:
         """The run in figures, with where the world process's wall time went (`host`): its main thread steps,
@@ -304,16 +328,15 @@ class WorldProcess(FlightProcess):
             self._advance()
 
     def _on_nav_track(self, rec: Received) -> None:
-        """Navigation has done a frame: frames up to it no longer hold the world back."""
+        """Navigation's record of a frame: for the tracker's figures (and, in real time, the latency)."""
         seq = rec.msg.frame_seq
         if not self.cfg.lockstep and rec.msg.quality != int(TrackQuality.SKIPPED):
             self._estimate_out(seq)  # its estimate not seen (yet): the record's arrival bounds the latency
-        self.meter.tracker.add(seq, rec.msg.proc_ms, self._latency.pop(seq, None))
+        self._measure_later(rec.msg)
         for done in [s for s in self._frame_walls if s <= seq]:
             del self._frame_walls[done]
         for done in [s for s in self._latency if s < seq]:
             del self._latency[done]
-        self._frames_acknowledged(self._frames_out, seq)
 
     def _estimate_out(self, frame_seq: int) -> None:
         """Real time: the first estimate that has used a frame ends the frame's end-to-end latency, on the
@@ -349,18 +372,11 @@ class WorldProcess(FlightProcess):
                 self._nav_restarts = p.restarts
                 self._nav_seen = False
                 self._nav_state_t = self.world.t_ns  # the new navigation's estimates are due from now
-                self._frames_out.clear()
                 self._unreceipted.clear()
                 self.event("LOCKSTEP_PARTICIPANT_LOST", Severity.WARNING_HI,
                            f"navigation restarted (restart {p.restarts}): time no longer waits for it until it "
                            f"speaks again")
                 self._step_on_if_waiting()
-
-    def _frames_acknowledged(self, waiting: deque, frame_seq: int) -> None:
-        self._nav_seen = True
-        while waiting and waiting[0][0] <= frame_seq:
-            waiting.popleft()
-        self._step_on_if_waiting()
 
     def _step_on_if_waiting(self) -> None:
         """Navigation has moved on: a lockstep world that was holding time for it (not for control) steps."""
@@ -368,21 +384,27 @@ class WorldProcess(FlightProcess):
             self._advance()
 
     def _nav_behind(self) -> bool:
-        """Lockstep holds time while navigation lags (once it has shown it runs): while it has a frame older
-        than `nav_lag_ms` to finish, or has not yet received a frame older than `frame_lead_ms`. So every
-        frame reaches it before the IMU samples `frame_lead_ms` after it (a frame always comes before the
-        IMU its fusion waits for: the same run every time), and none is dropped for being late; and while its
-        newest estimate is more than `nav_lag_ms` old (a starved navigation would otherwise fall behind the
-        IMU for good while the navcam is still off)."""
+        """Lockstep holds time while navigation lags (once it has shown it runs): while it has not yet received
+        a frame older than `frame_lead_ms` (so every frame reaches it before the IMU samples `frame_lead_ms`
+        after it: a frame always comes before the IMU its fusion waits for, the same run every time), and
+        while its newest estimate is more than `nav_lag_ms` old (an estimate at t says the IMU, and the frames
+        its fusion delay before, are done; a starved navigation would otherwise fall behind for good, and
+        the flight meter's figures would depend on how far)."""
         if not (self.cfg.lockstep and self._nav_seen):
             return False
         t = self.world.t_ns
         if t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
             return True  # navigation is behind on the IMU itself (no frames yet, or it is starved)
-        lead = self.cfg.frame_lead_ms * NS_PER_MS
-        if self._unreceipted and t - self._unreceipted[0][1] >= lead:
-            return True
-        return bool(self._frames_out) and t - self._frames_out[0][1] >= self.cfg.nav_lag_ms * NS_PER_MS
+        return bool(self._unreceipted) and t - self._unreceipted[0][1] >= self.cfg.frame_lead_ms * NS_PER_MS
+
+    def _nav_behind_why(self) -> str:
+        """What navigation keeps time waiting for, in words (telemetry: `ginny bus echo tlm`)."""
+        if not self._nav_behind():
+            return ""
+        t = self.world.t_ns
+        if t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
+            return f"no estimate since t={self._nav_state_t / NS_PER_S:.3f} s"
+        return f"frame {self._unreceipted[0][0]} not in its hands"
 
     def _hand_over_late_renders(self) -> None:
         """In lockstep, wait for (and publish) a frame still being drawn `frame_lead_ms` after its exposure."""
@@ -427,8 +449,8 @@ class WorldProcess(FlightProcess):
                    for cid, due in self._captures_due.items())
 
     def telemetry(self) -> dict:
-        return {"steps": self.stats.steps, "frames": self.stats.frames,
-                "lockstep_timeouts": self.stats.lockstep_timeouts, "sim_s": self.world.t_ns / NS_PER_S}
+        return {"steps": self.stats.steps, "frames": self.stats.frames, "sim_s": self.world.t_ns / NS_PER_S,
+                "waiting_for": self._waiting_for() or "", "nav_behind": self._nav_behind_why()}
 
 
 def world_config(args: argparse.Namespace) -> WorldConfig:

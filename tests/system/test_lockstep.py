@@ -22,12 +22,13 @@ SAME_FIGURES = ("outcome", "flight", "nav", "modes", "faults")
 
 
 def _starved_nav_config(tmp_path: Path) -> Path:
-    """The bundled lockstep stack with navigation at the smallest CPU share there is."""
+    """The bundled lockstep stack with navigation at a smaller CPU share than the busy loops beside it (nice 12:
+    a fifteenth of theirs; at nice 19, a sixtieth, the short flight takes minutes, not a minute)."""
     import tomli_w
 
     raw = read_toml(DEFAULT_DIR / "sim_flight.toml")
     raw["stack"]["topology"] = str(DEFAULT_DIR / "topology.toml")
-    raw["processes"]["nav"]["nice"] = 19
+    raw["processes"]["nav"]["nice"] = 12
     path = tmp_path / "starved-nav.toml"
     path.write_text(tomli_w.dumps(raw))
     return path
@@ -41,7 +42,7 @@ def _flight_log(out: Path) -> Path:
 
 @pytest.mark.timeout(900)
 def test_the_same_seed_flies_the_same_flight_on_a_loaded_machine(tmp_path: Path) -> None:
-    plan = str(PLANS / "hop.toml")
+    plan = str(PLANS / "jump.toml")
     run, alone = ginny_sim(tmp_path / "alone", "--plan", plan, "--seed", "3", timeout=400)
     assert run.returncode == 0, run.stdout + run.stderr
     hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(2)]
@@ -60,7 +61,8 @@ def test_the_same_seed_flies_the_same_flight_on_a_loaded_machine(tmp_path: Path)
     assert loaded["tracker"]["frames"] == alone["tracker"]["frames"]
     result = compare_logs(_flight_log(tmp_path / "alone"), _flight_log(tmp_path / "loaded"), sim_registry())
     assert result.identical, [str(d) for d in result.differences]
-    assert result.messages > 10_000 and result.streams >= 8  # the flight's IMU, actuators, estimates, events ...
+    assert result.messages > 5_000 and result.streams >= 8  # the flight's IMU, actuators, estimates, events ...
+    assert alone["images"] and loaded["images"]  # the colour capture, exposed at the same instant in both
 
 
 @pytest.mark.timeout(300)
