@@ -79,7 +79,8 @@ class WorldProcess(FlightProcess):
         self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
         self._measured: dict[type, deque] = {NavState: deque(), NavTrack: deque()}  # lockstep: until measured
         self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
-        self._nav_seen = False
+        self._nav_seen = False  # navigation has shown it takes frames (its progress)
+        self._nav_estimating = False  # ... and the world has had an estimate from it
         self._nav_restarts = 0  # the supervisor's count, as last seen
         self._nav_state_t = 0  # the newest nav estimate's time
         self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times exposed, published,
@@ -275,7 +276,7 @@ class WorldProcess(FlightProcess):
             self._estimate_out(s.frame_seq)
         if s.t_ns > self._nav_state_t:
             self._nav_state_t = s.t_ns
-            self._nav_seen = True
+            self._nav_seen = self._nav_estimating = True
             self._step_on_if_waiting()
         self._measure_later(s)
 
@@ -370,8 +371,9 @@ class WorldProcess(FlightProcess):
                 self._watch.pid(p.name, p.pid if p.state not in (ProcState.DEAD,) else None)
             if p.name == "nav" and p.restarts > self._nav_restarts:
                 self._nav_restarts = p.restarts
-                self._nav_seen = False
-                self._nav_state_t = self.world.t_ns  # the new navigation's estimates are due from now
+                self._nav_seen = self._nav_estimating = False  # a new process's first messages may be lost
+                self._nav_state_t = self.world.t_ns  # (sent before the world reconnected): wait on it again once
+                # it has been heard; its estimates are due from now
                 self._unreceipted.clear()
                 self.event("LOCKSTEP_PARTICIPANT_LOST", Severity.WARNING_HI,
                            f"navigation restarted (restart {p.restarts}): time no longer waits for it until it "
@@ -393,7 +395,7 @@ class WorldProcess(FlightProcess):
         if not (self.cfg.lockstep and self._nav_seen):
             return False
         t = self.world.t_ns
-        if t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
+        if self._nav_estimating and t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
             return True  # navigation is behind on the IMU itself (no frames yet, or it is starved)
         return bool(self._unreceipted) and t - self._unreceipted[0][1] >= self.cfg.frame_lead_ms * NS_PER_MS
 
@@ -402,7 +404,7 @@ class WorldProcess(FlightProcess):
         if not self._nav_behind():
             return ""
         t = self.world.t_ns
-        if t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
+        if self._nav_estimating and t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
             return f"no estimate since t={self._nav_state_t / NS_PER_S:.3f} s"
         return f"frame {self._unreceipted[0][0]} not in its hands"
 
