@@ -66,7 +66,7 @@ class TrackerStats:
     stages (`STAGES`)."""
 
     STAGES = ("render", "to_nav", "in_nav")  # exposure -> frame published by the world -> in navigation's
-    # hands (its receipt back at the world) -> its estimate back at the world
+    # hands (its progress back at the world) -> its estimate back at the world
     deadline_ms: float = 1000.0 / 30.0
     proc_ms: list[float] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)

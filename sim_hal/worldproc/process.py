@@ -78,13 +78,13 @@ class WorldProcess(FlightProcess):
         self._captures_due: dict[int, int] = {}  # lockstep: capture_id -> when its still is exposed
         self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
         self._measured: dict[type, deque] = {NavState: deque(), NavTrack: deque()}  # lockstep: until measured
-        self._unreceipted: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
+        self._not_in_hand: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
         self._nav_seen = False  # navigation has shown it takes frames (its progress)
         self._nav_estimating = False  # ... and the world has had an estimate from it
         self._nav_restarts = 0  # the supervisor's count, as last seen
         self._nav_state_t = 0  # the newest nav estimate's time
         self._frame_walls: dict[int, list[int]] = {}  # real time: frame_seq -> wall times exposed, published,
-        # receipted by navigation
+        # in navigation's hands (its progress)
         self._latency: dict[int, float] = {}  # real time: frame_seq -> ms from exposure to its estimate
         self._started = False
         self.injected: list[str] = []  # faults commanded from the ground
@@ -232,7 +232,7 @@ class WorldProcess(FlightProcess):
             if not self.cfg.lockstep:
                 exposed = self.stats.started_wall_ns + round(frame.t_ns / self.cfg.speed)
                 self._frame_walls[frame.frame_seq] = [exposed, self.ctx.wall.now_ns()]
-            self._unreceipted.append((frame.frame_seq, frame.t_ns))
+            self._not_in_hand.append((frame.frame_seq, frame.t_ns))
 
     def _finished(self) -> bool:
         if self.ended == "running":
@@ -354,13 +354,13 @@ class WorldProcess(FlightProcess):
     def _on_progress(self, rec: Received) -> None:
         """Navigation has taken in the frames exposed up to `last_t_ns`: the IMU after them may go out."""
         last_t = rec.msg.last_t_ns
-        for seq, t_ns in self._unreceipted:
+        for seq, t_ns in self._not_in_hand:
             walls = self._frame_walls.get(seq) if t_ns <= last_t else None
             if walls is not None and len(walls) == 2:
                 walls.append(self.ctx.wall.now_ns())
         self._nav_seen = True
-        while self._unreceipted and self._unreceipted[0][1] <= last_t:
-            self._unreceipted.popleft()
+        while self._not_in_hand and self._not_in_hand[0][1] <= last_t:
+            self._not_in_hand.popleft()
         self._step_on_if_waiting()
 
     def _on_procs(self, rec: Received) -> None:
@@ -374,7 +374,7 @@ class WorldProcess(FlightProcess):
                 self._nav_seen = self._nav_estimating = False  # a new process's first messages may be lost
                 self._nav_state_t = self.world.t_ns  # (sent before the world reconnected): wait on it again once
                 # it has been heard; its estimates are due from now
-                self._unreceipted.clear()
+                self._not_in_hand.clear()
                 self.event("LOCKSTEP_PARTICIPANT_LOST", Severity.WARNING_HI,
                            f"navigation restarted (restart {p.restarts}): time no longer waits for it until it "
                            f"speaks again")
@@ -397,7 +397,7 @@ class WorldProcess(FlightProcess):
         t = self.world.t_ns
         if self._nav_estimating and t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
             return True  # navigation is behind on the IMU itself (no frames yet, or it is starved)
-        return bool(self._unreceipted) and t - self._unreceipted[0][1] >= self.cfg.frame_lead_ms * NS_PER_MS
+        return bool(self._not_in_hand) and t - self._not_in_hand[0][1] >= self.cfg.frame_lead_ms * NS_PER_MS
 
     def _nav_behind_why(self) -> str:
         """What navigation keeps time waiting for, in words (telemetry: `ginny bus echo tlm`)."""
@@ -406,7 +406,7 @@ class WorldProcess(FlightProcess):
         t = self.world.t_ns
         if self._nav_estimating and t - self._nav_state_t >= self.cfg.nav_lag_ms * NS_PER_MS:
             return f"no estimate since t={self._nav_state_t / NS_PER_S:.3f} s"
-        return f"frame {self._unreceipted[0][0]} not in its hands"
+        return f"frame {self._not_in_hand[0][0]} not in its hands"
 
     def _hand_over_late_renders(self) -> None:
         """In lockstep, wait for (and publish) a frame still being drawn `frame_lead_ms` after its exposure."""
