@@ -20,14 +20,13 @@ from typing import Any
 import numpy as np
 
 from fsw.config.stack import RadioConfig
-from fsw.faultspec import FaultSpecError
+from fsw.faultspec import FaultSpecError, spec_number
 
 
 NS_PER_S = 1_000_000_000
 
 
-_LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[0-9]+(\.[0-9]*)?):(?P<dur>[0-9]+(\.[0-9]*)?)"
-                         r"(:(?P<pct>[0-9]+(\.[0-9]*)?))?$")
+_LINK_FAULT = re.compile(r"^link\.(?P<kind>outage|loss)@(?P<start>[^:]+):(?P<dur>[^:]+)(:(?P<pct>[^:]+))?$")
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,10 @@ def parse_link_fault(spec: str) -> LinkFault:
     m = _LINK_FAULT.match(spec)
     if m is None or (m["kind"] == "loss") != (m["pct"] is not None):
         raise FaultSpecError(spec, "link faults are link.outage@START:DURATION or link.loss@START:DURATION:PCT")
-    if float(m["dur"]) <= 0:
-        raise FaultSpecError(spec, "the duration must be positive")
-    pct = float(m["pct"] or 0.0)
-    if pct > 100:
-        raise FaultSpecError(spec, f"loss {pct}% is over 100%")
-    return LinkFault(m["kind"], float(m["start"]), float(m["dur"]), pct)
+    start = spec_number(spec, m["start"], "the start time")
+    duration = spec_number(spec, m["dur"], "the duration", positive=True)
+    pct = spec_number(spec, m["pct"], "the loss percentage", most=100.0) if m["pct"] else 0.0
+    return LinkFault(m["kind"], start, duration, pct)
 
 
 class Priority(enum.IntEnum):

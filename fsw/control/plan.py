@@ -6,7 +6,7 @@ ground. A leg flies at the waypoint's speed (at most the plan's limit) and the v
 """
 from __future__ import annotations
 
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,10 @@ from fsw.typed import check
 PLANS_DIR = Path(__file__).resolve().parent.parent / "plans"
 MAX_SPEED_MPS = 10.0  # Ingenuity's envelope
 MAX_ALTITUDE_M = 25.0
+MAX_START_HOLD_S = 7200.0  # a hover before the first leg (the bundled hour-long hover holds 3600 s)
+RTE_WIDTH_PX, RTE_HEIGHT_PX = 4208, 3120  # the colour camera's 13 MP sensor: a capture is at most this
+MIN_CAPTURE_PX = 16
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a plan's name goes into file and folder names
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Waypoint:
         check(abs(self.north_m) <= 1000 and abs(self.east_m) <= 1000, "north_m", "must be within 1 km")
         check(0 < self.speed_mps <= MAX_SPEED_MPS, "speed_mps", f"must be in (0, {MAX_SPEED_MPS}] m/s")
         check(0 <= self.hold_s <= 600, "hold_s", "must be 0..600 s")
+        check(self.yaw_deg is None or -360.0 <= self.yaw_deg <= 360.0, "yaw_deg", "must be -360..360 deg")
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,12 @@ class Capture:
     at_waypoint: int  # index into waypoints (0-based): taken while holding there
     width_px: int = 1052
     height_px: int = 780
+
+    def __post_init__(self) -> None:
+        check(MIN_CAPTURE_PX <= self.width_px <= RTE_WIDTH_PX, "width_px",
+              f"must be {MIN_CAPTURE_PX}..{RTE_WIDTH_PX} px (the colour camera's width)")
+        check(MIN_CAPTURE_PX <= self.height_px <= RTE_HEIGHT_PX, "height_px",
+              f"must be {MIN_CAPTURE_PX}..{RTE_HEIGHT_PX} px (the colour camera's height)")
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,12 @@ class Plan:
     faults: list[str] = field(default_factory=list)  # simulation: injected when flown (`ginny sim`)
 
     def __post_init__(self) -> None:
+        check(bool(_NAME.match(self.name)), "name", "must be 1..64 letters, digits, '_', '.' or '-' "
+                                                   "(it names the flight's files), starting with a letter or digit")
         check(1.0 <= self.takeoff_altitude_m <= MAX_ALTITUDE_M, "takeoff_altitude_m", f"must be 1..{MAX_ALTITUDE_M} m")
+        check(0.0 <= self.start_hold_s <= MAX_START_HOLD_S, "start_hold_s", f"must be 0..{MAX_START_HOLD_S:g} s")
+        check(bool(re.match(r"^[a-z][a-z0-9_]{0,31}$", self.terrain)), "terrain", "must be a terrain's name")
+        check(len(self.description) <= 500, "description", "at most 500 characters")
         check(len(self.waypoints) <= 100, "waypoints", "at most 100")
         check(abs(self.start_north_m) <= 500 and abs(self.start_east_m) <= 500, "start_north_m",
               "the start point must be within 500 m of the world's origin")
@@ -91,19 +107,26 @@ class Plan:
 
 def load_plan(name_or_path: str | Path) -> Plan:
     """A bundled plan by name (`flight51`) or a plan file."""
+    return config.load(plan_path(name_or_path), Plan)
+
+
+def plan_path(name_or_path: str | Path) -> Path:
+    """The file of a bundled plan's name, or the path given; ConfigError when neither exists."""
     path = Path(name_or_path)
-    if not path.suffix and not path.exists():
-        path = PLANS_DIR / f"{name_or_path}.toml"
-    return config.load(path, Plan)
+    if path.exists():
+        return path
+    if not path.suffix and path.name == str(name_or_path):
+        bundled = PLANS_DIR / f"{name_or_path}.toml"
+        if bundled.exists():
+            return bundled
+        raise config.ConfigError(name_or_path, "", f"no such plan file, and no bundled plan of that name "
+                                                    f"(bundled: {', '.join(bundled_plans())})")
+    raise config.ConfigError(path, "", "no such plan file")
 
 
 def parse_plan(text: str, source: str) -> Plan:
     """A plan from its TOML text (an uploaded plan); ConfigError names `source`, the key and the reason."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise config.ConfigError(source, "", f"not TOML: {exc}") from None
-    return config.parse(data, Plan, source)
+    return config.parse_text(text, Plan, source)
 
 
 def bundled_plans() -> list[str]:

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 
 from fsw.config.stack import FLIGHT_PROCESSES
-from fsw.faultspec import FaultSpecError
+from fsw.faultspec import FaultSpecError, spec_number
 
 
 KINDS = ("kill", "hang")
-_SPEC = re.compile(r"^proc\.(?P<name>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[0-9]+(\.[0-9]*)?)$")
+_SPEC = re.compile(r"^proc\.(?P<name>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[^@]+)$")
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,4 @@ def parse_process_fault(spec: str) -> ProcessFault:
         raise FaultSpecError(spec, f"no flight process {m['name']!r} (one of {', '.join(FLIGHT_PROCESSES)})")
     if m["kind"] not in KINDS:
         raise FaultSpecError(spec, f"unknown process fault {m['kind']!r} (kill or hang)")
-    return ProcessFault(m["name"], m["kind"], float(m["start"]), spec)
+    return ProcessFault(m["name"], m["kind"], spec_number(spec, m["start"], "the start time"), spec)

@@ -15,10 +15,10 @@ from rich.live import Live
 from rich.table import Table
 
 from fsw.comm.auth import KeyFileError, init_keys
-from fsw.config import ConfigError
-from fsw.control.plan import load_plan
+from fsw.config import ConfigError, decode_text
 from fsw.runtime.commands import CommandDef, CommandRejected, default_dictionary
 from ground.link import DEFAULT_ENDPOINT, GroundLink
+from sim_hal.run.plancheck import check_plan
 
 EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_TIMEOUT = 1, 2, 3
 
@@ -148,11 +148,11 @@ def _send(args: argparse.Namespace) -> int:
 
 def _plan_upload(args: argparse.Namespace) -> int:
     try:
-        plan = load_plan(Path(args.file))
-    except ConfigError as exc:
+        plan = check_plan(Path(args.file)).plan
+    except (ConfigError, ValueError) as exc:
         print(f"plan refused here: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    text = Path(args.file).read_text(encoding="utf-8")
+    text = decode_text(Path(args.file).read_bytes(), args.file)
     return _send_and_report(args, "PLAN_UPLOAD", {"name": plan.name, "text": text})[0]
 
 

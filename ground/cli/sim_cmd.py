@@ -16,6 +16,7 @@ from fsw.config import ConfigError
 from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
 from sim_hal.worldproc.config import DEFAULT_WORLD
+from fsw.runtime.outputs import fresh_out_folder
 from sim_hal.run.simflight import OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
 
 
@@ -45,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def request(args: argparse.Namespace) -> SimRequest:
-    out = args.out or f"sim-out/{Path(args.plan).stem}-seed{args.seed}"
+    out = args.out or fresh_out_folder(Path(f"sim-out/{Path(args.plan).stem}-seed{args.seed}"))
     return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
                       max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from fsw.faultspec import FaultSpecError
+from fsw.faultspec import FaultSpecError, spec_number
 
 KINDS = ("off", "stuck", "garbage", "drop", "delay", "noise", "intermittent")
 DEVICES: dict[str, tuple[str, ...]] = {
@@ -34,8 +34,8 @@ DEVICES: dict[str, tuple[str, ...]] = {
     "inclinometer": ("off", "stuck", "garbage", "noise"),
 }
 DEFAULT_VALUE = {"delay": 0.1, "noise": 10.0, "intermittent": 0.5}
-_SPEC = re.compile(r"^(?P<device>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[0-9]+(\.[0-9]*)?)"
-                   r"(:(?P<duration>[0-9]+(\.[0-9]*)?))?(=(?P<value>[0-9]+(\.[0-9]*)?))?$")
+_SPEC = re.compile(r"^(?P<device>[a-z_]+)\.(?P<kind>[a-z_]+)@(?P<start>[^:=]+)(:(?P<duration>[^:=]+))?"
+                   r"(=(?P<value>[^:=]+))?$")
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,15 @@ def parse_fault(spec: str) -> Fault:
         raise FaultSpecError(spec, f"no fault kind {kind!r} (kinds: {', '.join(KINDS)})")
     if kind not in DEVICES[device]:
         raise FaultSpecError(spec, f"{device} does not support {kind} (it supports {', '.join(DEVICES[device])})")
-    duration = float(m["duration"]) if m["duration"] else None
-    if duration == 0.0:
-        raise FaultSpecError(spec, "a duration must be positive")
-    value = float(m["value"]) if m["value"] else DEFAULT_VALUE.get(kind, 0.0)
+    start = spec_number(spec, m["start"], "the start time")
+    duration = spec_number(spec, m["duration"], "the duration", positive=True) if m["duration"] else None
     if m["value"] and kind not in DEFAULT_VALUE:
         raise FaultSpecError(spec, f"{kind} takes no value")
+    value = spec_number(spec, m["value"], "the value", positive=True, most=1e6) if m["value"] \
+        else DEFAULT_VALUE.get(kind, 0.0)
     if kind == "intermittent" and not 0.0 < value <= 1.0:
         raise FaultSpecError(spec, "an intermittent loss probability must be in (0, 1]")
-    return Fault(device, kind, float(m["start"]), duration, value, spec)
+    return Fault(device, kind, start, duration, value, spec)
 
 
 @dataclass(frozen=True)

@@ -31,17 +31,16 @@ from fsw.bus.topology import Topology
 from fsw.config import read_toml
 from fsw.config.stack import load_stack
 from fsw.control.modes import entered
-from fsw.control.plan import PLANS_DIR, Plan, load_plan, summarize
+from fsw.config import ConfigError
+from fsw.control.plan import Plan
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
-from fsw.comm.radio import LinkFault, parse_link_fault
-from fsw.health.faults import parse_process_fault
 from sim_hal.backend.topics import sim_registry
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
-from sim_hal.model.faults import parse_fault
 from sim_hal.run.launch import WorldRunner
+from sim_hal.run.plancheck import CheckedPlan, check_plan
+from fsw.runtime.outputs import check_out_folder, make_folder
 from sim_hal.run.procwatch import ProcessWatch
-from sim_hal.model.terrain import TERRAINS
 from sim_hal.run.truthfeed import TruthFeed
 
 SIM_STACK = Path(__file__).resolve().parent.parent.parent / "fsw" / "config" / "sim_flight.toml"
@@ -57,6 +56,7 @@ REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
                                    "control": {"realtime_priority": 25, "bundle": 1}}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
+MAX_SEED = 2**32 - 1  # numpy's seeds
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
 _WALL_PER_SIM = 10.0  # the run is stopped if it takes longer than this many wall seconds per simulated one
 
@@ -89,27 +89,49 @@ class Prepared:
     max_sim_s: float
 
 
-def plan_file(name_or_path: str) -> Path:
-    path = Path(name_or_path)
-    return path if path.suffix or path.exists() else PLANS_DIR / f"{name_or_path}.toml"
-
-
 def prepare(req: SimRequest) -> Prepared:
-    """Validate everything and write the flight's configs; raise ConfigError/ValueError on any bad input."""
-    plan_path = plan_file(req.plan).resolve()
-    plan = load_plan(plan_path)
-    terrain = req.terrain or plan.terrain
-    if terrain not in TERRAINS:
-        key = "--terrain" if req.terrain else f"{plan_path}: terrain"
-        raise ValueError(f"{key}: {terrain!r} is not one of {', '.join(TERRAINS)}")
-    faults = split_faults(list(plan.faults) + list(req.faults), req.ground)
-    stack = load_stack(req.config)  # validates the base stack config
+    """Check every input, then write the flight's configs into its fresh output folder; raise ConfigError or
+    ValueError (naming the file, key or flag, and the reason) before anything is written or started."""
+    checked = check_plan(req.plan, req.terrain, req.faults, req.ground)
+    check_request(req)
     out = Path(req.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    check_out_folder(out, "--out")
+    stack_raw = _stack_raw(req, checked, out)
+    world_raw = _world_raw(req, checked.plan, checked.terrain, checked.faults.device)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
+    try:
+        stack_path = _write_checked(run_dir / "stack.toml", stack_raw, load_stack, req.config)
+        world_path = _write_checked(run_dir / "world.toml", world_raw, load_world, req.world)
+        spin_up_s = load_stack(stack_path).config.flight.spin_up_s
+        make_folder(out, "--out")
+    except (ConfigError, ValueError):
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    stack_path = Path(shutil.copy(stack_path, out / "stack.toml"))
+    world_path = Path(shutil.copy(world_path, out / "world.toml"))
+    expected = spin_up_s + checked.summary.duration_s + 2.0
+    return Prepared(checked.plan, checked.terrain, stack_path, world_path, run_dir, expected,
+                    req.max_sim_s or (_GROUND_MAX_S if req.ground else expected + _MARGIN_S))
+
+
+def check_request(req: SimRequest) -> None:
+    """The command line's own values (the plan and the faults are checked with the plan)."""
+    if not 0 <= req.seed <= MAX_SEED:
+        raise ValueError(f"--seed: {req.seed} is not a seed (0..{MAX_SEED})")
+    if req.max_sim_s is not None and not 0 < req.max_sim_s <= _GROUND_MAX_S * 24:
+        raise ValueError(f"--max-sim-seconds: {req.max_sim_s} must be above 0 and at most {_GROUND_MAX_S * 24:g}")
+    if req.ground:
+        _ground_keys(req.keys)
+
+
+def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, Any]:
+    """The flight's stack config: the base config with the plan, faults, link and output folders filled in."""
+    stack = load_stack(req.config)  # the base config, checked (its errors name its file)
     stack_raw = read_toml(req.config)
     if req.realtime and Path(req.config).resolve() == SIM_STACK:
         _merge(stack_raw, REALTIME_SETTINGS)
     stack_raw["stack"]["topology"] = str(stack.topology_path)
+    faults = checked.faults
     stack_raw.setdefault("health", {})["faults"] = faults.process
     radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
     radio["outages"] = [[f.start_s, f.duration_s] for f in faults.link if f.kind == "outage"]
@@ -118,19 +140,20 @@ def prepare(req: SimRequest) -> Prepared:
         stack_raw.setdefault("flight", {}).update(plan="", autostart=False)
         stack_raw.setdefault("comm", {}).update(keys_dir=str(_ground_keys(req.keys)), endpoint=req.endpoint)
     else:
-        stack_raw.setdefault("flight", {}).update(plan=str(plan_path), autostart=True)
+        stack_raw.setdefault("flight", {}).update(plan=str(checked.path), autostart=True)
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_raw.setdefault("comm", {})["files_dir"] = str(out)  # the flight's logs and images, for the ground
-    stack_path = out / "stack.toml"
-    stack_path.write_text(tomli_w.dumps(stack_raw), encoding="utf-8")
-    load_stack(stack_path)
-    world_path = out / "world.toml"
-    world_path.write_text(tomli_w.dumps(_world_raw(req, plan, terrain, faults.device)), encoding="utf-8")
-    load_world(world_path)
-    expected = load_stack(stack_path).config.flight.spin_up_s + summarize(plan).duration_s + 2.0
-    run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
-    return Prepared(plan, terrain, stack_path, world_path, run_dir, expected,
-                    req.max_sim_s or (_GROUND_MAX_S if req.ground else expected + _MARGIN_S))
+    return stack_raw
+
+
+def _write_checked(path: Path, raw: dict[str, Any], load: Callable[[Path], Any], source: Path) -> Path:
+    """Write a generated config and load it back; an error names the user's file it was made from."""
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    try:
+        load(path)
+    except ConfigError as exc:
+        raise ConfigError(source, exc.key, exc.reason) from None
+    return path
 
 
 def _merge(into: dict, changes: dict) -> None:
@@ -148,30 +171,6 @@ def _ground_keys(keys: Path) -> Path:
         if not need.exists():
             raise ValueError(f"--keys: {need} is missing (make the keys with `ginny ground keys init --dir {keys}`)")
     return keys
-
-
-@dataclass(frozen=True)
-class Faults:
-    device: list[str]  # the world applies them
-    process: list[str]  # the supervisor does
-    link: list[LinkFault]  # comm's radio does
-
-
-def split_faults(specs: list[str], ground: bool) -> Faults:
-    """Every fault checked and sent where it is applied; ValueError says which one is refused and why."""
-    device, process, link = [], [], []
-    for spec in specs:
-        if spec.startswith("proc."):
-            parse_process_fault(spec)
-            process.append(spec)
-        elif spec.startswith("link."):
-            if not ground:
-                raise ValueError(f"fault {spec!r} refused: link faults need --ground (no ground link otherwise)")
-            link.append(parse_link_fault(spec))
-        else:
-            parse_fault(spec)
-            device.append(spec)
-    return Faults(device, process, link)
 
 
 def _world_raw(req: SimRequest, plan: Plan, terrain: str, device_faults: list[str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import pytest
 
 from fsw.comm.radio import LinkFault
 from fsw.control.plan import parse_plan
-from sim_hal.run.simflight import split_faults
+from sim_hal.run.plancheck import split_faults
 
 
 def test_faults_are_sent_where_they_are_applied() -> None:
