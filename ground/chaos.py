@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -231,8 +232,10 @@ def _judge(log_dir: Path, kill_wall_ns: int, row: KillRun) -> None:
 
 
 def _starts(plan: str, folder: Path) -> bool:
-    """A short flight into the same folder after the kill: the stack comes up and the world runs."""
-    run = subprocess.run(_sim_args(plan, folder, "--max-sim-seconds", "3"), stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, timeout=300)
-    summary = folder / "summary.json"
-    return run.returncode in (0, 3, 4, 5) and summary.exists() and json.loads(summary.read_text())["sim_time_s"] > 2.0
+    """The stack started again on the killed flight's own configs (`ginny run`: its flight log folder, holding
+    the torn log, is written to again, as a board's after a power cut): it comes up and the world runs 3 s."""
+    with tempfile.TemporaryDirectory(prefix="ginny-restart-") as run_dir:
+        run = subprocess.run([sys.executable, "-m", "ground.cli.main", "run", "--config", str(folder / "stack.toml"),
+                              "--world", str(folder / "world.toml"), "--sim-seconds", "3", "--run-dir", run_dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    return run.returncode == 0 and len(list((folder / "flightlog").glob("boot-*.glog"))) >= 2

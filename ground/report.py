@@ -56,13 +56,14 @@ class FlightData:
     truth_att: Series = field(default_factory=Series)
     track: Series = field(default_factory=Series)  # features, inliers, proc_ms
     modes: list[tuple[float, str]] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
+    mode_texts: list[tuple[float, str]] = field(default_factory=list)  # (t, the MODE event's whole text)
+    events: list[tuple[float, str]] = field(default_factory=list)  # (t, line), in time order once collected
 
 
 def collect(d: Decoded) -> FlightData:
     f = FlightData()
     for topic, m in d.messages:
-        if topic == "nav.state":
+        if topic == "nav.state" and m.valid:  # an invalid estimate (a restarted navigation's first) is no position
             f.nav_pos.add(m.t_ns, *m.pos_m)
             f.nav_vel.add(m.t_ns, *m.vel_mps)
             f.nav_att.add(m.t_ns, *_euler_deg(m.q_wxyz))
@@ -72,16 +73,31 @@ def collect(d: Decoded) -> FlightData:
         elif topic == "nav.track":
             f.track.add(m.t_ns, m.features, m.inliers, m.proc_ms)
         elif topic == "event":
-            f.events.append(f"{m.t_ns * NS:8.2f} s  {m.source:<8} {m.severity.name:<11} {m.name}: {m.text}")
+            f.events.append((m.t_ns * NS, f"{m.t_ns * NS:8.2f} s  {m.source:<8} {m.severity.name:<11} {m.name}: "
+                                          f"{m.text}"))
             if m.name == "MODE":
-                f.modes.append((m.t_ns * NS, entered(m.text)))
+                f.mode_texts.append((m.t_ns * NS, m.text))
+    f.events.sort(key=lambda e: e[0])  # events come from several processes: in time order
+    f.mode_texts.sort(key=lambda e: e[0])
+    f.modes = [(t, entered(text)) for t, text in f.mode_texts]
     return f
 
 
-def _shade(ax, modes: list[tuple[float, str]], end: float) -> None:
+def _shade(ax, modes: list[tuple[float, str]], end: float) -> list:
+    """Shade the time plot by mode; the legend's handles for the modes shaded."""
+    from matplotlib.patches import Patch
+
+    shown = []
     for (t0, mode), nxt in zip(modes, modes[1:] + [(end, "")]):
         if mode in _MODE_COLOURS:
             ax.axvspan(t0, nxt[0], color=_MODE_COLOURS[mode], alpha=0.6, lw=0)
+            shown += [mode] if mode not in shown else []
+    return [Patch(color=_MODE_COLOURS[m], alpha=0.6, label=f"mode {m}") for m in shown]
+
+
+def _legend(ax, shading: list) -> None:
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + shading, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
 
 def _save(fig, path: Path) -> Path:
@@ -111,8 +127,8 @@ def plots(f: FlightData, out: Path) -> list[Path]:
             ("attitude", f.nav_att, ["roll", "pitch", "yaw"], "deg")):
         if not series.t:
             continue
-        fig, ax = plt.subplots(figsize=(9, 3.2))
-        _shade(ax, f.modes, end)
+        fig, ax = plt.subplots(figsize=(10, 3.2))
+        shading = _shade(ax, f.modes, end)
         a = series.arr()
         cols = [-a[:, 2]] if name == "altitude" else [a[:, i] for i in range(3)]
         for col, label in zip(cols, labels):
@@ -120,15 +136,17 @@ def plots(f: FlightData, out: Path) -> list[Path]:
         if name == "altitude" and f.truth_pos.t:
             tp = f.truth_pos.arr()
             ax.plot(f.truth_pos.t, -(tp[:, 2] - tp[0, 2]) + (-f.nav_pos.arr()[0, 2]), "--", label="truth", lw=1)
-        ax.set_xlabel("time (s)"), ax.set_ylabel(unit), ax.set_title(name), ax.legend(loc="upper right"), ax.grid(True)
+        ax.set_xlabel("time (s)"), ax.set_ylabel(unit), ax.set_title(name), ax.grid(True)
+        _legend(ax, shading)
         made.append(_save(fig, out / f"{name}.png"))
     if f.track.t:
         a = f.track.arr()
-        fig, ax = plt.subplots(figsize=(9, 3.2))
-        _shade(ax, f.modes, end)
+        fig, ax = plt.subplots(figsize=(10, 3.2))
+        shading = _shade(ax, f.modes, end)
         ax.plot(f.track.t, a[:, 0], label="features", lw=1)
         ax.plot(f.track.t, a[:, 1], label="inliers", lw=1)
-        ax.set_xlabel("time (s)"), ax.set_title("feature tracking"), ax.legend(loc="upper right"), ax.grid(True)
+        ax.set_xlabel("time (s)"), ax.set_title("feature tracking"), ax.grid(True)
+        _legend(ax, shading)
         made.append(_save(fig, out / "features.png"))
         fig, ax = plt.subplots(figsize=(6, 3.2))
         ax.hist(a[:, 2], bins=50)
@@ -138,33 +156,89 @@ def plots(f: FlightData, out: Path) -> list[Path]:
     return made
 
 
-def _img(path: Path) -> str:
-    return f'<img src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}">'
+def _img(path: Path, caption: str = "") -> str:
+    img = f'<img src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" alt="{html.escape(caption)}">'
+    return f"<figure>{img}<figcaption>{html.escape(caption)}</figcaption></figure>" if caption else img
 
 
-def write_report(log_path: str | Path, out_dir: str | Path) -> Path:
-    """The report of one flight log: OUT/report.html and the PNGs; returns the HTML's path."""
+def outcome(f: FlightData, summary: dict | None) -> dict[str, str]:
+    """The flight at a glance: plan, outcome and landing figures (from the simulation's summary.json beside
+    the log when there is one, else from the log's own modes and estimates)."""
+    plan = next((text.split("flying ", 1)[1] for _, text in f.mode_texts if "flying " in text), "-")
+    modes = [m for _, m in f.modes]
+    takeoff = next((t for t, m in f.modes if m == "TAKEOFF"), None)
+    landed = next((t for t, m in f.modes if m == "LANDED"), None)
+    if summary:
+        fl = summary.get("flight", {})
+        return {"plan": summary.get("plan", plan), "outcome": summary.get("outcome", "-"),
+                "flight time": _fig(fl.get("flight_time_s"), "s", 1), "distance": _fig(fl.get("distance_m"), "m", 1),
+                "landing error": _fig(fl.get("landing_error_m"), "m", 2),
+                "touchdown speed": _fig(fl.get("touchdown_speed_mps"), "m/s", 2),
+                "max tilt": _fig(fl.get("max_tilt_deg"), "deg", 1)}
+    if "LAND_NOW" in modes and landed is not None:
+        result = "land_now (a contingency landing)"
+    else:
+        result = "landed" if landed is not None else f"the log ends in {modes[-1] if modes else 'no mode'}"
+    last = f.nav_pos.v[-1] if f.nav_pos.v else None
+    return {"plan": plan, "outcome": result,
+            "flight time": _fig(landed - takeoff if landed is not None and takeoff is not None else None, "s", 1),
+            "estimated landing point": f"{last[0]:.2f} m north, {last[1]:.2f} m east" if last else "-"}
+
+
+def _fig(value: float | None, unit: str, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def _summary_beside(log_path: Path) -> dict | None:
+    """A simulated flight's summary.json (OUT/flightlog/flight-*.glog -> OUT/summary.json), if it is there."""
+    import json
+
+    path = log_path.resolve().parent.parent / "summary.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _glance(figures: dict[str, str]) -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in figures.items())
+    return f"<table class='glance'>{rows}</table>"
+
+
+def _lost(gaps: dict[str, int]) -> str:
+    return ", ".join(f"{topic} {n}" for topic, n in sorted(gaps.items())) or "none"
+
+
+def write_report(log_path: str | Path, out_dir: str | Path) -> tuple[Path, Decoded]:
+    """The report of one flight log: OUT/report.html and the PNGs; returns the HTML's path and what was
+    decoded (its damage report says what was skipped)."""
     log_path, out = Path(log_path), Path(out_dir)
     d = decode_log(log_path, sim_registry())
     f = collect(d)
     pngs = plots(f, out)
-    images = [log_path.parent / r.body["file"] for r in d.images if r.topic == "rte"]
-    images += [log_path.parent / r.body["file"] for r in d.images if r.topic == "navcam"][:12]
+    images = [(log_path.parent / r.body["file"], r) for r in d.images if r.topic == "rte"]
+    images += [(log_path.parent / r.body["file"], r) for r in d.images if r.topic == "navcam"][:12]
     track = f.track.arr() if f.track.t else np.zeros((0, 3))
     misses = int((track[:, 2] > DEADLINE_MS).sum()) if len(track) else 0
     damage = f"{len(d.report.skipped)} damaged stretch(es), torn tail {d.report.torn_tail_bytes} bytes"
-    parts = [f"<h1>Flight report: {html.escape(log_path.name)}</h1>",
+    parts = [f"<h1>Flight report: {html.escape(log_path.name)}</h1>", _glance(outcome(f, _summary_beside(log_path))),
              f"<p>{html.escape(str((d.report.header or {}).get('software')))}; {len(d.messages)} messages; "
              f"{len(track)} frames tracked, {misses} over the deadline; {damage}; "
-             f"lost messages: {html.escape(str(dict(d.gaps)) or 'none')}</p>",
+             f"messages lost on the bus: {html.escape(_lost(dict(d.gaps)))}</p>",
              "<h2>Modes</h2><p>" + " &rarr; ".join(f"{m} ({t:.1f} s)" for t, m in f.modes) + "</p>"]
     parts += [f"<h2>{p.stem.replace('_', ' ')}</h2>{_img(p)}" for p in pngs]
-    faults = [e for e in f.events if "FAULT_" in e]
+    faults = [line for _, line in f.events if "FAULT_" in line]
     parts.append("<h2>Faults</h2><pre>" + html.escape("\n".join(faults) or "none injected") + "</pre>")
-    parts.append("<h2>Events</h2><pre>" + html.escape("\n".join(f.events)) + "</pre>")
-    parts += ["<h2>Images</h2>"] + [_img(p) for p in images if p.exists()]
+    parts.append("<h2>Events</h2><pre>" + html.escape("\n".join(line for _, line in f.events)) + "</pre>")
+    parts += ["<h2>Images</h2>"] + [_img(p, _caption(p, r)) for p, r in images if p.exists()]
     page = out / "report.html"
     page.write_text("<!doctype html><meta charset='utf-8'><title>ginny flight report</title>"
-                    "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}img{max-width:100%}</style>"
+                    "<style>body{font-family:sans-serif;max-width:1000px;margin:auto}img{max-width:100%}"
+                    "table.glance th{text-align:left;padding-right:1em}figcaption{color:#555;font-size:90%}</style>"
                     + "\n".join(parts), encoding="utf-8")
-    return page
+    return page, d
+
+
+def _caption(path: Path, record) -> str:
+    camera = {"rte": "colour camera (RTE)", "navcam": "navigation camera"}.get(record.topic, record.topic)
+    return f"{camera}, t = {record.t_ns * NS:.2f} s: {path.name}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from fsw import config
 from fsw.typed import check
 
@@ -28,7 +30,13 @@ class NavcamConfig:
     model: str = "equidistant"  # or "radtan" (pinhole with radial-tangential distortion k1, k2, p1, p2)
 
     def __post_init__(self) -> None:
-        check(self.width_px > 0 and self.height_px > 0, "width_px", "must be positive")
+        check(0 < self.width_px <= 8192 and 0 < self.height_px <= 8192, "width_px", "must be 1..8192 px")
+        check(self.fx_px > 0 and self.fy_px > 0, "fx_px", "the focal lengths must be positive")
+        check(0 <= self.cx_px <= self.width_px and 0 <= self.cy_px <= self.height_px, "cx_px",
+              "the principal point must be inside the image")
+        r = np.asarray(self.body_from_camera, dtype=float)
+        check(r.shape == (3, 3) and bool(np.allclose(r @ r.T, np.eye(3), atol=1e-3)), "body_from_camera",
+              "must be a rotation (3x3, orthonormal)")
         check(self.model in ("equidistant", "radtan"), "model", "must be 'equidistant' or 'radtan'")
         check(0 < self.rate_hz <= 200, "rate_hz", "must be 0..200 Hz")
 

@@ -61,6 +61,8 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     return value
 
 
@@ -75,7 +77,8 @@ def info(path: str | Path, registry: TopicRegistry | None = None) -> dict[str, A
     duration = (max(times) - min(times)) * NS if times else 0.0
     counts = Counter(t for t, _ in d.messages)
     events = [m for t, m in d.messages if t == "event"]
-    return {"file": str(path), "software": (d.report.header or {}).get("software"), "duration_s": round(duration, 3),
+    return {"file": str(path), "software": (d.report.header or {}).get("software"), "records": d.report.records,
+            "skipped": skipped(d), "duration_s": round(duration, 3),
             "topics": {t: {"messages": n, "rate_hz": round(n / duration, 2) if duration else 0.0,
                            "gaps": d.gaps.get(t, 0)} for t, n in sorted(counts.items())},
             "images": len(d.images), "events": Counter(e.severity.name for e in events),
@@ -95,12 +98,15 @@ def flatten(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
-def export_csv(path: str | Path, out_dir: str | Path, registry: TopicRegistry | None = None) -> list[Path]:
-    """One CSV per topic; vectors spread over columns (`pos_m_0`...), nested data as JSON."""
+def export_csv(path: str | Path, out_dir: str | Path,
+               registry: TopicRegistry | None = None) -> tuple[list[Path], Decoded]:
+    """One CSV per topic; vectors spread over columns (`pos_m_0`...), nested data as JSON. Returns the files
+    and what was decoded (its damage report says what was skipped)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[str, list[dict]] = {}
-    for topic, msg in decode_log(path, registry).messages:
+    decoded = decode_log(path, registry)
+    for topic, msg in decoded.messages:
         row = {}
         for name, value in as_dict(msg).items():
             row.update(flatten(name, value))
@@ -113,25 +119,17 @@ def export_csv(path: str | Path, out_dir: str | Path, registry: TopicRegistry | 
             writer.writeheader()
             writer.writerows(topic_rows)
         written.append(target)
-    return written
+    return written, decoded
 
 
-def export_mcap(path: str | Path, target: str | Path, registry: TopicRegistry | None = None) -> int:
-    """An MCAP file with one JSON channel per topic (time = each message's own t_ns); returns messages."""
-    from mcap.writer import Writer
-
-    decoded = decode_log(path, registry)
-    with open(target, "wb") as f:
-        w = Writer(f)
-        w.start(profile="", library="ginny")
-        channels: dict[str, int] = {}
-        for seq, (topic, msg) in enumerate(decoded.messages):
-            if topic not in channels:
-                schema = w.register_schema(type(msg).__name__, "jsonschema", json.dumps(
-                    {"type": "object", "title": type(msg).__name__}).encode())
-                channels[topic] = w.register_channel(topic, "json", schema)
-            data = json.dumps(as_dict(msg)).encode()
-            w.add_message(channels[topic], log_time=max(msg.t_ns, 0), data=data, publish_time=max(msg.t_ns, 0),
-                          sequence=seq)
-        w.finish()
-    return len(decoded.messages)
+def skipped(d: Decoded) -> str:
+    """What reading the log skipped, in one line ("" when nothing was)."""
+    parts = []
+    if d.report.skipped:
+        parts.append(f"{len(d.report.skipped)} damaged stretch(es) ({sum(n for _, n in d.report.skipped)} bytes)")
+    if d.report.torn_tail_bytes:
+        parts.append(f"a torn tail of {d.report.torn_tail_bytes} bytes")
+    if d.undecodable:
+        parts.append(f"{sum(d.undecodable.values())} undecodable record(s) "
+                     f"({', '.join(f'{t} {n}' for t, n in sorted(d.undecodable.items()))})")
+    return "; ".join(parts)

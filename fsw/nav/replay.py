@@ -10,6 +10,7 @@ A malformed dataset is refused with the file, the line and the reason.
 from __future__ import annotations
 
 import csv
+import math
 import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from fsw.bus.messages import AltimeterSample, ImuSample, NavcamFrame
 from fsw.config.sensors import NavcamConfig, SensorsConfig
 from fsw.config.stack import NavConfig
 from fsw.nav.pipeline import NavPipeline, Outputs
+from fsw.typed import FieldError
 
 TRAJECTORY_COLUMNS = ("t_ns,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,qw,qx,qy,qz,features,inliers,proc_ms").split(",")
 
@@ -46,20 +48,35 @@ class Dataset:
 def _rows(path: Path, columns: int) -> Iterator[tuple[int, list[str]]]:
     if not path.is_file():
         raise DatasetError(path, None, "missing")
-    with path.open(newline="") as f:
-        for number, row in enumerate(csv.reader(f), start=1):
+    try:
+        for number, row in enumerate(csv.reader(_text(path).splitlines()), start=1):
             if not row or row[0].lstrip().startswith("#"):
                 continue
             if len(row) != columns:
                 raise DatasetError(path, number, f"expected {columns} columns, found {len(row)}")
             yield number, [c.strip() for c in row]
+    except csv.Error as exc:
+        raise DatasetError(path, None, f"not CSV ({exc})") from None
+
+
+def _text(path: Path) -> str:
+    """A dataset file's text; DatasetError names the line of the first byte that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(path, raw.count(b"\n", 0, exc.start) + 1,
+                           f"not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
 
 
 def _number(path: Path, line: int, text: str, kind: Callable) -> float | int:
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise DatasetError(path, line, f"{text!r} is not a {kind.__name__}") from None
+    if not math.isfinite(value):
+        raise DatasetError(path, line, f"{text!r}: must be a finite number")
+    return value
 
 
 def _times_increase(path: Path, rows: list) -> None:
@@ -107,7 +124,7 @@ def read_altimeter(root: Path) -> list[AltimeterSample]:
 def read_camera(root: Path, base: NavcamConfig) -> NavcamConfig:
     path = root / "mav0" / "cam0" / "sensor.yaml"
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = yaml.safe_load(_text(path))
     except OSError:
         raise DatasetError(path, None, "missing") from None
     except yaml.YAMLError as exc:
@@ -119,12 +136,17 @@ def read_camera(root: Path, base: NavcamConfig) -> NavcamConfig:
         dist = tuple(float(x) for x in doc["distortion_coefficients"])[:4]
         model = {"radial-tangential": "radtan", "equidistant": "equidistant"}[doc["distortion_model"]]
         T = np.array(doc["T_BS"]["data"], dtype=float).reshape(4, 4)
+        if not all(math.isfinite(v) for v in (fu, fv, cu, cv, *dist)) or not np.isfinite(T).all():
+            raise ValueError("numbers must be finite")
     except (KeyError, TypeError, ValueError) as exc:
         raise DatasetError(path, None, f"bad or missing calibration key ({type(exc).__name__}: {exc})") from None
     rows = tuple(tuple(float(v) for v in r) for r in T[:3, :3])
-    return dataclasses.replace(base, width_px=w, height_px=h, fx_px=fu, fy_px=fv, cx_px=cu, cy_px=cv,
-                               distortion=dist + (0.0,) * (4 - len(dist)), model=model, body_from_camera=rows,
-                               rate_hz=float(doc.get("rate_hz", base.rate_hz)))
+    try:
+        return dataclasses.replace(base, width_px=w, height_px=h, fx_px=fu, fy_px=fv, cx_px=cu, cy_px=cv,
+                                   distortion=dist + (0.0,) * (4 - len(dist)), model=model, body_from_camera=rows,
+                                   rate_hz=float(doc.get("rate_hz", base.rate_hz)))
+    except FieldError as exc:
+        raise DatasetError(path, None, f"bad calibration: {exc.key}: {exc.reason}") from None
 
 
 def load_dataset(root: str | Path, sensors: SensorsConfig) -> Dataset:

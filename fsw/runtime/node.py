@@ -87,6 +87,7 @@ class FlightProcess:
         self._throttle = EventThrottle(ctx.events.throttle_limit, ctx.events.throttle_window_ms * NS_PER_MS)
         self._boot_id = secrets.randbits(31)
         self._stop = threading.Event()
+        self.signalled = False  # stopped by SIGINT/SIGTERM (an operator's Ctrl-C), not by its own decision
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._poller = zmq.Poller()
@@ -335,7 +336,11 @@ class FlightProcess:
         if threading.current_thread() is threading.main_thread():
             signal.set_wakeup_fd(self._wake_w.fileno())
             for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda *_: self._stop.set())
+                signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, *_: Any) -> None:
+        self.signalled = True
+        self._stop.set()
 
     def _remove_signal_wakeup(self) -> None:
         if threading.current_thread() is threading.main_thread():

@@ -11,14 +11,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fsw.config import ConfigError
+from fsw.runtime.outputs import check_out_folder, fresh_out_folder
 from ground.chaos import ChaosFlight, kill_campaign, run_chaos, sums
+from sim_hal.run.plancheck import check_plan
+from sim_hal.run.simflight import MAX_SEED
+
+MAX_FLIGHTS = 100_000
+MAX_CAMPAIGN_SEED = (MAX_SEED - MAX_FLIGHTS) // 1000
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chaos", help="seeded flights with random faults: what survives, in a table")
-    p.add_argument("--flights", type=int, default=50)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default="chaos-out")
+    p.add_argument("--flights", type=int, default=50, help="how many flights (default 50)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="the campaign's seed: it draws every flight's faults and seeds (default 1)")
+    p.add_argument("--out", default=None,
+                   help="a new or empty folder for chaos.csv and each flight's records (default: a fresh chaos-out)")
     p.add_argument("--plan", default="flight1", help="the plan every flight flies (default flight1)")
     p.add_argument("--jobs", type=int, default=None, help="flights at once (default: the core count)")
     p.add_argument("--kills", type=int, default=0, metavar="N",
@@ -28,8 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    if args.flights < 1:
-        print("ginny chaos: --flights must be at least 1", file=sys.stderr)
+    try:
+        check_args(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"ginny chaos: {exc}", file=sys.stderr)
         return 2
     console = Console(file=out, width=160)
     if args.kills:
@@ -47,6 +57,21 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     s = sums(rows)
     console.print(" ".join(f"{k}={v}" for k, v in s.items()) + f"  (table: {Path(args.out) / 'chaos.csv'})")
     return 1 if s["lost_in_survivable"] or s["unexplained"] else 0
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Every flag checked before the first flight starts; --out is then the folder to use."""
+    if not 1 <= args.flights <= MAX_FLIGHTS:
+        raise ValueError(f"--flights: {args.flights} must be 1..{MAX_FLIGHTS}")
+    if not 0 <= args.seed <= MAX_CAMPAIGN_SEED:
+        raise ValueError(f"--seed: {args.seed} must be 0..{MAX_CAMPAIGN_SEED} (each flight's seed is seed*1000+i)")
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise ValueError(f"--jobs: {args.jobs} must be 1..64")
+    if args.kills < 0:
+        raise ValueError(f"--kills: {args.kills} must not be negative")
+    check_plan(args.plan)
+    args.out = str(fresh_out_folder(Path("chaos-out"))) if args.out is None else args.out
+    check_out_folder(Path(args.out).resolve(), "--out")
 
 
 def table(rows: list[ChaosFlight]) -> Table:

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     run_dir = args.run_dir or default_run_dir()
     try:
-        check_faults(args)
+        check_args(args)
         lock_run_dir(run_dir)
         supervisor = build_supervisor(args.config, run_dir, on_verdict=lambda v: _print_verdict(v, out))
     except (ConfigError, RuntimeError, ValueError, StackBusy) as exc:
@@ -55,12 +55,22 @@ def world_args(args: argparse.Namespace) -> list[str]:
     return out + (["--realtime"] if args.realtime else [])
 
 
-def check_faults(args: argparse.Namespace) -> None:
-    """Refuse a bad fault spec before anything starts (the world would refuse it too, later)."""
-    if args.fault and not args.world:
-        raise ValueError("--fault needs --world: faults are injected by the simulated world")
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse a bad flag, world config or fault spec before anything starts (the world would refuse them too,
+    but only once the stack is up)."""
+    for flag, value in (("--seconds", args.seconds), ("--sim-seconds", args.sim_seconds)):
+        if value is not None and not 0 < value <= 1e7:
+            raise ValueError(f"{flag}: {value} must be above 0 (and at most 1e7)")
+    if not args.world:
+        for flag, given in (("--fault", args.fault), ("--sim-seconds", args.sim_seconds is not None),
+                            ("--realtime", args.realtime)):
+            if given:
+                raise ValueError(f"{flag} needs --world: it is about the simulated world")
+        return
     from sim_hal.model.faults import parse_fault
+    from sim_hal.worldproc.config import load_world
 
+    load_world(args.world)
     for spec in args.fault:
         parse_fault(spec)
 

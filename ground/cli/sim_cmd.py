@@ -90,7 +90,7 @@ def flight_report(out: Path) -> str | None:
     logs = sorted((out / "flightlog").glob("flight-*.glog"))
     if not logs:
         return None
-    return str(write_report(logs[-1], out / "report").relative_to(out))
+    return str(write_report(logs[-1], out / "report")[0].relative_to(out))
 
 
 def _pace(req: SimRequest) -> str:

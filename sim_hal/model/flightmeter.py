@@ -126,6 +126,7 @@ class FlightMeter:
     hardest_horizontal: float = 0.0
     final_pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
     tipped: bool = False
+    down: bool = True  # on the ground (the run starts there)
     nav: NavErrors = field(default_factory=NavErrors)
     tracker: TrackerStats = field(default_factory=TrackerStats)
     _prev_xy: tuple[float, float] | None = None
@@ -157,11 +158,12 @@ class FlightMeter:
             tilt = math.degrees(mx.tilt(s.q))
             if tilt > self.max_tilt_deg:
                 self.max_tilt_deg, self.max_tilt_ns = tilt, t_ns
-        if s.touchdowns and s.touchdowns[-1] is not self.last_touchdown:
+        if s.touchdowns and s.touchdowns[-1] is not self.last_touchdown and s.touchdowns[-1].t_ns > self.liftoff_ns:
             self.last_touchdown = s.touchdowns[-1]
             self.hardest_vertical = max(self.hardest_vertical, self.last_touchdown.vertical_mps)
             self.hardest_horizontal = max(self.hardest_horizontal, self.last_touchdown.horizontal_mps)
         self.tipped = s.contact is Contact.TIPPED
+        self.down = s.contact is not Contact.AIRBORNE
 
     def on_ground_since_ns(self, t_ns: int, contact: Contact) -> int:
         """How long the vehicle has been down after flying (0 while airborne or before liftoff)."""
@@ -206,7 +208,7 @@ class FlightMeter:
         td = self.last_touchdown
         flying = self.liftoff_ns is not None
         return {"liftoff_s": round(self.liftoff_ns * NS, 3) if flying else None,
-                "flight_time_s": round((td.t_ns - self.liftoff_ns) * NS, 3) if flying and td else 0.0,
+                "flight_time_s": round((td.t_ns - self.liftoff_ns) * NS, 3) if flying and td else None,
                 "distance_m": round(self.distance_m, 3),
                 "max_altitude_m": round(self.max_altitude_m, 3),
                 "max_height_above_ground_m": round(self.max_agl_m, 3),
@@ -215,5 +217,6 @@ class FlightMeter:
                 "touchdown_speed_mps": round(self.hardest_vertical, 3) if td else None,
                 "touchdown_horizontal_speed_mps": round(self.hardest_horizontal, 3) if td else None,
                 "tipped_over": self.tipped,
+                "down_at_end": self.down,  # on the ground (landed or tipped) when the run ended
                 "final_north_m": round(self.final_pos[0] - self.start_north_m, 3),
                 "final_east_m": round(self.final_pos[1] - self.start_east_m, 3)}

@@ -54,7 +54,8 @@ REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26, "nice": 0},
                                    "nav": {"realtime_priority": 26, "nice": 0},
                                    "control": {"realtime_priority": 25, "bundle": 1}}}
-OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5}
+OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5, "interrupted": 130}
+_LANDING_FIGURES = ("flight_time_s", "touchdown_speed_mps", "touchdown_horizontal_speed_mps")
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 MAX_SEED = 2**32 - 1  # numpy's seeds
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
@@ -284,12 +285,14 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     recorder.stop()
     shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
     shutil.rmtree(prep.run_dir, ignore_errors=True)
-    summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s)
-    summary["report"] = report(prep.stack_path.parent) if report is not None else None
+    summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s, supervisor.signalled)
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
     summary["cpu_s"] = cpu_by_process(summary)
-    (prep.stack_path.parent / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    summary_path = prep.stack_path.parent / "summary.json"
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")  # the report reads it
+    summary["report"] = report(prep.stack_path.parent) if report is not None else None
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
 
@@ -303,8 +306,10 @@ def cpu_by_process(summary: dict[str, Any]) -> dict[str, float]:
     return ranked
 
 
-def outcome(world: dict | None, got: Recorded) -> str:
+def outcome(world: dict | None, got: Recorded, interrupted: bool = False) -> str:
     ended = world.get("ended") if world else None
+    if interrupted and ended not in ("tipped", "landed"):
+        return "interrupted"
     if ended == "tipped":
         return "crashed"
     if ended == "landed":
@@ -317,14 +322,18 @@ def landing_point(plan: Plan) -> tuple[float, float]:
 
 
 def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: Recorded,
-                     wall_s: float) -> dict[str, Any]:
+                     wall_s: float, interrupted: bool = False) -> dict[str, Any]:
+    """The flight's figures. Landing figures (touchdown speeds, flight time, landing error) only for a vehicle
+    that came down after flying: a run stopped in the air has none (None), and says where it was."""
     flight = dict(world["flight"]) if world else {}
-    if world:
+    if world and flight.get("down_at_end") and flight.get("flight_time_s") is not None:
         n, e = landing_point(prep.plan)
         flight["landing_error_m"] = round(((flight["final_north_m"] - n) ** 2 + (flight["final_east_m"] - e) ** 2)
                                           ** 0.5, 3)
+    elif world:
+        flight.update({key: None for key in _LANDING_FIGURES}, landing_error_m=None)
     return {"plan": prep.plan.name, "terrain": prep.terrain, "seed": req.seed,
-            "mode": "realtime" if req.realtime else "lockstep", "outcome": outcome(world, got),
+            "mode": "realtime" if req.realtime else "lockstep", "outcome": outcome(world, got, interrupted),
             "sim_time_s": round(world["sim_s"], 3) if world else got.sim_s, "wall_time_s": round(wall_s, 2),
             "speed_x": round(world["sim_s"] / wall_s, 2) if world and wall_s > 0 else 0.0,
             "flight": flight, "nav": world["nav"] if world else {}, "tracker": world["tracker"] if world else {},

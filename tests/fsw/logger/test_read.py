@@ -5,13 +5,15 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from mcap.reader import make_reader
 
 from fsw.bus import messages as m
 from fsw.bus.message import Envelope
 from sim_hal.backend.topics import sim_registry
 from fsw.logger.logfile import Kind
-from fsw.logger.read import decode_log, export_csv, export_mcap, info
+from fsw.logger.mcapout import export_mcap, json_schema
+from fsw.logger.read import decode_log, export_csv, info
 from fsw.logger.writer import LogWriter
 from ground.cli.main import main
 
@@ -40,7 +42,7 @@ def test_info_counts_rates_gaps_and_events(tmp_path: Path) -> None:
 
 def test_csv_export_reads_back(tmp_path: Path) -> None:
     write_log(tmp_path / "a.glog")
-    files = export_csv(tmp_path / "a.glog", tmp_path / "csv")
+    files, _ = export_csv(tmp_path / "a.glog", tmp_path / "csv")
     assert sorted(f.name for f in files) == ["altimeter.csv", "event.csv"]
     rows = list(csv.DictReader(open(tmp_path / "csv" / "altimeter.csv")))
     assert len(rows) == 100 and rows[3]["t_ns"] == "30000000" and float(rows[3]["range_m"]) == 5.03
@@ -48,11 +50,43 @@ def test_csv_export_reads_back(tmp_path: Path) -> None:
 
 def test_mcap_export_reads_back_through_the_mcap_reader(tmp_path: Path) -> None:
     write_log(tmp_path / "a.glog")
-    assert export_mcap(tmp_path / "a.glog", tmp_path / "a.mcap") == 101
+    assert export_mcap(tmp_path / "a.glog", tmp_path / "a.mcap")[0] == 101
     with open(tmp_path / "a.mcap", "rb") as f:
         got = [(c.topic, msg.log_time, json.loads(msg.data)) for _, c, msg in make_reader(f).iter_messages()]
     assert len(got) == 101 and got[0][0] == "altimeter" and got[5][2]["range_m"] == 5.05
     assert [g for g in got if g[0] == "event"][0][2]["severity"] == "WARNING_HI"
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"not JSON: {name}")
+
+
+def test_mcap_channels_carry_real_schemas_strict_json_in_time_order(tmp_path: Path) -> None:
+    """Foxglove needs each channel's fields and types; a strict JSON reader refuses NaN; MCAP readers expect
+    log-time order (the logger writes in arrival order, which is not time order across publishers)."""
+    w = LogWriter(tmp_path / "n.glog", {"software": "ginny test"}, lambda: 0)
+    for t in (300, 100, 200):  # arrival order is not time order
+        msg = m.AltimeterSample(t, float("nan") if t == 200 else 4.0, True)
+        w.append(Kind.MESSAGE, "altimeter", t, REGISTRY["altimeter"].codec.encode(msg, Envelope("hal", t))[0])
+    w.close()
+    export_mcap(tmp_path / "n.glog", tmp_path / "n.mcap", REGISTRY)
+    with open(tmp_path / "n.mcap", "rb") as f:
+        got = list(make_reader(f).iter_messages())
+    assert [msg.log_time for _, _, msg in got] == [100, 200, 300]
+    bodies = [json.loads(msg.data, parse_constant=_reject_constant) for _, _, msg in got]
+    assert bodies[1]["range_m"] is None and bodies[0]["range_m"] == 4.0
+    schema = json.loads(got[0][0].data)
+    assert got[0][0].encoding == "jsonschema" and schema["title"] == "AltimeterSample"
+    assert schema["properties"]["t_ns"] == {"type": "integer"} and schema["properties"]["valid"] == {"type": "boolean"}
+    assert schema["properties"]["range_m"]["type"] == ["number", "null"]
+    assert set(schema["required"]) == set(bodies[0])
+
+
+def test_every_logged_message_type_has_a_schema_of_all_its_fields() -> None:
+    for topic in REGISTRY:
+        schema = json_schema(topic.message)
+        assert schema["type"] == "object" and schema["properties"], topic.name
+        assert all(prop for prop in schema["properties"].values()), (topic.name, schema)
 
 
 def test_the_cli_reports_and_refuses_what_is_not_a_log(tmp_path: Path, capsys) -> None:
@@ -63,6 +97,37 @@ def test_the_cli_reports_and_refuses_what_is_not_a_log(tmp_path: Path, capsys) -
     assert main(["log", "info", str(tmp_path / "b.txt")]) == 2
     assert "not a ginny flight log" in capsys.readouterr().err
     assert main(["log", "export", str(tmp_path / "a.glog"), "--mcap", str(tmp_path / "x.mcap")]) == 0
+    (tmp_path / "empty.glog").write_bytes(b"")
+    assert main(["log", "info", str(tmp_path / "empty.glog")]) == 2
+    assert "holds no records" in capsys.readouterr().err
+
+
+def test_exports_say_what_they_skipped_and_exit_1(tmp_path: Path, capsys) -> None:
+    write_log(tmp_path / "a.glog")
+    data = (tmp_path / "a.glog").read_bytes()
+    (tmp_path / "cut.glog").write_bytes(data[: len(data) * 2 // 3])
+    for argv in (["export", "--csv", str(tmp_path / "csv")], ["export", "--mcap", str(tmp_path / "c.mcap")],
+                 ["info"]):
+        assert main(["log", argv[0], str(tmp_path / "cut.glog"), *argv[1:]]) == 1, argv
+        said = capsys.readouterr()
+        assert "skipped a torn tail of" in said.err + said.out, argv
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["export", "LOG", "--csv", "FILE"], "--csv {tmp}/file.txt: is a file, not a folder"),
+    (["export", "LOG", "--mcap", "{tmp}/missing/x.mcap"], "the folder {tmp}/missing does not exist"),
+    (["export", "LOG", "--mcap", "{tmp}"], "is a folder"),
+    (["report", "LOG", "--out", "FILE"], "--out {tmp}/file.txt: is a file, not a folder"),
+    (["report", "LOG", "--out", "FILE/sub"], "{tmp}/file.txt is a file, not a folder"),
+])
+def test_export_targets_are_checked_before_any_work(tmp_path: Path, capsys, argv, says) -> None:
+    write_log(tmp_path / "a.glog")
+    (tmp_path / "file.txt").write_text("x")
+    args = [a.replace("LOG", str(tmp_path / "a.glog")).replace("FILE", str(tmp_path / "file.txt"))
+            .replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["log", *args]) == 2
+    err = capsys.readouterr().err
+    assert says.replace("{tmp}", str(tmp_path)) in err and "Traceback" not in err
 
 
 def test_a_cut_log_decodes_what_it_has(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ malformed datasets refused with the file, the line and the reason."""
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -90,11 +91,16 @@ def copy(dataset_root: Path, tmp_path: Path) -> Path:
     ("mav0/cam0/data.csv", lambda t: t + "99999999999,nope.png\n", "image nope.png is missing"),
     ("mav0/cam0/sensor.yaml", lambda t: t.replace("intrinsics", "intrinsix"), "bad or missing calibration key"),
     ("mav0/cam0/sensor.yaml", lambda t: "a: [1, 2\n", "not valid YAML"),
+    ("mav0/imu0/data.csv", lambda t: insert_line(t, 5, "1000000,nan,0,0,0,0,-3.7"), "data.csv:5: 'nan': must be a finite"),
+    ("mav0/altimeter0/data.csv", lambda t: insert_line(t, 3, "1000000,inf"), "data.csv:3: 'inf': must be a finite"),
+    ("mav0/imu0/data.csv", lambda t: insert_line(t, 3, "1,\udccf,0,0,0,0,0"), "data.csv:3: not UTF-8"),
+    ("mav0/cam0/sensor.yaml", lambda t: re.sub(r"intrinsics: \[[^,]+", "intrinsics: [0.0", t), "focal lengths must be positive"),
+    ("mav0/cam0/sensor.yaml", lambda t: t.replace("camera\n", "camera \udccf\n"), "not UTF-8"),
 ])
 def test_malformed_datasets_are_refused_clearly(dataset, tmp_path: Path, capsys, file, edit, message) -> None:
     root = copy(dataset[0], tmp_path)
     path = root / file
-    path.write_text(edit(path.read_text()))
+    path.write_bytes(edit(path.read_text()).encode("utf-8", "surrogateescape"))
     assert main(["replay", str(root), "--out", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert message in err and file.split("/")[-1] in err
