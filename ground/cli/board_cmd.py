@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", action="store_true", help="probe every configured device and print a table")
     p.add_argument("--emulate", action="store_true", help="with --check: every chip is its emulator")
     p.add_argument("--seconds", type=float, default=1.0, help="with --check: how long to exercise each device")
-    p.add_argument("--run-dir", default=None)
+    p.add_argument("--run-dir", default=None, help="folder for sockets and process logs (default: /tmp/ginny-UID)")
     p.set_defaults(func=run)
 
 

@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     top.add_argument("--seconds", type=float, default=None, help="watch this long, print the table, exit")
     top.add_argument("--period", type=float, default=1.0, help="refresh period in seconds")
     echo = bus.add_parser("echo", help="print the messages of one topic as they come (images summarized)")
-    echo.add_argument("topic")
+    echo.add_argument("topic", help="a topic of the bus, e.g. nav.state (`ginny bus top` lists them)")
     echo.add_argument("--count", type=int, default=None, help="exit after this many messages")
     echo.add_argument("--seconds", type=float, default=None, help="exit after this many seconds")
     for q in (top, echo):

@@ -1,5 +1,6 @@
 """`ginny sim`: fly one whole simulated flight of a plan and exit -- 0 when it landed as planned, 3 after a
-LAND_NOW contingency landing, 4 when it crashed, 5 when it was aborted, 2 on bad input -- with a progress bar
+LAND_NOW contingency landing, 4 when it crashed, 5 when it was aborted, 2 on bad input, 130 when interrupted
+-- with a progress bar
 while it flies and a summary table at the end. Everything lands in `--out` (summary.json, events, images)."""
 from __future__ import annotations
 
@@ -17,20 +18,27 @@ from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
 from sim_hal.worldproc.config import DEFAULT_WORLD
 from fsw.runtime.outputs import fresh_out_folder
-from sim_hal.run.simflight import OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
+from sim_hal.run.simflight import MAX_SEED, OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sim", help="fly one whole simulated flight of a plan")
+    p = sub.add_parser("sim", help="fly one whole simulated flight of a plan", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--plan", default="flight51", help=f"a bundled plan ({', '.join(bundled_plans())}) or a file")
     p.add_argument("--terrain", default=None, help="jezero | ripples | flat (default: the plan's)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1,
+                   help=f"the world's seed, 0..{MAX_SEED}: a lockstep run depends on its seed and configs alone")
     p.add_argument("--realtime", action="store_true",
                    help="pace to the wall clock instead of lockstep (the bundled config then fuses frames without "
                         "delay and takes 600 ms of silence for a hang)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                   help="inject a fault, device.kind@start_s[:duration_s], e.g. navcam.drop@54 (repeatable)")
-    p.add_argument("--out", default=None, help="output folder (default: sim-out/PLAN-seedN)")
+                   help="inject a fault (repeatable; times in seconds from the start): a device's, "
+                        "DEVICE.KIND@START[:DURATION][=VALUE] (navcam.drop@54, imu.noise@10:5=20); a process's, "
+                        "proc.NAME.kill@START or proc.NAME.hang@START; the radio link's (with --ground), "
+                        "link.outage@START:DURATION or link.loss@START:DURATION:PCT")
+    p.add_argument("--out", default=None,
+                   help="a new or empty output folder (default: sim-out/PLAN-seedN, or -2, -3 ... after it when that "
+                        "one holds an earlier flight; a used folder given here is refused)")
     p.add_argument("--config", default=str(SIM_STACK), help="the stack config to fly with")
     p.add_argument("--world", default=str(DEFAULT_WORLD), help="the world config to fly in")
     p.add_argument("--max-sim-seconds", type=float, default=None, help="give up after this much simulated time")
@@ -43,6 +51,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--truth-endpoint", default="", metavar="E",
                    help="publish the simulator's truth here for the dashboard's map (`ginny ground web --truth E`)")
     p.set_defaults(func=run)
+
+
+EPILOG = """exit codes:
+  0    landed as planned          3    landed by a LAND_NOW contingency
+  4    crashed (tipped over)      5    aborted (time ran out, the stack failed, or a lockstep hang)
+  2    bad input (plan, config, flag or output folder; nothing started, nothing written)
+  130  interrupted (Ctrl-C): the summary says so, with no landing figures
+
+fault kinds of the devices (navcam, imu, altimeter, inclinometer): off, stuck, garbage, drop, delay, noise,
+intermittent; `ginny plan check FILE` checks a plan and its faults without flying it."""
 
 
 def request(args: argparse.Namespace) -> SimRequest:
