@@ -62,6 +62,12 @@ class GroundLink:
         self._next_event_seq = 0
         self._partial: dict[str, bytearray] = {}
 
+    @staticmethod
+    def check_keys(keys: Path, ground: str = "ground") -> None:
+        """The key files a link needs are there and readable (KeyFileError naming the file and the fix)."""
+        load_secret(keys / f"{ground}.key_secret")
+        load_public(keys / "vehicle.key")
+
     def open(self) -> "GroundLink":
         """Connect (CurveZMQ with the ground's key pair and the vehicle's public key)."""
         public, secret = load_secret(self.keys / f"{self.ground}.key_secret")

@@ -21,8 +21,14 @@ class KeyFileError(ValueError):
     """A key file is missing or unreadable (names the file)."""
 
 
+def _exists(path: Path) -> None:
+    if not Path(path).is_file():
+        raise KeyFileError(f"{path}: missing (make the keys with `ginny ground keys init --dir {Path(path).parent}`)")
+
+
 def load_secret(path: Path) -> tuple[bytes, bytes]:
     """(public, secret) from a secret certificate file."""
+    _exists(path)
     try:
         public, secret = zmq.auth.load_certificate(path)
     except (OSError, ValueError) as exc:
@@ -33,6 +39,7 @@ def load_secret(path: Path) -> tuple[bytes, bytes]:
 
 
 def load_public(path: Path) -> bytes:
+    _exists(path)
     try:
         return zmq.auth.load_certificate(path)[0]
     except (OSError, ValueError) as exc:

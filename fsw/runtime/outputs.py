@@ -1,10 +1,13 @@
-"""Where the host tools write (a flight's output folder, an export, a report): every target checked before
-anything runs or is written, each refusal a ValueError naming the flag and the reason, and an earlier flight's
-records never overwritten."""
+"""Where the host tools write (a flight's output folder, an export, a report) and listen (an endpoint): every
+target checked before anything runs or is written, each refusal a ValueError naming the flag and the reason,
+and an earlier flight's records never overwritten."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+_TCP = re.compile(r"^tcp://(?P<host>[^\s/:]+|\*|\[[0-9a-fA-F:]+\]):(?P<port>[0-9]{1,5})$")
 
 
 def check_out_folder(out: Path, flag: str) -> None:
@@ -64,3 +67,14 @@ def check_export_file(path: Path, flag: str) -> None:
         raise ValueError(f"{flag} {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"{flag} {path}: cannot write in {folder}")
+
+
+def check_endpoint(endpoint: str, flag: str) -> None:
+    """A ZeroMQ endpoint a tool binds or connects: tcp://HOST:PORT or ipc://PATH (ValueError naming `flag`)."""
+    m = _TCP.match(endpoint)
+    if m and 1 <= int(m["port"]) <= 65535:
+        return
+    if endpoint.startswith("ipc://") and len(endpoint) > len("ipc://"):
+        return
+    raise ValueError(f"{flag}: {endpoint!r} is not an endpoint (tcp://HOST:PORT with a port 1..65535, "
+                     "or ipc://PATH)")

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from fsw.comm.auth import KeyFileError, init_keys
 from fsw.config import ConfigError, decode_text
+from fsw.runtime.outputs import check_endpoint, check_export_file
 from fsw.runtime.commands import CommandDef, CommandRejected, default_dictionary
 from ground.link import DEFAULT_ENDPOINT, GroundLink
 from sim_hal.run.plancheck import check_plan
@@ -33,39 +35,73 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ki = k.add_parser("init", help="make the vehicle's and this ground station's keys, and allow this station")
     ki.add_argument("--dir", default=None, help="where (default: --keys)")
     ki.add_argument("--name", default="ground", help="this ground station's name")
-    ki.set_defaults(func=_keys_init)
+    ki.set_defaults(func=_guarded(_keys_init))
     s = g.add_parser("send", help="send one command: send CMD [name=value ...]")
     s.add_argument("cmd", help="a command of the dictionary (`ginny ground dict` lists them), e.g. NO_OP")
     s.add_argument("args", nargs="*", metavar="name=value", help="the command's arguments, e.g. seconds=5")
     s.add_argument("--target", default="", help="the process, for commands every process takes (NO_OP)")
     s.add_argument("--id", type=int, default=None, help="command id (default: a fresh one)")
-    s.set_defaults(func=_send)
+    s.set_defaults(func=_guarded(_send))
     pl = g.add_parser("plan", help="flight plans").add_subparsers(dest="plan_command", required=True)
     pu = pl.add_parser("upload", help="validate a plan file here, then upload it")
     pu.add_argument("file", help="the plan file (TOML); checked here before it is sent")
-    pu.set_defaults(func=_plan_upload)
+    pu.set_defaults(func=_guarded(_plan_upload))
     w = g.add_parser("watch", help="live telemetry table")
     w.add_argument("--seconds", type=float, default=None, help="stop after this long (default: Ctrl-C)")
-    w.set_defaults(func=_watch)
+    w.set_defaults(func=_guarded(_watch))
     e = g.add_parser("events", help="print events as they come down")
     e.add_argument("--seconds", type=float, default=None, help="stop after this long (default: Ctrl-C)")
-    e.set_defaults(func=_events)
+    e.set_defaults(func=_guarded(_events))
     f = g.add_parser("files", help="files on board").add_subparsers(dest="files_command", required=True)
     fl = f.add_parser("list", help="list a folder of the run directory")
     fl.add_argument("dir", nargs="?", default="", help="a folder of the vehicle's files (default: the top)")
-    fl.set_defaults(func=_files_list)
+    fl.set_defaults(func=_guarded(_files_list))
     fg = f.add_parser("get", help="downlink a file")
     fg.add_argument("path", help="the file on the vehicle (as `files list` shows it)")
     fg.add_argument("--out", default=None, help="where to write it (default: its name, here)")
-    fg.set_defaults(func=_files_get)
+    fg.set_defaults(func=_guarded(_files_get))
     d = g.add_parser("dict", help="the command dictionary as JSON")
-    d.set_defaults(func=_dict)
+    d.set_defaults(func=_guarded(_dict))
     web = g.add_parser("web", help="the web dashboard")
     web.add_argument("--host", default="127.0.0.1", help="the address the dashboard listens on (default 127.0.0.1)")
     web.add_argument("--port", type=int, default=8080, help="its port (default 8080)")
     web.add_argument("--truth", default="", metavar="E", help="a simulator's truth feed for the map "
                      "(`ginny sim --truth-endpoint E`)")
-    web.set_defaults(func=_web)
+    web.set_defaults(func=_guarded(_web))
+
+
+_NO_LINK = ("keys", "dict")  # subcommands that do not talk to the vehicle
+
+
+def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Check the ground station's flags and keys before `func` opens anything; a bad one is one line, exit 2."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            check_args(args)
+        except (ValueError, KeyFileError) as exc:
+            print(f"ginny ground: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return func(args)
+    return run
+
+
+def check_args(args: argparse.Namespace) -> None:
+    check_endpoint(args.endpoint, "--endpoint")
+    if getattr(args, "truth", ""):
+        check_endpoint(args.truth, "--truth")
+    if not 0 < args.timeout <= 3600:
+        raise ValueError(f"--timeout: {args.timeout} must be above 0 and at most 3600 s")
+    if getattr(args, "seconds", None) is not None and not args.seconds > 0:
+        raise ValueError(f"--seconds: {args.seconds} must be above 0")
+    if getattr(args, "port", None) is not None and not 1 <= args.port <= 65535:
+        raise ValueError(f"--port: {args.port} is not a TCP port (1..65535)")
+    if args.ground_command == "files" and args.files_command == "get":
+        out = Path(args.out or Path(args.path).name)
+        check_export_file(out, "--out")
+        if out.exists():
+            raise ValueError(f"--out {out}: exists (a downlinked file never overwrites one here: give --out)")
+    if args.ground_command not in _NO_LINK:
+        GroundLink.check_keys(Path(args.keys))
 
 
 def parse_args(cdef: CommandDef, pairs: list[str]) -> dict[str, Any]:
@@ -107,7 +143,12 @@ def _link(args: argparse.Namespace) -> GroundLink:
 
 
 def _keys_init(args: argparse.Namespace) -> int:
-    made = init_keys(Path(args.dir or args.keys), args.name)
+    try:
+        made = init_keys(Path(args.dir or args.keys), args.name)
+    except (OSError, ValueError) as exc:
+        print(f"ginny ground keys init: {args.dir or args.keys}: cannot make the keys there "
+              f"({getattr(exc, 'strerror', None) or exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for what, path in made.items():
         print(f"{what:<11} {path}")
     print("give the vehicle the folder (its [comm] keys_dir); keep *.key_secret private")

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from fsw.config import ConfigError
-from fsw.config.stack import DEFAULT_STACK
+from fsw.config.stack import DEFAULT_STACK, load_stack
 from fsw.health.process import HealthProcess
 from fsw.health.stack import StackBusy, build_supervisor, default_run_dir, lock_run_dir, run_stack
 from fsw.health.supervision import Verdict
@@ -61,6 +61,7 @@ def check_args(args: argparse.Namespace) -> None:
     for flag, value in (("--seconds", args.seconds), ("--sim-seconds", args.sim_seconds)):
         if value is not None and not 0 < value <= 1e7:
             raise ValueError(f"{flag}: {value} must be above 0 (and at most 1e7)")
+    load_stack(args.config)  # before the run folder is taken: a bad config is said first
     if not args.world:
         for flag, given in (("--fault", args.fault), ("--sim-seconds", args.sim_seconds is not None),
                             ("--realtime", args.realtime)):

@@ -39,7 +39,7 @@ from sim_hal.backend.topics import sim_registry
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
 from sim_hal.run.launch import WorldRunner
 from sim_hal.run.plancheck import CheckedPlan, check_plan
-from fsw.runtime.outputs import check_out_folder, make_folder
+from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.run.procwatch import ProcessWatch
 from sim_hal.run.truthfeed import TruthFeed
 
@@ -123,6 +123,9 @@ def check_request(req: SimRequest) -> None:
         raise ValueError(f"--max-sim-seconds: {req.max_sim_s} must be above 0 and at most {_GROUND_MAX_S * 24:g}")
     if req.ground:
         _ground_keys(req.keys)
+        check_endpoint(req.endpoint, "--endpoint")
+    if req.truth_endpoint:
+        check_endpoint(req.truth_endpoint, "--truth-endpoint")
 
 
 def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, Any]:

@@ -78,6 +78,12 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys) -> None:
     (["chaos", "--seed", "-3"], "--seed: -3 must be 0.."),
     (["chaos", "--plan", "{tmp}/moon.toml"], "terrain: 'moon' is not one of"),
     (["replay", "{tmp}", "--out", "FILE"], "not an EuRoC/ASL dataset"),
+    (["sim", "--plan", "flight1", "--truth-endpoint", "localhost:7500"], "--truth-endpoint: 'localhost:7500' is not"),
+    (["ground", "--timeout", "-1", "send", "NO_OP"], "--timeout: -1.0 must be above 0"),
+    (["ground", "--keys", "{tmp}/nokeys", "send", "NO_OP"], "nokeys/ground.key_secret: missing (make the keys with"),
+    (["ground", "--endpoint", "tcp://vehicle", "events"], "--endpoint: 'tcp://vehicle' is not an endpoint"),
+    (["ground", "web", "--port", "99999"], "--port: 99999 is not a TCP port"),
+    (["ground", "keys", "init", "--dir", "FILE"], "cannot make the keys there"),
 ])
 def test_flags_and_files_are_refused_before_anything_starts(tmp_path: Path, capsys, argv: list[str],
                                                              says: str) -> None:
