@@ -115,6 +115,10 @@ class FlightConfig:
     touchdown_below_m: float = 2.0  # descending below this estimated height, the vehicle stopping is touchdown
     yaw_rate_dps: float = 60.0  # the fastest turn to a new heading (a plan's own, lower limit rules its turns)
     touchdown_hold_s: float = 0.1  # stopped (vertical speed under a quarter of the descent rate) this long
+    land_speed_mps: float = 1.0  # the last metres are flown at most this fast, whatever the plan's descent rate
+    # (Ingenuity came down at 1 m/s; PX4's MPC_LAND_SPEED, ArduPilot's LAND_SPEED): the legs give way at 2 m/s
+    land_brake_mps2: float = 1.0  # a faster descent brakes to land_speed_mps at this rate ...
+    land_slow_height_m: float = 1.0  # ... reaching it this high above the ground (estimated height)
     # contingencies: LAND_NOW when ...
     vision_degraded_land_s: float = 2.0  # ... vision stays degraded (or lost) this long in flight
     nav_timeout_ms: float = 500.0  # ... the nav estimate is invalid or silent this long in flight
@@ -130,6 +134,9 @@ class FlightConfig:
         check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
         check(0 < self.imu_implausible_land_s <= 60, "imu_implausible_land_s", "must be 0..60 s")
         check(0 <= self.nav_apply_delay_ms <= 2000, "nav_apply_delay_ms", "must be 0..2000 ms")
+        check(0.2 <= self.land_speed_mps <= 1.5, "land_speed_mps", "must be 0.2..1.5 m/s (the legs give way at 2)")
+        check(0.2 <= self.land_brake_mps2 <= 5.0, "land_brake_mps2", "must be 0.2..5 m/s^2")
+        check(0.3 <= self.land_slow_height_m <= 10.0, "land_slow_height_m", "must be 0.3..10 m")
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class FlightDirector:
         self._land_here: np.ndarray | None = None
         self._land_v0 = np.zeros(3)
         self._land_t0 = 0
+        self._slowed: tuple[int, float, float] | None = None  # the final descent's start: time, z, rate
         self._stopped_since: int | None = None
         self._sinking = False
         self._yaw_sp: float | None = None
@@ -135,6 +136,7 @@ class FlightDirector:
                                      c.gravity_mps2, self.cfg.yaw_rate_dps)
             self._guidance_t0 = t_ns
             self.controller.reset()
+            self._slowed = None
             self._go(self.modes.step, t_ns, Mode.TAKEOFF, f"flying {self.plan.name}")
         if self.modes.mode is not m:
             self._mode_t0 = t_ns
@@ -225,7 +227,7 @@ class FlightDirector:
             if why is not None:
                 self._go(self.modes.land_now, t_ns, why)
         if self.modes.mode is Mode.LAND_NOW:
-            return self._land_now_setpoint(t_ns)
+            return self._slow_near_ground(self._land_now_setpoint(t_ns), t_ns)
         t_s = (t_ns - self._guidance_t0) * NS
         sp, seg = self.guidance.setpoint(t_s)
         self._capture(seg, t_s)
@@ -234,7 +236,24 @@ class FlightDirector:
             self._go(self.modes.step, t_ns, Mode.FLY, "at altitude")
         elif m is Mode.FLY and seg.kind == "descend":
             self._go(self.modes.step, t_ns, Mode.LAND, "plan done")
-        return sp
+        return self._slow_near_ground(sp, t_ns) if seg.kind == "descend" else sp
+
+    def _slow_near_ground(self, sp: Setpoint, t_ns: int) -> Setpoint:
+        """A descent faster than `land_speed_mps` brakes to it at `land_brake_mps2`, starting at the estimated
+        height that leaves `land_slow_height_m` to spare, and lands at it: the plan's descent rate may be up to
+        3 m/s, and the legs give way at 2 (PX4 and ArduPilot slow their final descent the same way). The braking
+        starts from where the vehicle is and how fast it sinks, not from the setpoint (which a fast descent
+        leaves behind: catching up with it would land harder still)."""
+        land, brake = self.cfg.land_speed_mps, self.cfg.land_brake_mps2
+        if self._slowed is None:
+            rate = max(float(sp.vel_mps[2]), float(self.est.v[2]))
+            if rate <= land or self._height() > (rate * rate - land * land) / (2 * brake) + self.cfg.land_slow_height_m:
+                return sp
+            self._slowed = (t_ns, float(self.est.p[2]), max(float(self.est.v[2]), land))
+        t0, z0, rate0 = self._slowed
+        x, v, a = ramp((t_ns - t0) * NS, rate0, land, brake)
+        return replace(sp, pos_m=np.append(sp.pos_m[:2], z0 + x), vel_mps=np.append(sp.vel_mps[:2], v),
+                       acc_mps2=np.append(sp.acc_mps2[:2], a))
 
     def _capture(self, seg: Segment, t_s: float) -> None:
         """A plan's colour capture, taken once in its waypoint's hold, when the yaw has had time to settle."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
 from fsw.config import ConfigError
@@ -61,6 +61,7 @@ def _accepted(plan: dict[str, Any], path: Path) -> bool:
 
 @pytest.mark.timeout(3600)
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+          phases=(Phase.explicit, Phase.generate),  # no shrinking: each step would be a whole flight
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(plan=plans())
 def test_every_plan_plan_check_accepts_flies_and_lands(tmp_path_factory, plan: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from fsw.bus.messages import AltimeterSample, ImuSample, NavState, VisionStatus
@@ -231,3 +232,25 @@ def test_the_laser_going_quiet_near_the_ground_is_touchdown_whatever_a_drifting_
                 d.on_altimeter(AltimeterSample(k * 2_000_000, 0.0, False))
             fly_on(d, k, 1, sinking)
         assert (d.modes.mode is Mode.LANDED) is lands, (last_range, d.modes.mode)
+
+
+def test_a_fast_descent_brakes_to_the_landing_speed_from_where_the_vehicle_is() -> None:
+    """A plan may descend at 3 m/s; the legs give way at 2. Near the ground the director brakes the descent
+    to land_speed_mps, starting from the vehicle's own height and sink rate (not the setpoint's)."""
+    d = airborne_director()
+    cfg = d.cfg
+    sp = replace(d._airborne(1100 * 2_000_000), pos_m=np.array([0.0, 0.0, -2.0]), vel_mps=np.array([0.0, 0.0, 3.0]),
+                 acc_mps2=np.zeros(3))
+    high = lambda t: flying(t, pos_m=(0.0, 0.0, -9.0), vel_mps=(0.0, 0.0, 2.5))  # noqa: E731
+    fly_on(d, 1100, 1, high)
+    assert d._slow_near_ground(sp, 1101 * 2_000_000) is sp  # 8.9 m up: braking from 3 m/s needs 4 m + 1 m spare
+    low = lambda t: flying(t, pos_m=(0.0, 0.0, -4.5), vel_mps=(0.0, 0.0, 2.5))  # noqa: E731
+    fly_on(d, 1101, 1, low)
+    t0 = 1102 * 2_000_000
+    first = d._slow_near_ground(sp, t0)
+    assert first.pos_m[2] == pytest.approx(d.est.p[2]) and first.vel_mps[2] == pytest.approx(d.est.v[2])
+    assert first.acc_mps2[2] == pytest.approx(-cfg.land_brake_mps2)
+    later = d._slow_near_ground(sp, t0 + round(3e9))  # (2.5 - 1.0) / 1.0 = 1.5 s of braking, then held
+    assert later.vel_mps[2] == pytest.approx(cfg.land_speed_mps) and later.acc_mps2[2] == 0.0
+    slow = replace(sp, vel_mps=np.array([0.0, 0.0, 0.8]))
+    assert FlightDirector(cfg, d.plan)._slow_near_ground(slow, t0) is slow  # slower than the landing speed: as is

@@ -32,11 +32,11 @@ def test_parse_examples_from_the_issue() -> None:
 @pytest.mark.parametrize("spec, reason", [
     ("navcam", "expected device.kind@start_s"),
     ("navcam.drop", "expected device.kind@start_s"),
-    ("navcam.drop@-1", "expected device.kind@start_s"),
+    ("navcam.drop@-1", "the start time must be 0 or more, got -1"),
     ("radar.off@1", "no device 'radar'"),
     ("imu.melt@1", "no fault kind 'melt'"),
     ("inclinometer.delay@1", "inclinometer does not support delay"),
-    ("imu.off@1:0", "duration must be positive"),
+    ("imu.off@1:0", "the duration must be above 0, got 0"),
     ("imu.off@1=3", "off takes no value"),
     ("imu.intermittent@1=1.5", "probability must be in (0, 1]"),
 ])
