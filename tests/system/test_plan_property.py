@@ -2,8 +2,8 @@
 check` accepts and that lasts at most 30 s is flown by `ginny sim` over flat terrain and lands as planned
 (outcome "landed": not crashed, not a contingency landing, not timed out).
 
-Plans are drawn by hypothesis (seeded: the same examples every run). CI flies GINNY_PLAN_EXAMPLES of them
-(default 20); run more by hand:  GINNY_PLAN_EXAMPLES=200 .venv/bin/python -m pytest tests/system/test_plan_property.py
+Plans are drawn by hypothesis (seeded: the same examples every run), two per example, flown side by side.
+CI flies GINNY_PLAN_EXAMPLES of them (default 20); run more by hand:  GINNY_PLAN_EXAMPLES=200 .venv/bin/python -m pytest tests/system/test_plan_property.py
 """
 from __future__ import annotations
 
@@ -22,8 +22,18 @@ from hypothesis import strategies as st
 from fsw.config import ConfigError
 from sim_hal.run.plancheck import check_plan
 
-EXAMPLES = int(os.environ.get("GINNY_PLAN_EXAMPLES", "20"))
+PER_EXAMPLE = 2  # plans flown side by side in one example
+EXAMPLES = int(os.environ.get("GINNY_PLAN_EXAMPLES", "20")) // PER_EXAMPLE
 MAX_DURATION_S = 30.0
+
+
+FLOWN: list[str] = []  # the plans flown, for the count printed at the end
+
+
+@pytest.fixture(scope="module", autouse=True)
+def say_how_many() -> Any:
+    yield
+    print(f"\nplan property: {len(FLOWN)} plans flown, every one landed" if FLOWN else "")
 
 
 def _num(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -63,14 +73,20 @@ def _accepted(plan: dict[str, Any], path: Path) -> bool:
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           phases=(Phase.explicit, Phase.generate),  # no shrinking: each step would be a whole flight
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(plan=plans())
-def test_every_plan_plan_check_accepts_flies_and_lands(tmp_path_factory, plan: dict[str, Any]) -> None:
-    folder = tmp_path_factory.mktemp("plan")
-    path = folder / "drawn.toml"
-    assume(_accepted(plan, path))
-    note(tomli_w.dumps(plan))
-    run = subprocess.run([sys.executable, "-m", "ground.cli.main", "sim", "--plan", str(path), "--out",
-                          str(folder / "out")], capture_output=True, text=True, timeout=600)
-    summary = json.loads((folder / "out" / "summary.json").read_text())
-    assert summary["outcome"] == "landed" and run.returncode == 0, (summary["outcome"], summary["flight"],
-                                                                     run.stdout[-1500:])
+@given(drawn=st.lists(plans(), min_size=PER_EXAMPLE, max_size=PER_EXAMPLE))
+def test_every_plan_plan_check_accepts_flies_and_lands(tmp_path_factory, drawn: list[dict[str, Any]]) -> None:
+    folder = tmp_path_factory.mktemp("plans")
+    paths = [folder / f"drawn{i}.toml" for i in range(len(drawn))]
+    accepted = [(plan, path) for plan, path in zip(drawn, paths) if _accepted(plan, path)]
+    assume(accepted)
+    runs = [(plan, path, subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--plan", str(path),
+                                           "--out", str(path.with_suffix(""))], stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, text=True))
+            for plan, path in accepted]  # two at a time: a lockstep flight leaves part of the two cores idle
+    for plan, path, run in runs:
+        stdout, _ = run.communicate(timeout=600)
+        note(tomli_w.dumps(plan))
+        summary = json.loads((path.with_suffix("") / "summary.json").read_text())
+        assert summary["outcome"] == "landed" and run.returncode == 0, (summary["outcome"], summary["flight"],
+                                                                         stdout[-1500:])
+        FLOWN.append(tomli_w.dumps(plan))
