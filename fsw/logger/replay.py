@@ -56,6 +56,12 @@ def replay(path: str | Path) -> ReplayResult:
     if not frames:
         raise ReplayError(f"{path}: no navcam frames in the log (fly with [logger] navcam_all = true)")
     seqs = [r.body["frame_seq"] for r in frames]
+    missing = max(seqs) - min(seqs) + 1 - len(set(seqs))
+    if missing > len(frames):
+        raise ReplayError(f"{path}: cannot replay: the log lacks {missing} of the {missing + len(frames)} navcam "
+                          "frames navigation used (the logger keeps one a second by default); to replay a flight, "
+                          "record every frame: [logger] navcam_all = true in a copy of the stack config "
+                          "(`ginny sim --config FILE`)")
     inputs = [(m.t_ns, _ORDER[t], t, m) for t, m in d.messages if t in ("imu", "altimeter", "actuators")]
     for r in frames:
         frame = read_image(Path(path).parent, "navcam", r.t_ns, r.body)
@@ -65,7 +71,7 @@ def replay(path: str | Path) -> ReplayResult:
     inputs.sort(key=lambda i: (i[0], i[1]))
     states = _run(nav_config(d.report.header), inputs)
     logged = [m for t, m in d.messages if t == "nav.state"]
-    return _compare(logged, states, len(frames), max(seqs) - min(seqs) + 1 - len(set(seqs)))
+    return _compare(logged, states, len(frames), missing)
 
 
 def _run(cfg: NavConfig, inputs: list) -> dict[tuple[int, int], NavState]:

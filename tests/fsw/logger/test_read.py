@@ -142,3 +142,14 @@ def test_replay_needs_every_navcam_frame_and_says_so(tmp_path: Path, capsys) -> 
     write_log(tmp_path / "a.glog")
     assert main(["log", "replay", str(tmp_path / "a.glog")]) == 2
     assert "no navcam frames in the log (fly with [logger] navcam_all = true)" in capsys.readouterr().err
+
+
+def test_replay_of_a_log_with_a_sample_of_the_frames_says_what_it_lacks(tmp_path: Path, capsys) -> None:
+    write_log(tmp_path / "a.glog")
+    w = LogWriter(tmp_path / "s.glog", {"software": "ginny test"}, lambda: 0)
+    for seq in (1, 31, 61):  # one frame a second, as the logger keeps by default
+        w.append(Kind.IMAGE, "navcam", seq * 33_000_000, {"file": f"images/{seq}.png", "frame_seq": seq})
+    w.close()
+    assert main(["log", "replay", str(tmp_path / "s.glog")]) == 2
+    err = capsys.readouterr().err
+    assert "the log lacks 58 of the 61 navcam frames" in err and "navcam_all = true" in err
