@@ -61,7 +61,7 @@ def check_args(args: argparse.Namespace) -> None:
     for flag, value in (("--seconds", args.seconds), ("--sim-seconds", args.sim_seconds)):
         if value is not None and not 0 < value <= 1e7:
             raise ValueError(f"{flag}: {value} must be above 0 (and at most 1e7)")
-    load_stack(args.config)  # before the run folder is taken: a bad config is said first
+    stack = load_stack(args.config)  # before the run folder is taken: a bad config is said first
     if not args.world:
         for flag, given in (("--fault", args.fault), ("--sim-seconds", args.sim_seconds is not None),
                             ("--realtime", args.realtime)):
@@ -69,8 +69,10 @@ def check_args(args: argparse.Namespace) -> None:
                 raise ValueError(f"{flag} needs --world: it is about the simulated world")
         return
     from sim_hal.model.faults import parse_fault
+    from sim_hal.run.simflight import check_sim_backend
     from sim_hal.worldproc.config import load_world
 
+    check_sim_backend(stack)
     load_world(args.world)
     for spec in args.fault:
         parse_fault(spec)

@@ -29,7 +29,7 @@ from fsw.bus.messages import Severity
 from fsw.bus.reader import BusReader
 from fsw.bus.topology import Topology
 from fsw.config import read_toml
-from fsw.config.stack import load_stack
+from fsw.config.stack import LoadedStack, load_stack
 from fsw.control.modes import entered
 from fsw.config import ConfigError
 from fsw.control.plan import Plan
@@ -131,6 +131,7 @@ def check_request(req: SimRequest) -> None:
 def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, Any]:
     """The flight's stack config: the base config with the plan, faults, link and output folders filled in."""
     stack = load_stack(req.config)  # the base config, checked (its errors name its file)
+    check_sim_backend(stack)
     stack_raw = read_toml(req.config)
     if req.realtime and Path(req.config).resolve() == SIM_STACK:
         _merge(stack_raw, REALTIME_SETTINGS)
@@ -148,6 +149,14 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_raw.setdefault("comm", {})["files_dir"] = str(out)  # the flight's logs and images, for the ground
     return stack_raw
+
+
+def check_sim_backend(stack: LoadedStack) -> None:
+    """The simulated world drives the sim backend's devices only: a stack on another backend would wait for
+    a world it never hears (ConfigError naming the file and key)."""
+    if stack.config.stack.backend != "sim":
+        raise ConfigError(stack.path, "stack.backend", f"{stack.config.stack.backend!r}: the simulated world "
+                                                       "needs the 'sim' backend")
 
 
 def _write_checked(path: Path, raw: dict[str, Any], load: Callable[[Path], Any], source: Path) -> Path:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from fsw.config.stack import DEFAULT_DIR
 from ground.cli.main import main
+from sim_hal.worldproc.config import DEFAULT_WORLD
 
 HOVER = 'name = "hover"\ntakeoff_altitude_m = 3.0\nwaypoints = []\n'
 LEG = 'name = "leg"\ntakeoff_altitude_m = 3.0\n[[waypoints]]\nnorth_m = 5.0\neast_m = 0.0\naltitude_m = 3.0\n'
@@ -75,6 +77,8 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys) -> None:
     (["run", "--config", "{tmp}/latin1.toml"], "latin1.toml: not UTF-8 text"),
     (["run", "--world", "{tmp}/w5.toml", "--sim-seconds", "3"], "w5.toml: step_hz: must be 100..2000"),
     (["run", "--seconds", "-1"], "--seconds: -1.0 must be above 0"),
+    (["sim", "--plan", "flight1", "--config", "NULL"], "null.toml: stack.backend: 'null': the simulated world needs"),
+    (["run", "--config", "NULL", "--world", "WORLD"], "null.toml: stack.backend: 'null': the simulated world needs"),
     (["chaos", "--seed", "-3"], "--seed: -3 must be 0.."),
     (["chaos", "--plan", "{tmp}/moon.toml"], "terrain: 'moon' is not one of"),
     (["replay", "{tmp}", "--out", "FILE"], "not an EuRoC/ASL dataset"),
@@ -91,7 +95,8 @@ def test_flags_and_files_are_refused_before_anything_starts(tmp_path: Path, caps
     (tmp_path / "w5.toml").write_text("step_hz = 5\n")
     for name in PLANS:
         _plan(tmp_path, name)
-    args = [a.replace("FILE", str(tmp_path / "file.txt")).replace("{tmp}", str(tmp_path)) for a in argv]
+    args = [a.replace("FILE", str(tmp_path / "file.txt")).replace("{tmp}", str(tmp_path))
+            .replace("NULL", str(DEFAULT_DIR / "null.toml")).replace("WORLD", str(DEFAULT_WORLD)) for a in argv]
     assert main(args) == 2
     _refused(capsys, says.replace("{tmp}", str(tmp_path)))
 
