@@ -153,3 +153,21 @@ def test_replay_of_a_log_with_a_sample_of_the_frames_says_what_it_lacks(tmp_path
     assert main(["log", "replay", str(tmp_path / "s.glog")]) == 2
     err = capsys.readouterr().err
     assert "the log lacks 58 of the 61 navcam frames" in err and "navcam_all = true" in err
+
+
+def test_log_info_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
+    """`ginny log info FILE | head`: the reader closes the pipe; no BrokenPipeError, exit 0."""
+    import subprocess
+    import sys
+
+    w = LogWriter(tmp_path / "e.glog", {"software": "ginny test"}, lambda: 0)
+    for k in range(3000):  # far more output than a pipe holds
+        ev = m.Event(k * 1_000_000, "nav", "NOTE", m.Severity.ACTIVITY_LO, "x" * 40, 0)
+        w.append(Kind.MESSAGE, "event", ev.t_ns, REGISTRY["event"].codec.encode(ev, Envelope("nav", k))[0])
+    w.close()
+    proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "log", "info", str(tmp_path / "e.glog")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err
