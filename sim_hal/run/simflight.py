@@ -209,7 +209,7 @@ class Recorded:
 
 
 class Recorder(threading.Thread):
-    """Listens to the flight on the bus: events (to `events.jsonl`), colour captures (to `images/`), the
+    """Listens to the flight on the bus: events (to `events.jsonl`, line by line), colour captures (to `images/`), the
     processes' memory and CPU (to `resources.csv`), and the simulated time and height for the progress bar."""
 
     TOPICS = ["event", "rte", "sim.truth", "health.procs"]
@@ -229,7 +229,7 @@ class Recorder(threading.Thread):
             self.truth.open()
         try:
             with BusReader(self.topology, self.TOPICS) as reader, \
-                    open(self.out / "events.jsonl", "w", encoding="utf-8") as events, \
+                    open(self.out / "events.jsonl", "w", encoding="utf-8", buffering=1) as events, \
                     open(self.out / "resources.csv", "w", encoding="utf-8") as resources:
                 self.processes = ProcessWatch(resources)
                 self.ready.set()

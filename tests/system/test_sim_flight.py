@@ -172,3 +172,38 @@ def test_log_replay_of_a_flight_reproduces_its_estimates_bit_for_bit(tmp_path: P
                              str(next((tmp_path / "hop" / "flightlog").glob("flight-*.glog")).with_suffix(".x"))],
                             capture_output=True, text=True, timeout=60)
     assert broken.returncode == 2 and "cannot read" in broken.stderr
+
+
+@pytest.mark.timeout(300)
+def test_ctrl_c_in_flight_is_an_interrupted_flight_with_no_landing_figures(tmp_path: Path) -> None:
+    """An operator's Ctrl-C while the vehicle hovers: the stack stops cleanly, and the summary says the flight
+    was interrupted, in the air, with no touchdown, flight time or landing error it never measured."""
+    import os
+    import signal
+
+    from tests.conftest import wait_until
+
+    out = tmp_path / "f1"
+    proc = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--plan", "flight1", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    events = out / "events.jsonl"
+
+    def hovering() -> bool:
+        return events.exists() and "TAKEOFF -> FLY" in events.read_text()
+
+    def a_moment() -> None:
+        try:
+            proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+    wait_until(lambda: hovering() or proc.poll() is not None, 200, a_moment, what="the vehicle at altitude")
+    assert proc.poll() is None, "the flight ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole foreground group
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout
+    s = json.loads((out / "summary.json").read_text())
+    assert s["outcome"] == "interrupted" and s["stack_ok"], s
+    f = s["flight"]
+    assert f["down_at_end"] is False and f["max_altitude_m"] > 2.5
+    assert all(f[k] is None for k in ("flight_time_s", "touchdown_speed_mps", "landing_error_m")), f
+    assert "interrupted" in stdout
