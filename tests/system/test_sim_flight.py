@@ -73,6 +73,34 @@ def test_a_short_plan_is_flown_landed_and_reported(hop) -> None:
     assert "CPU s (most first)" in run.stdout
 
 
+def _not_json(name: str) -> None:
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def test_a_flights_mcap_has_a_schema_per_channel_and_strict_json_in_time_order(hop, tmp_path: Path) -> None:
+    """What Foxglove needs of a real flight's log: every channel's fields and types, JSON any strict parser
+    reads (no NaN), and messages in log-time order."""
+    from mcap.reader import make_reader
+
+    from ground.cli.main import main
+
+    out, _, _ = hop
+    flight_log = next((out / "flightlog").glob("flight-*.glog"))
+    assert main(["log", "export", str(flight_log), "--mcap", str(tmp_path / "hop.mcap")]) == 0
+    with open(tmp_path / "hop.mcap", "rb") as f:
+        reader = make_reader(f)
+        summary = reader.get_summary()
+        schemas = {s.id: json.loads(s.data) for s in summary.schemas.values()}
+        assert summary.channels and all(c.schema_id in schemas for c in summary.channels.values())
+        assert all(s["properties"] and s["type"] == "object" for s in schemas.values())
+        times = []
+        for schema, _, msg in reader.iter_messages(log_time_order=False):
+            body = json.loads(msg.data, parse_constant=_not_json)
+            assert set(body) == set(json.loads(schema.data)["properties"])
+            times.append(msg.log_time)
+    assert len(times) > 5000 and times == sorted(times)
+
+
 @pytest.mark.timeout(300)
 def test_flight_72_over_featureless_sand_degrades_vision_and_lands_now_gently(tmp_path: Path) -> None:
     run, s = ginny_sim(tmp_path / "f72", "--plan", "flight72")
