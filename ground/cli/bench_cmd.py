@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fsw.bus.bench import run_bench
+from fsw.runtime.outputs import check_export_folder
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -75,6 +76,12 @@ def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from sim_hal.run import bench
 
+    if args.profile is not None:
+        try:
+            check_export_folder(args.profile, "--profile")
+        except ValueError as exc:
+            print(f"ginny bench lockstep: {exc}", file=sys.stderr)
+            return 2
     return _simulation_bench("lockstep", args.sim_seconds > 0, "--sim-seconds must be positive",
                              lambda: bench.bench_lockstep(args.sim_seconds, profile_dir=args.profile), args, out)
 

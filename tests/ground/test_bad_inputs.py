@@ -88,6 +88,8 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys) -> None:
     (["ground", "--endpoint", "tcp://vehicle", "events"], "--endpoint: 'tcp://vehicle' is not an endpoint"),
     (["ground", "web", "--port", "99999"], "--port: 99999 is not a TCP port"),
     (["ground", "keys", "init", "--dir", "FILE"], "cannot make the keys there"),
+    (["bench", "lockstep", "--profile", "FILE"], "--profile {tmp}/file.txt: is a file, not a folder"),
+    (["bench", "lockstep", "--sim-seconds", "nan"], "--sim-seconds must be positive"),
 ])
 def test_flags_and_files_are_refused_before_anything_starts(tmp_path: Path, capsys, argv: list[str],
                                                              says: str) -> None:
