@@ -28,18 +28,17 @@ import tomli_w
 from fsw.bus.messages import Severity
 from fsw.bus.reader import BusReader
 from fsw.bus.topology import Topology
-from fsw.config import read_toml
+from fsw.config import ConfigError, read_toml
 from fsw.config.stack import LoadedStack, load_stack
 from fsw.control.modes import entered
-from fsw.config import ConfigError
 from fsw.control.plan import Plan
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
+from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.backend.topics import sim_registry
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
 from sim_hal.run.launch import WorldRunner
 from sim_hal.run.plancheck import CheckedPlan, check_plan
-from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.run.procwatch import ProcessWatch
 from sim_hal.run.truthfeed import TruthFeed
 
