@@ -36,6 +36,7 @@ from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
 from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.backend.topics import sim_registry
+from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
 from sim_hal.run.launch import WorldRunner
 from sim_hal.run.plancheck import CheckedPlan, check_plan
@@ -151,11 +152,17 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
 
 
 def check_sim_backend(stack: LoadedStack) -> None:
-    """The simulated world drives the sim backend's devices only: a stack on another backend would wait for
-    a world it never hears (ConfigError naming the file and key)."""
+    """A stack the simulated world can fly: on the sim backend (the world drives its devices only: on another
+    backend the stack would wait for a world it never hears), and spinning the rotors up for at least as long
+    as the simulated rotors take (shorter, the director takes off on slow rotors and never leaves the
+    ground). ConfigError naming the file and key."""
     if stack.config.stack.backend != "sim":
         raise ConfigError(stack.path, "stack.backend", f"{stack.config.stack.backend!r}: the simulated world "
                                                        "needs the 'sim' backend")
+    rotors_s = load_vehicle().rotor.spin_up_s
+    if stack.config.flight.spin_up_s < rotors_s:
+        raise ConfigError(stack.path, "flight.spin_up_s", f"{stack.config.flight.spin_up_s:g} s: the simulated "
+                                                          f"rotors take {rotors_s:g} s to reach flight speed")
 
 
 def _write_checked(path: Path, raw: dict[str, Any], load: Callable[[Path], Any], source: Path) -> Path:

@@ -116,6 +116,20 @@ def test_a_rejected_flight_leaves_an_earlier_flights_folder_as_it_was(tmp_path: 
     assert (out / "stack.toml").read_text() == (out / "world.toml").read_text() == "# the earlier flight's\n"
 
 
+def test_a_spin_up_shorter_than_the_rotors_is_refused(tmp_path: Path, capsys) -> None:
+    import tomli_w
+
+    from fsw.config import read_toml
+    from sim_hal.run.simflight import SIM_STACK
+
+    raw = read_toml(SIM_STACK)
+    raw["stack"]["topology"] = str(DEFAULT_DIR / "topology.toml")
+    raw["flight"] = {**raw.get("flight", {}), "spin_up_s": 2.0}
+    (tmp_path / "quick.toml").write_text(tomli_w.dumps(raw))
+    assert main(["sim", "--plan", "flight1", "--config", str(tmp_path / "quick.toml"), "--out", str(tmp_path / "o")]) == 2
+    _refused(capsys, "quick.toml: flight.spin_up_s: 2 s: the simulated rotors take 8 s to reach flight speed")
+
+
 def test_a_bad_setting_in_the_users_config_names_the_users_file(tmp_path: Path, capsys) -> None:
     world = tmp_path / "myworld.toml"
     world.write_text("hang_timeout_ms = 5\n")
