@@ -21,6 +21,9 @@ MAX_ALTITUDE_M = 25.0
 MAX_START_HOLD_S = 7200.0  # a hover before the first leg (the bundled hour-long hover holds 3600 s)
 RTE_WIDTH_PX, RTE_HEIGHT_PX = 4208, 3120  # the colour camera's 13 MP sensor: a capture is at most this
 MIN_CAPTURE_PX = 16
+MAX_SPEED_PER_HEIGHT = 1.0  # 1/s: a leg's speed at most this times its lowest altitude. The navcam tracks the
+# ground only while its features move little from frame to frame (Ingenuity flew at 0.4-0.55 heights a second);
+# 5.6 m/s at 2.6 m (2.2/s) left navigation 4 m off and the vehicle landed sliding and tipped over
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a plan's name goes into file and folder names
 
 
@@ -97,9 +100,15 @@ class Plan:
         check(len(self.waypoints) <= 100, "waypoints", "at most 100")
         check(abs(self.start_north_m) <= 500 and abs(self.start_east_m) <= 500, "start_north_m",
               "the start point must be within 500 m of the world's origin")
+        before = self.takeoff_altitude_m
         for i, w in enumerate(self.waypoints):
             check(w.speed_mps <= self.limits.max_speed_mps, f"waypoints[{i}].speed_mps",
                   f"{w.speed_mps} m/s is above the plan's limit of {self.limits.max_speed_mps} m/s")
+            low = min(before, w.altitude_m)
+            check(w.speed_mps <= MAX_SPEED_PER_HEIGHT * low, f"waypoints[{i}].speed_mps",
+                  f"{w.speed_mps} m/s is too fast for navigation {low:g} m up (at most "
+                  f"{MAX_SPEED_PER_HEIGHT * low:g} m/s: {MAX_SPEED_PER_HEIGHT:g} x the leg's lowest altitude)")
+            before = w.altitude_m
         for i, c in enumerate(self.captures):
             check(0 <= c.at_waypoint < len(self.waypoints), f"captures[{i}].at_waypoint",
                   f"no waypoint {c.at_waypoint} (the plan has {len(self.waypoints)})")

@@ -14,6 +14,8 @@ from fsw.health.process import HealthProcess
 from sim_hal.backend.messages import WorldSummary
 from sim_hal.worldproc.process import EXIT_HANG, SUMMARY_FILE, read_summary
 
+_OWN_END_S = 10.0  # how long a world stopped by Ctrl-C has to end on its own
+
 
 class WorldRunner:
     def __init__(self, supervisor: HealthProcess, config: str | Path, world_args: list[str], run_dir: str,
@@ -45,7 +47,9 @@ class WorldRunner:
         answering (its summary then in `self.summary`, as plain data, and in RUN_DIR/world_summary.json)."""
         if self.proc is None:
             return 0
-        if self.proc.poll() is None:
+        try:  # after a Ctrl-C (the whole group has it) the world ends and sums up by itself
+            self.proc.wait(timeout=_OWN_END_S if self.supervisor.signalled else 0)
+        except subprocess.TimeoutExpired:
             self.proc.terminate()
         self.proc.communicate(timeout=30)
         code = self.proc.returncode

@@ -4,6 +4,7 @@ big to send whole without the receiver waiting on it (a tile, a still) goes as a
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -14,9 +15,16 @@ def start_helper(target: Callable[..., None], *args) -> tuple[Connection, BasePr
     """Run `target(*args, conn)` in a new process; return this end of the pipe and the process."""
     ctx = mp.get_context("spawn")
     conn, child = ctx.Pipe()
-    proc = ctx.Process(target=target, args=(*args, child), daemon=True)
+    proc = ctx.Process(target=_helping, args=(target, *args, child), daemon=True)
     proc.start()
     return conn, proc
+
+
+def _helping(target: Callable[..., None], *args) -> None:
+    """A helper ignores Ctrl-C (the terminal sends it to the whole process group): the world decides when its
+    helpers end, and one dying of it mid-frame would leave the world waiting on its pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    target(*args)
 
 
 def stop_helper(conn: Connection, proc: BaseProcess, timeout_s: float = 5.0) -> None:

@@ -40,6 +40,8 @@ WP = '[[waypoints]]\nnorth_m = 10.0\neast_m = 0.0\naltitude_m = {alt}\nspeed_mps
     (BASE + WP.format(alt=40.0, speed=2.0), "waypoints[0].altitude_m", "must be 1..25.0 m"),
     (BASE + WP.format(alt=5.0, speed=7.0), "waypoints[0].speed_mps", "above the plan's limit of 5.0 m/s"),
     (BASE + WP.format(alt=5.0, speed=12.0), "waypoints[0].speed_mps", "must be in (0, 10.0] m/s"),
+    (BASE + WP.format(alt=2.0, speed=3.0), "waypoints[0].speed_mps", "3.0 m/s is too fast for navigation 2 m up"),
+    (BASE + "start_hold_s = -10\nwaypoints = []\n", "start_hold_s", "must be 0..7200 s"),
     (BASE + WP.format(alt=5.0, speed=2.0) + "[[captures]]\nat_waypoint = 3\n", "captures[0].at_waypoint",
      "no waypoint 3"),
     (BASE + "waypoints = []\n[limits]\nmax_speed_mps = 0.0\n", "limits.max_speed_mps", "must be in (0"),
