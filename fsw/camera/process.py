@@ -88,12 +88,14 @@ class CameraProcess(FlightProcess):
         while not self._results.empty():
             req, image, error = self._results.get()
             if image is None:
-                self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {error}")
+                self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {error}",
+                           t_ns=req.t_ns)
                 continue
             self.stills += 1
             self.publish("rte", image)
             h, w = image.pixels.shape[:2]
-            self.event("CAPTURE_DONE", Severity.ACTIVITY_HI, f"colour capture {req.capture_id}: {w}x{h}")
+            self.event("CAPTURE_DONE", Severity.ACTIVITY_HI, f"colour capture {req.capture_id}: {w}x{h}",
+                       t_ns=image.t_ns)  # the exposure's time: not how far the clock got while it was read out
         if self._worker is not None:
             self._worker.join(timeout=1.0)
         self._next_still()
