@@ -9,8 +9,9 @@ published them. A cycle runs only once every estimate that can be due has arrive
 order, and an estimate stamped `lead` after the due time proves that nothing stamped before it is still to
 come (a frame's estimate is published when the frame is fused, `fusion_delay` after its exposure, and an
 IMU estimate follows within `publish_every_imu` samples). However long navigation takes, the cycle waits
-for it: no wall clock decides what the flight does. Only a navigation the supervisor reports gone (dead,
-restarting: `lost`) is not waited for, until it speaks again.
+for it: no wall clock decides what the flight does. Navigation is waited for from the first cycle on (a first
+estimate applied on arrival would start one run's flight later than another's); only a navigation the
+supervisor reports gone (dead, restarting: `lost`) is not waited for, until it speaks again.
 
 With delay 0 (real time, the board) each estimate is applied as soon as it arrives.
 """
@@ -29,7 +30,7 @@ class NavFeed:
         self.lead_ns = round(lead_ms * NS_PER_MS)
         self._pending: deque[NavState] = deque()
         self._newest_ns: int | None = None  # the newest stamp received
-        self._live = False  # navigation has spoken since it was last reported gone
+        self._live = self.delay_ns > 0  # waited for: from the start, and after a loss once it has spoken
         self.losses = 0  # times navigation was reported gone while it was waited for
 
     def push(self, s: NavState) -> None:
@@ -39,7 +40,8 @@ class NavFeed:
 
     def ready(self, t_ns: int) -> bool:
         """May the control cycle at sim time t_ns run now (every estimate due by then is in hand)?"""
-        return self.delay_ns == 0 or not self._live or self._newest_ns >= t_ns - self.delay_ns + self.lead_ns
+        newest = -1 if self._newest_ns is None else self._newest_ns  # stamps start at 0
+        return self.delay_ns == 0 or not self._live or newest >= t_ns - self.delay_ns + self.lead_ns
 
     def lost(self) -> None:
         """The supervisor reports navigation gone: cycles stop waiting for it until it speaks again."""

@@ -62,9 +62,11 @@ class RunStats:
 
 class WorldProcess(FlightProcess):
     def __init__(self, ctx: ProcessContext, cfg: WorldConfig, duration_s: float | None = None,
-                 end_on_landing: bool = False) -> None:
+                 end_on_landing: bool = False, running: frozenset[str] | None = None) -> None:
+        """`running`: the flight processes of the stack (None: every process the topology lists)."""
         super().__init__(ctx)
         self.cfg = cfg
+        self._running = frozenset(ctx.topology.processes if running is None else running)
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
         self.end_on_landing = end_on_landing
         self.ended = "running"
@@ -79,7 +81,8 @@ class WorldProcess(FlightProcess):
         self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
         self._measured: dict[type, deque] = {NavState: deque(), NavTrack: deque()}  # lockstep: until measured
         self._not_in_hand: deque[tuple[int, int]] = deque()  # published, not yet in navigation's hands
-        self._nav_seen = False  # navigation has shown it takes frames (its progress)
+        # navigation takes frames (time waits for it): from the start, in lockstep; after a restart, once heard
+        self._nav_seen = cfg.lockstep and "nav" in self._running
         self._nav_estimating = False  # ... and the world has had an estimate from it
         self._nav_restarts = 0  # the supervisor's count, as last seen
         self._nav_state_t = 0  # the newest nav estimate's time
@@ -132,7 +135,7 @@ class WorldProcess(FlightProcess):
         """Start (in lockstep, once the control process listens); then pace real time, or watch the lockstep
         deadline."""
         if not self._started:
-            if self.cfg.lockstep and self.publisher("sim.sensors").poll_subscriptions() < 1:
+            if self.cfg.lockstep and not self._all_listening():
                 return
             self._started = True
             self.stats.started_wall_ns = self.ctx.wall.now_ns()
@@ -149,6 +152,16 @@ class WorldProcess(FlightProcess):
             self._check_hang()
             if self._awaiting_ns is None:
                 self._publish_frames(self.world.collect_frames())  # navigation waits for them: hand them over
+
+    def _all_listening(self) -> bool:
+        """Lockstep starts once every sensor stream has its reader: control the IMU, altimeter and
+        inclinometer, the camera the navcam. A frame or sample published before its reader had joined would
+        be lost to one run and not to another (the flight processes have joined each other before the world
+        is started: the supervisor starts it once all are ready). Colour stills are asked for, and the
+        asking is repeated until answered."""
+        readers = {"sim.sensors": "control", "sim.navcam": "camera"}
+        return all(self.publisher(topic).poll_subscriptions() >= 1
+                   for topic, reader in readers.items() if reader in self._running)
 
     def _waiting_for(self) -> str | None:
         """The lockstep participant time waits for now, if any."""
@@ -483,8 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s world %(levelname)s %(message)s")
     die_with_parent()
     try:
-        proc = WorldProcess(build_context(load_stack(args.config), NAME, args.run_dir), world_config(args),
-                            args.seconds, args.end_on_landing)
+        stack = load_stack(args.config)
+        proc = WorldProcess(build_context(stack, NAME, args.run_dir), world_config(args), args.seconds,
+                            args.end_on_landing, frozenset(n for n, p in stack.config.processes.items() if p.enabled))
     except (ConfigError, RuntimeError, ValueError) as exc:
         logging.error("cannot start: %s", exc)
         return EXIT_CONFIG

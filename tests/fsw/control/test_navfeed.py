@@ -39,7 +39,6 @@ def test_estimates_come_out_in_the_order_navigation_published_them() -> None:
 
 def test_a_cycle_waits_until_a_later_estimate_proves_nothing_due_is_missing() -> None:
     feed = NavFeed(250.0, LEAD_MS)
-    assert feed.ready(1000 * MS)  # navigation has not spoken yet: nothing to wait for
     feed.push(at(900))
     # due by 1000 ms: estimates up to 750 ms; only one stamped 750 + 172 = 922 ms or later proves it
     assert not feed.ready(1000 * MS)
@@ -47,6 +46,16 @@ def test_a_cycle_waits_until_a_later_estimate_proves_nothing_due_is_missing() ->
     assert not feed.ready(1000 * MS)
     feed.push(at(922))
     assert feed.ready(1000 * MS)
+
+
+def test_navigation_is_waited_for_from_the_first_estimate_that_can_be_due() -> None:
+    """A first estimate applied on arrival would start a loaded run's flight later than an idle one's."""
+    feed = NavFeed(250.0, LEAD_MS)
+    assert feed.ready(77 * MS)  # due by then: stamps up to -173 ms, none can exist
+    assert not feed.ready(78 * MS)  # one stamped at 0 ms may be on its way: wait for proof
+    feed.push(at(0))
+    assert feed.ready(78 * MS) and not feed.ready(80 * MS)
+    assert feed.due(250 * MS) == [at(0)]
 
 
 def test_a_slow_navigation_is_waited_for_however_long_it_takes() -> None:
