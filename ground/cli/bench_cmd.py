@@ -27,8 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     render.add_argument("--terrain", default="jezero", choices=("jezero", "ripples", "flat"), help="the terrain drawn")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(func=bench_render)
-    lockstep = bench.add_parser("lockstep", help="the whole stack in lockstep: simulated over wall time")
-    lockstep.add_argument("--sim-seconds", type=float, default=33.0, help="simulated time to fly")
+    lockstep = bench.add_parser("lockstep", help="a whole flight in lockstep (Flight 51 by default): speed_x, "
+                                "cpu_s_per_sim_s, serial_ms_per_step")
+    lockstep.add_argument("--plan", default="flight51", help="the plan flown with ginny sim (bundled name or file)")
+    lockstep.add_argument("--seed", type=int, default=1, help="the world's seed")
+    lockstep.add_argument("--sim-seconds", type=float, default=None,
+                          help="fly the scripted hop (ginny run --world) for this long instead of a plan")
     lockstep.add_argument("--profile", metavar="DIR", type=Path,
                           help="profile every flight process into DIR (NAME.prof) and say where the time went")
     lockstep.add_argument("--json", action="store_true", help="print one JSON object")
@@ -76,14 +80,24 @@ def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from sim_hal.run import bench
 
-    if args.profile is not None:
-        try:
+    from fsw.config import ConfigError
+    from fsw.control.plan import plan_path
+    from sim_hal.run.simflight import MAX_SEED
+
+    try:
+        if args.profile is not None:
             check_export_folder(args.profile, "--profile")
-        except ValueError as exc:
-            print(f"ginny bench lockstep: {exc}", file=sys.stderr)
-            return 2
-    return _simulation_bench("lockstep", args.sim_seconds > 0, "--sim-seconds must be positive",
-                             lambda: bench.bench_lockstep(args.sim_seconds, profile_dir=args.profile), args, out)
+        if args.sim_seconds is None:
+            plan_path(args.plan)
+        if not 0 <= args.seed <= MAX_SEED:
+            raise ValueError(f"--seed must be 0..{MAX_SEED}, got {args.seed}")
+    except (ValueError, ConfigError) as exc:
+        print(f"ginny bench lockstep: {exc}", file=sys.stderr)
+        return 2
+    return _simulation_bench("lockstep", args.sim_seconds is None or args.sim_seconds > 0,
+                             "--sim-seconds must be positive",
+                             lambda: bench.bench_lockstep(args.plan, args.seed, args.sim_seconds, args.profile),
+                             args, out)
 
 
 def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:

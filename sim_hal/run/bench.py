@@ -5,6 +5,7 @@ import json
 import math
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,25 +44,58 @@ def bench_render(frames: int = 500, terrain: str = "jezero", altitude_m: float =
             "tiles_made": t.made_tiles, "tile_ms_mean": round(t.making_ns / 1e6 / max(t.made_tiles, 1), 1)}
 
 
-def bench_lockstep(sim_seconds: float = 30.0, world: Path = HOP, profile_dir: Path | None = None) -> dict:
-    """Fly `world` (a scripted hop by default) with the whole stack in lockstep; the world's summary. With
-    `profile_dir`, every flight process (the world's main thread included) profiles its loop into it, and
-    the summary says where each one's time went (a profiled run is itself about 3x slower)."""
-    run_dir = tempfile.mkdtemp(prefix="gls-", dir="/tmp")
-    cmd = [sys.executable, "-m", "ground.cli.main", "run", "--world", str(world), "--sim-seconds",
-           str(sim_seconds), "--run-dir", run_dir]
+def bench_lockstep(plan: str = "flight51", seed: int = 1, sim_seconds: float | None = None,
+                   profile_dir: Path | None = None) -> dict:
+    """Fly `plan` with `ginny sim` in lockstep (or, given `sim_seconds`, the scripted hop with `ginny run
+    --world` for that long) and say how fast: `speed_x` (simulated over wall time), `cpu_s_per_sim_s` (every
+    process's CPU, the world's renderer included, per simulated second) and `serial_ms_per_step` (what each
+    2 ms step waits on in series: the world's step and publishing, and control's answer). With
+    `profile_dir`, every flight process profiles its loop into it (a profiled run is about 3x slower)."""
+    out_dir = Path(tempfile.mkdtemp(prefix="gls-", dir="/tmp"))
     env = dict(os.environ)
     if profile_dir is not None:
         Path(profile_dir).mkdir(parents=True, exist_ok=True)
         env[PROFILE_ENV] = str(Path(profile_dir).resolve())
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
-    summary = Path(run_dir) / "world_summary.json"
-    if out.returncode != 0 or not summary.exists():
-        raise RuntimeError(f"lockstep run failed (exit {out.returncode}); logs in {run_dir}/logs")
-    result = json.loads(summary.read_text())
+    if sim_seconds is None:
+        cmd = ["sim", "--plan", plan, "--seed", str(seed), "--out", str(out_dir / "flight")]
+    else:
+        cmd = ["run", "--world", str(HOP), "--sim-seconds", str(sim_seconds), "--run-dir", str(out_dir)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-m", "ground.cli.main", *cmd], capture_output=True, text=True,
+                          timeout=3600, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    result = _flight_figures(out_dir / "flight" / "summary.json") if sim_seconds is None else \
+        _hop_figures(out_dir / "world_summary.json")
+    if result is None or (sim_seconds is not None and done.returncode != 0):
+        raise RuntimeError(f"lockstep run failed (exit {done.returncode}); its output is in {out_dir}")
+    result["cpu_s"] = round(cpu_s, 1)
+    result["cpu_s_per_sim_s"] = round(cpu_s / result["sim_s"], 3) if result["sim_s"] > 0 else None
     if profile_dir is not None:
         result["profile"] = profile_summary(Path(profile_dir))
     return result
+
+
+def _flight_figures(path: Path) -> dict | None:
+    """A flown plan's speed figures, with what shows it was flown whole (frames tracked, stills, outcome)."""
+    if not path.exists():
+        return None
+    s = json.loads(path.read_text())
+    w = s.get("world", {})
+    return {"plan": s["plan"], "seed": s["seed"], "outcome": s["outcome"], "sim_s": s["sim_time_s"],
+            "wall_s": s["wall_time_s"], "speed_x": s["speed_x"], "serial_ms_per_step": w.get("serial_ms_per_step"),
+            "steps": w.get("steps"), "frames": w.get("frames"), "tracked_frames": s["tracker"].get("frames"),
+            "stills": len(s.get("images", [])), "landing_error_m": s["flight"].get("landing_error_m"),
+            "nav_final_error_m": s["nav"].get("final_position_error_m"), "cpu_s_by_process": s.get("cpu_s", {})}
+
+
+def _hop_figures(path: Path) -> dict | None:
+    """The scripted hop's world summary, with the speed figures on top."""
+    if not path.exists():
+        return None
+    w = json.loads(path.read_text())
+    return {"plan": "scripted hop", "sim_s": w["sim_s"], "wall_s": w["wall_s"], "speed_x": w["speed_x"],
+            "serial_ms_per_step": w["serial_ms_per_step"], **w}
 
 
 def profile_summary(folder: Path, top: int = 6) -> dict:

@@ -67,6 +67,14 @@ class WorldRunner:
         return code
 
 
+def serial_ms_per_step(s: WorldSummary) -> float:
+    """The chain every lockstep step waits on, in series: the world's physics and sensors, its publishing,
+    and the wait for control's answer (the exchange both ways and control's cycle), per step."""
+    h = s.host
+    world_ms = (h["main_physics_and_sensors_s"] + h["main_publish_s"]) * 1e3 / max(s.steps, 1)
+    return round(world_ms + h.get("answer_ms_per_step", 0.0), 4)
+
+
 def summary_dict(s: WorldSummary) -> dict:
     """The world's summary as plain data, for summary.json and the benches."""
     h = s.host
@@ -78,5 +86,5 @@ def summary_dict(s: WorldSummary) -> dict:
                               "waiting_for_flight_software": h["main_waiting_for_flight_software_s"]},
             "render_process_s": {"navcam_render_with_tiles": h["render_s"],
                                  "of_which_terrain_tiles": h["render_terrain_tiles_s"]},
-            "render_ms_per_frame": h["render_ms_per_frame"],
+            "render_ms_per_frame": h["render_ms_per_frame"], "serial_ms_per_step": serial_ms_per_step(s),
             "cpu_s": {"world": h["cpu_world_s"], "render": h["cpu_render_s"]}}

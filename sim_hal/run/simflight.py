@@ -307,6 +307,8 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
     summary["cpu_s"] = cpu_by_process(summary)
+    sim_s = summary["sim_time_s"] or 0.0
+    summary["cpu_s_per_sim_s"] = round(summary["cpu_s"]["total"] / sim_s, 3) if sim_s > 0 else None
     summary_path = prep.stack_path.parent / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")  # the report reads it
     summary["report"] = report(prep.stack_path.parent) if report is not None else None
@@ -358,5 +360,5 @@ def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: R
             "faults": list(dict.fromkeys((world["faults"] if world else []) + prep.plan.faults + list(req.faults))),
             "events": got.events,
             "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
-                "steps", "frames", "render_ms_per_frame", "ended", "hang", "cpu_s") if k in world}
+                "steps", "frames", "render_ms_per_frame", "serial_ms_per_step", "ended", "hang", "cpu_s") if k in world}
                 if world else {}}

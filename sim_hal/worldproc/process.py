@@ -58,6 +58,8 @@ class RunStats:
     wall_s: float = 0.0
     step_ns: int = 0  # in World.step (physics, sensors, rendering)
     publish_ns: int = 0
+    answer_ns: int = 0  # lockstep: wall time from a step's sensors going out to control's answer
+    answered: int = 0  # ... over this many steps
 
 
 class WorldProcess(FlightProcess):
@@ -77,6 +79,7 @@ class WorldProcess(FlightProcess):
         self.meter = FlightMeter(cfg.start.north_m, cfg.start.east_m, math.radians(cfg.start.yaw_deg))
         self.stats = RunStats()
         self._awaiting_ns: int | None = None  # lockstep: the IMU time the control process must answer
+        self._asked_wall_ns = 0  # ... and when its sensors went out (perf counter)
         self._captures_due: dict[int, int] = {}  # lockstep: capture_id -> when its still is exposed
         self._capture_requests: dict[int, RteRequest] = {}  # ... and the camera's requests for them, when in
         self._measured: dict[type, deque] = {NavState: deque(), NavTrack: deque()}  # lockstep: until measured
@@ -209,6 +212,7 @@ class WorldProcess(FlightProcess):
             t1 = time.perf_counter_ns()
             # the sensors first: in lockstep, control answers while the rest is done
             self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
+            self._asked_wall_ns = time.perf_counter_ns()
             self.ctx.clock.on_tick(out.t_ns)
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
             self._measure()
@@ -329,6 +333,7 @@ class WorldProcess(FlightProcess):
                 "main_waiting_for_flight_software_s": round(max(0.0, st.wall_s - step_s - publish_s), 3),
                 "render_s": round(render_ns / NS_PER_S, 3), "render_terrain_tiles_s": round(tiles_ns / NS_PER_S, 3),
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
+                "answer_ms_per_step": round(st.answer_ns / 1e6 / max(st.answered, 1), 4),
                 "cpu_world_s": round(time.process_time(), 1), "cpu_render_s": round(w.render_cpu_s(), 1)}
         return WorldSummary(w.t_ns, self.ended, self.hang, self.cfg.seed, self.cfg.terrain, w.t_ns / NS_PER_S,
                             st.wall_s, st.steps, st.frames, list(self.cfg.faults) + self.injected,
@@ -339,6 +344,8 @@ class WorldProcess(FlightProcess):
         self.world.apply(rec.msg)
         if self._awaiting_ns is not None and rec.msg.t_ns >= self._awaiting_ns:
             self._awaiting_ns = None
+            self.stats.answer_ns += time.perf_counter_ns() - self._asked_wall_ns
+            self.stats.answered += 1
             self._advance()
 
     def _on_nav_track(self, rec: Received) -> None:
