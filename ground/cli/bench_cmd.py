@@ -37,6 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                           help="profile every flight process into DIR (NAME.prof) and say where the time went")
     lockstep.add_argument("--json", action="store_true", help="print one JSON object")
     lockstep.set_defaults(func=bench_lockstep)
+    ex = bench.add_parser("exchange", help="prototypes of the lockstep step exchange: control hosted in the world, "
+                          "over eventfd and shared memory, over ZeroMQ")
+    ex.add_argument("--channel", choices=("hosted", "eventfd", "zmq", "all"), default="all", help="which prototype")
+    ex.add_argument("--steps", type=int, default=15_000, help="world steps (15,000: spin-up, climb, first legs)")
+    ex.add_argument("--json", action="store_true", help="print one JSON object")
+    ex.set_defaults(func=bench_exchange)
     nav = bench.add_parser("nav", help="the feature tracker against a bare OpenCV baseline, on rendered frames")
     nav.add_argument("--frames", type=int, default=300, help="frames to track")
     nav.add_argument("--json", action="store_true", help="print one JSON object")
@@ -98,6 +104,14 @@ def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:
                              "--sim-seconds must be positive",
                              lambda: bench.bench_lockstep(args.plan, args.seed, args.sim_seconds, args.profile),
                              args, out)
+
+
+def bench_exchange(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.run.exchange import CHANNELS, bench_exchange as run
+
+    channels = CHANNELS if args.channel == "all" else (args.channel,)
+    return _simulation_bench("exchange", args.steps >= 100, "--steps must be at least 100",
+                             lambda: {c: run(c, args.steps) for c in channels}, args, out)
 
 
 def bench_nav(args: argparse.Namespace, out: TextIO | None = None) -> int:
