@@ -65,6 +65,8 @@ class ProcessConfig:
     nice: int = 0  # 0..19: a smaller CPU share (lockstep simulation: the work that may lag behind the step)
     bundle: int = 1  # its high-rate streams (the IMU, the actuator commands) sent this many messages at a time:
     # a lockstep simulation's throughput; 1 (each at once) wherever time is real
+    host: str = ""  # "": a process of its own; "world": control run in the lockstep world's loop, as the MCU the
+    # world stands in for runs it (no exchange across processes each step; docs/performance.md)
 
     def __post_init__(self) -> None:
         check(self.max_restarts >= 0, "max_restarts", "must not be negative")
@@ -72,6 +74,7 @@ class ProcessConfig:
         check_settings({"realtime_priority": self.realtime_priority}, self.cpus, {"nice": self.nice})
         check(self.telemetry_period_ms >= 10, "telemetry_period_ms", "must be at least 10")
         check(0 <= self.heartbeat_timeout_ms <= 600_000, "heartbeat_timeout_ms", "must be 0..600000 ms")
+        check(self.host in ("", "world"), "host", f"must be \"\" (its own process) or \"world\", not {self.host!r}")
 
 
 @dataclass(frozen=True)
@@ -243,10 +246,13 @@ FLIGHT_PROCESSES = ("camera", "nav", "control", "logger", "comm")
 def load_stack(path: str | Path = DEFAULT_STACK) -> LoadedStack:
     path = Path(path)
     cfg = config.load(path, StackConfig)
-    for name in cfg.processes:
+    for name, proc in cfg.processes.items():
         if name not in FLIGHT_PROCESSES:
             raise config.ConfigError(path, f"processes.{name}",
                                      f"unknown process (expected one of {', '.join(FLIGHT_PROCESSES)})")
+        if proc.host and (name != "control" or cfg.stack.backend != "sim"):
+            raise config.ConfigError(path, f"processes.{name}.host",
+                                     "only control may be hosted, and only by the simulated world (backend sim)")
     from fsw.faultspec import FaultSpecError
     from fsw.health.faults import parse_process_fault
     for i, spec in enumerate(cfg.health.faults):

@@ -58,7 +58,7 @@ class Supervision:
     def __init__(self, processes: dict[str, ProcessConfig], health: HealthConfig) -> None:
         self.health = health
         self.children = {name: Child(name, p.critical, p.max_restarts, p.heartbeat_timeout_ms)
-                         for name, p in processes.items() if p.enabled}
+                         for name, p in processes.items() if p.enabled and not p.host}  # hosted: not a child
 
     def due_starts(self, now_ns: int) -> list[str]:
         return [c.name for c in self.children.values()

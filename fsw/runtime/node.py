@@ -92,6 +92,7 @@ class FlightProcess:
         self._wake_w: socket.socket | None = None
         self._poller = zmq.Poller()
         self._time_source: TimeSource = ctx.time_source or HostTimeSource()
+        self._guests: list[FlightProcess] = []  # processes hosted in this one's loop (`host`)
 
     # --- hooks for subclasses ------------------------------------------------------------------------
     def setup(self) -> None:
@@ -241,6 +242,9 @@ class FlightProcess:
 
     def close(self) -> None:
         self.state = ProcState.STOPPING
+        for guest in self._guests:
+            guest.close()
+        self._guests.clear()
         try:
             self.teardown()
         finally:
@@ -271,15 +275,22 @@ class FlightProcess:
     def spin_once(self, max_wait_ms: int = 1000) -> int:
         """Wait for messages or the next timer, handle what came; return how many messages were handled.
         Bundled streams are flushed when the process has been idle `BUNDLE_IDLE_MS`: nothing it holds waits
-        on more input than its own."""
-        wait_ms = max(0, min(max_wait_ms, self.timers.ms_until_next()))
-        holding = [p for p in self._bundled if p.holding]
-        if holding:
-            wait_ms = min(wait_ms, self.BUNDLE_IDLE_MS)
+        on more input than its own. A hosted guest (`host`) shares the wait and gets its turn after this one."""
+        loops = [self, *self._guests]
+        wait_ms = min(lp._wait_ms(max_wait_ms) for lp in loops)
         ready = dict(self._poller.poll(wait_ms))
-        if holding and not ready:
-            for pub in holding:
-                pub.flush()
+        return sum(lp._serve_ready(ready) for lp in loops)
+
+    def _wait_ms(self, max_wait_ms: int) -> int:
+        wait_ms = max(0, min(max_wait_ms, self.timers.ms_until_next()))
+        return min(wait_ms, self.BUNDLE_IDLE_MS) if any(p.holding for p in self._bundled) else wait_ms
+
+    def _serve_ready(self, ready: dict) -> int:
+        """Handle what `ready` (one poll's result) holds of this process's inputs, then its due timers."""
+        if not ready:
+            for pub in self._bundled:
+                if pub.holding:
+                    pub.flush()
         handled = 0
         for sub, handler in self._subscriptions:
             if sub.socket in ready:
@@ -293,6 +304,22 @@ class FlightProcess:
             self._wake_r.recv(4096)
         self._run_timers()
         return handled
+
+    # --- hosting --------------------------------------------------------------------------------------
+    def host(self, guest: "FlightProcess") -> None:
+        """Run `guest` in this process's loop: it opens here, binds its own publishers, and its inputs and
+        timers are served between this process's (the world hosting control, as the MCU it stands in for
+        runs the control loop; docs/performance.md). Call from `setup`."""
+        guest._poller = self._poller
+        guest.open()
+        self._guests.append(guest)
+
+    def wake(self, guest: "FlightProcess", pollable: Any) -> None:
+        """Run what `guest` watches `pollable` for, now: a host that feeds a guest's device directly wakes it
+        without a system call."""
+        for watched, callback in guest._watched:
+            if watched is pollable:
+                guest._call(callback)
 
     def _handle(self, handler: Handler, rec: Received) -> None:
         try:

@@ -47,13 +47,14 @@ SIM_STACK = Path(__file__).resolve().parent.parent.parent / "fsw" / "config" / "
 # Flown in real time, the bundled config takes the real-time settings: navigation fuses each frame as it comes
 # (the fusion delay only makes lockstep runs repeatable, and costs latency), 600 ms of silence is a hang, and
 # the flight processes take SCHED_FIFO priorities as fsw/config/sim_realtime.toml gives them (and not the
-# lockstep's smaller share for camera and navigation, nor its bundles of IMU samples).
+# lockstep's smaller share for camera and navigation, nor its bundles of IMU samples, nor control hosted in
+# the world).
 REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
                      "health": {"heartbeat_timeout_ms": 600, "hung_needs_idle_cpu": False},
                      "flight": {"nav_apply_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26, "nice": 0},
                                    "nav": {"realtime_priority": 26, "nice": 0},
-                                   "control": {"realtime_priority": 25, "bundle": 1}}}
+                                   "control": {"realtime_priority": 25, "bundle": 1, "host": ""}}}
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5, "interrupted": 130}
 _LANDING_FIGURES = ("flight_time_s", "touchdown_speed_mps", "touchdown_horizontal_speed_mps")
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up

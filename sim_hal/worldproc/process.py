@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 import time
 from collections import deque
@@ -43,6 +44,10 @@ from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.world import StepOutput, World
 
 NAME = "world"
+# the streams a hosted control publishes that the flight depends on, and who reads them (the logger too, for
+# every stream it records)
+_CONTROL_READERS = {"imu": ("nav",), "altimeter": ("nav",), "actuators": ("nav",), "inclinometer": (),
+                    "event": ("comm",), "rte.request": ("camera", NAME)}
 _REALTIME_TICK_NS = 1 * NS_PER_MS
 _MAX_STEPS_PER_TICK = 50
 _SETTLE_NS = NS_PER_S  # down this long after flying, rotors commanded off: the flight is over
@@ -64,11 +69,18 @@ class RunStats:
 
 class WorldProcess(FlightProcess):
     def __init__(self, ctx: ProcessContext, cfg: WorldConfig, duration_s: float | None = None,
-                 end_on_landing: bool = False, running: frozenset[str] | None = None) -> None:
-        """`running`: the flight processes of the stack (None: every process the topology lists)."""
+                 end_on_landing: bool = False, running: frozenset[str] | None = None,
+                 control: ProcessContext | None = None) -> None:
+        """`running`: the flight processes of the stack that run as processes of their own (None: every
+        process the topology lists); `control`: the context of a control process this world hosts in its own
+        loop (lockstep only; its backend a `HostedBackend`)."""
         super().__init__(ctx)
         self.cfg = cfg
         self._running = frozenset(ctx.topology.processes if running is None else running)
+        self._control_ctx = control
+        self._link = None  # the hosted control's sensor link (HostedLink)
+        self._advancing = False
+        self._step_due = False  # a hosted control answered outside `_advance`: step on after its handler
         self.duration_ns = None if duration_s is None else round(duration_s * NS_PER_S)
         self.end_on_landing = end_on_landing
         self.ended = "running"
@@ -104,7 +116,10 @@ class WorldProcess(FlightProcess):
             self.take_realtime(self.cfg.realtime_priority, self.cfg.cpus)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):
             self.add_publisher(topic)
-        self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
+        if self._control_ctx is not None:
+            self._host_control()
+        else:
+            self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
         self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
         if self.cfg.lockstep and "control" in self.ctx.topology.processes:
             self.subscribe("rte.request", self._on_capture_asked, publishers=["control"])
@@ -117,6 +132,36 @@ class WorldProcess(FlightProcess):
             self.subscribe("health.procs", self._on_procs, publishers=["health"])
         self.on_command("FAULT_INJECT", self._fault_inject)
         self.timers.every(_REALTIME_TICK_NS, self._tick, name="world_tick")
+
+    def _host_control(self) -> None:
+        """Run the control process in this loop: its sensors delivered after each step, its commands applied
+        as it writes them (sim_hal/backend/hosted.py)."""
+        from fsw.control.process import ControlProcess
+
+        self.control = ControlProcess(self._control_ctx)
+        self._link = self._control_ctx.backend.link
+        self._link.on_command = self._on_hosted_command
+        self.host(self.control)
+        self._watch.pid("control", os.getpid())  # its CPU is this process's
+
+    def _on_hosted_command(self, command) -> None:
+        """The hosted control's actuator command: applied now; the answer to the step awaiting it, which then
+        steps on (at once, when control answered while the world woke it)."""
+        self.world.apply(command)
+        if self._awaiting_ns is not None and command.t_ns >= self._awaiting_ns:
+            self._awaiting_ns = None
+            self.stats.answer_ns += time.perf_counter_ns() - self._asked_wall_ns
+            self.stats.answered += 1
+            # answered late (control had waited for navigation): step on once control's handler is done, so
+            # what it publishes after the command keeps its order
+            self._step_due = not self._advancing
+
+    def spin_once(self, max_wait_ms: int = 1000) -> int:
+        handled = super().spin_once(max_wait_ms)
+        if self._step_due:
+            self._step_due = False
+            self._advance()
+        return handled
 
     def _fault_inject(self, cmd, args: dict) -> tuple[CommandResult, str]:
         """A device fault from the ground (through comm), its start counted from now."""
@@ -163,8 +208,22 @@ class WorldProcess(FlightProcess):
         is started: the supervisor starts it once all are ready). Colour stills are asked for, and the
         asking is repeated until answered."""
         readers = {"sim.sensors": "control", "sim.navcam": "camera"}
-        return all(self.publisher(topic).poll_subscriptions() >= 1
-                   for topic, reader in readers.items() if reader in self._running)
+        if not all(self.publisher(topic).poll_subscriptions() >= 1
+                   for topic, reader in readers.items() if reader in self._running):
+            return False
+        return self._link is None or all(self.control.publisher(topic).poll_subscriptions() >= count
+                                         for topic, count in self._hosted_readers().items())
+
+    def _hosted_readers(self) -> dict[str, int]:
+        """A hosted control binds its publishers when the world starts, after the other processes: how many
+        readers each stream the flight depends on must have before time starts (the logger's, for a complete
+        flight log)."""
+        logged = {t.name for t in self.ctx.topology.registry if not t.hal} - set(self.ctx.logger.exclude)
+        counts = {}
+        for topic, readers in _CONTROL_READERS.items():
+            running = [r for r in readers if r in self._running or r == NAME]
+            counts[topic] = len(running) + (topic in logged and "logger" in self._running)
+        return counts
 
     def _waiting_for(self) -> str | None:
         """The lockstep participant time waits for now, if any."""
@@ -201,7 +260,15 @@ class WorldProcess(FlightProcess):
 
     def _advance(self) -> None:
         """World steps, published, until (in lockstep) one gives the control process an IMU sample to
-        answer; then arm the wait for that answer. Real time: exactly one step."""
+        answer; then arm the wait for that answer. Real time: exactly one step. A hosted control answers
+        within the step, and the steps go on."""
+        self._advancing = True
+        try:
+            self._steps()
+        finally:
+            self._advancing = False
+
+    def _steps(self) -> None:
         while not self._finished():
             self._hand_over_late_renders()
             if self._nav_behind() or self._capture_behind():
@@ -211,7 +278,10 @@ class WorldProcess(FlightProcess):
             out = self.world.step()
             t1 = time.perf_counter_ns()
             # the sensors first: in lockstep, control answers while the rest is done
-            self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
+            if self._link is not None:
+                self._link.deliver(out.t_ns, out.imu, out.altimeter, out.inclinometer)
+            else:
+                self.publish("sim.sensors", SimSensors(out.t_ns, out.step, out.imu, out.altimeter, out.inclinometer))
             self._asked_wall_ns = time.perf_counter_ns()
             self.ctx.clock.on_tick(out.t_ns)
             self.meter.update(out.t_ns, self.world.vehicle.state, self.world.agl_m())
@@ -221,6 +291,8 @@ class WorldProcess(FlightProcess):
             self.stats.step_ns += t1 - t0
             self.stats.publish_ns += time.perf_counter_ns() - t1
             self._awaiting_ns = out.imu[-1].t_ns if (self.cfg.lockstep and out.imu) else None
+            if self._awaiting_ns is not None and self._link is not None:
+                self.wake(self.control, self._link.wake_handle)  # it answers now, unless it waits for nav
             if not self.cfg.lockstep or self._awaiting_ns is not None:
                 return
 
@@ -504,14 +576,31 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent()
     try:
         stack = load_stack(args.config)
-        proc = WorldProcess(build_context(stack, NAME, args.run_dir), world_config(args), args.seconds,
-                            args.end_on_landing, frozenset(n for n, p in stack.config.processes.items() if p.enabled))
+        cfg = world_config(args)
+        procs = stack.config.processes
+        running = frozenset(n for n, p in procs.items() if p.enabled and not p.host)
+        control = procs.get("control")
+        hosted = control is not None and control.enabled and control.host == NAME
+        if hosted and not cfg.lockstep:
+            raise ConfigError(args.config, "processes.control.host", "control is hosted by the world only in "
+                                                                     "lockstep, not in real time")
+        proc = WorldProcess(build_context(stack, NAME, args.run_dir), cfg, args.seconds, args.end_on_landing,
+                            running, hosted_control_context(stack, args.run_dir) if hosted else None)
     except (ConfigError, RuntimeError, ValueError) as exc:
         logging.error("cannot start: %s", exc)
         return EXIT_CONFIG
     code = proc.run()
     write_summary(proc.summary(), Path(args.run_dir) / SUMMARY_FILE)
     return EXIT_HANG if proc.ended == "hang" else code
+
+
+def hosted_control_context(stack, run_dir: str) -> ProcessContext:
+    """The control process's context with the hosted backend: its devices fed by this world directly."""
+    from sim_hal.backend.hosted import HostedBackend
+
+    ctx = build_context(stack, "control", run_dir)
+    backend = HostedBackend(ctx.backend.context)
+    return replace(ctx, backend=backend, clock=backend.time_source().clock, time_source=backend.time_source())
 
 
 def write_summary(summary: WorldSummary, path: Path) -> None:
