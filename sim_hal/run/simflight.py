@@ -31,6 +31,7 @@ from fsw.bus.topology import Topology
 from fsw.config import ConfigError, read_toml
 from fsw.config.stack import LoadedStack, load_stack
 from fsw.control.modes import entered
+from fsw.health.faults import parse_process_fault
 from fsw.control.plan import Plan
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
@@ -139,6 +140,7 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
     stack_raw["stack"]["topology"] = str(stack.topology_path)
     faults = checked.faults
     stack_raw.setdefault("health", {})["faults"] = faults.process
+    _host_control(stack_raw, stack, req, faults.process)
     radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
     radio["outages"] = [[f.start_s, f.duration_s] for f in faults.link if f.kind == "outage"]
     radio["loss_windows"] = [[f.start_s, f.duration_s, f.loss_pct] for f in faults.link if f.kind == "loss"]
@@ -150,6 +152,20 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_raw.setdefault("comm", {})["files_dir"] = str(out)  # the flight's logs and images, for the ground
     return stack_raw
+
+
+def _host_control(stack_raw: dict[str, Any], stack: LoadedStack, req: SimRequest, process_faults: list[str]) -> None:
+    """Control hosted by the world only where it can be: in lockstep (a user's real-time config that hosts it is
+    refused), and not when a process fault is aimed at control (it then runs as its own process, which the
+    supervisor can kill or stop)."""
+    control = stack_raw.get("processes", {}).get("control")
+    if not control or control.get("host", "") != "world":
+        return
+    if req.realtime:
+        raise ConfigError(stack.path, "processes.control.host", "control is hosted by the world only in lockstep: "
+                                                                "set it to \"\" to fly in real time")
+    if any(parse_process_fault(spec).name == "control" for spec in process_faults):
+        control["host"] = ""
 
 
 def check_sim_backend(stack: LoadedStack) -> None:
