@@ -93,6 +93,7 @@ class FlightProcess:
         self._poller = zmq.Poller()
         self._time_source: TimeSource = ctx.time_source or HostTimeSource()
         self._guests: list[FlightProcess] = []  # processes hosted in this one's loop (`host`)
+        self._taps: dict[str, list[Callable[[Message], None]]] = {}  # topic -> in-process listeners (`tap`)
 
     # --- hooks for subclasses ------------------------------------------------------------------------
     def setup(self) -> None:
@@ -148,7 +149,15 @@ class FlightProcess:
             self.event("REALTIME_REFUSED", Severity.WARNING_LO, warning)
 
     def publish(self, topic: str, msg: Message) -> int:
+        if self._taps:
+            for tap in self._taps.get(topic, ()):
+                tap(msg)
         return self._publishers[topic].publish(msg)
+
+    def tap(self, topic: str, fn: Callable[[Message], None]) -> None:
+        """Hand `fn` every message this process publishes on `topic`, as it publishes it: how a host learns
+        what its guest says at once and in order, not whenever the bus delivers it."""
+        self._taps.setdefault(topic, []).append(fn)
 
     def publisher(self, topic: str) -> Publisher:
         return self._publishers[topic]

@@ -47,7 +47,7 @@ NAME = "world"
 # the streams a hosted control publishes that the flight depends on, and who reads them (the logger too, for
 # every stream it records)
 _CONTROL_READERS = {"imu": ("nav",), "altimeter": ("nav",), "actuators": ("nav",), "inclinometer": (),
-                    "event": ("comm",), "rte.request": ("camera", NAME)}
+                    "event": ("comm",), "rte.request": ("camera",)}  # the world taps control's asks
 _REALTIME_TICK_NS = 1 * NS_PER_MS
 _MAX_STEPS_PER_TICK = 50
 _SETTLE_NS = NS_PER_S  # down this long after flying, rotors commanded off: the flight is over
@@ -121,8 +121,10 @@ class WorldProcess(FlightProcess):
         else:
             self.subscribe("sim.actuators", self._on_actuators, publishers=["control"])
         self.subscribe("sim.rte.request", self._on_rte_request, publishers=["camera"])
-        if self.cfg.lockstep and "control" in self.ctx.topology.processes:
-            self.subscribe("rte.request", self._on_capture_asked, publishers=["control"])
+        if self._control_ctx is not None:  # known as control asks, before the world steps on
+            self.control.tap("rte.request", self._capture_asked)
+        elif self.cfg.lockstep and "control" in self.ctx.topology.processes:
+            self.subscribe("rte.request", lambda rec: self._capture_asked(rec.msg), publishers=["control"])
         if "nav" in self.ctx.topology.processes:
             # the loop drains sockets in this order: a frame's estimate before its record, which comes after it
             self.subscribe("nav.state", self._on_nav_state, publishers=["nav"])
@@ -221,7 +223,7 @@ class WorldProcess(FlightProcess):
         logged = {t.name for t in self.ctx.topology.registry if not t.hal} - set(self.ctx.logger.exclude)
         counts = {}
         for topic, readers in _CONTROL_READERS.items():
-            running = [r for r in readers if r in self._running or r == NAME]
+            running = [r for r in readers if r in self._running]
             counts[topic] = len(running) + (topic in logged and "logger" in self._running)
         return counts
 
@@ -521,10 +523,9 @@ class WorldProcess(FlightProcess):
         if still is not None:
             self.publish("sim.rte", still)
 
-    def _on_capture_asked(self, rec: Received) -> None:
+    def _capture_asked(self, req: RteRequest) -> None:
         """Lockstep: control has asked the camera for a still; it is due `capture_latency_ms` later."""
-        self._captures_due.setdefault(rec.msg.capture_id,
-                                      rec.msg.t_ns + round(self.cfg.capture_latency_ms * NS_PER_MS))
+        self._captures_due.setdefault(req.capture_id, req.t_ns + round(self.cfg.capture_latency_ms * NS_PER_MS))
 
     def _take_due_captures(self) -> None:
         for capture_id, due in sorted(self._captures_due.items(), key=lambda kv: kv[1]):
