@@ -205,11 +205,12 @@ def _take(queue: deque) -> list:
 
 class SimBackend:
     name = "sim"
+    LINK: type[SimLink] = SimLink  # how the devices reach the world
 
     def __init__(self, context: BackendContext) -> None:
         self.context = context
         self._time_source = SimTimeSource(context.process)
-        self.link = SimLink(context, self._time_source)
+        self.link = self.LINK(context, self._time_source)
 
     def navcam(self) -> SimNavcam:
         return SimNavcam(self.link)

@@ -63,12 +63,7 @@ class HostedActuators(SimActuators):
 
 
 class HostedBackend(SimBackend):
-    name = "sim"
-
-    def __init__(self, context: BackendContext) -> None:
-        self.context = context
-        self._time_source = SimTimeSource(context.process)
-        self.link = HostedLink(context, self._time_source)
+    LINK = HostedLink
 
     def imu(self) -> HostedImu:
         return HostedImu(self.link)
