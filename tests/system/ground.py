@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from fsw.comm.auth import init_keys
@@ -54,6 +55,16 @@ class GroundFlight:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.communicate()
+
+
+def outage_spec(ground: GroundTestAPI, wall_s: float = 6.0) -> str:
+    """A link outage starting 0.5 flight-clock seconds from now that lasts about `wall_s` of wall time, from the
+    flight clock's speed measured now: lockstep runs several times faster than real time (more on an idle
+    machine), and the ground sees the link down only after 2 s of silence on its own wall clock."""
+    start_ns, start_wall = ground.link.got.state["t_ns"], time.monotonic()
+    ground.link.wait_for(lambda: time.monotonic() - start_wall >= 2.0, 10, "2 s of telemetry")
+    speed = (ground.link.got.state["t_ns"] - start_ns) / 1e9 / (time.monotonic() - start_wall)
+    return f"link.outage@0.5:{max(1.0, speed) * wall_s:.1f}"
 
 
 def connected(flight: GroundFlight, timeout_s: float = 60.0) -> GroundTestAPI:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import wait_until
-from tests.system.ground import PLANS, GroundFlight, connected, free_port
+from tests.system.ground import PLANS, GroundFlight, connected, free_port, outage_spec
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.timeout(300)
@@ -78,9 +78,14 @@ def test_a_bad_argument_is_stopped_in_the_page(page) -> None:
     assert "VALIDATION_ERROR" in result and "not sent" in result and "width_px" in result
 
 
-def test_the_link_indicator_turns_red_when_the_link_is_cut(page) -> None:
+def test_the_link_indicator_turns_red_when_the_link_is_cut(flight, page) -> None:
+    ground = connected(flight)
+    try:
+        spec = outage_spec(ground)
+    finally:
+        ground.link.close()
     page.select_option("#cmd-name", "FAULT_INJECT")
-    page.fill("input[name=spec]", "link.outage@0.5:20")  # flight-clock seconds: several s of wall time
+    page.fill("input[name=spec]", spec)
     page.click("#cmd-send")
     page.wait_for_function("document.getElementById('cmd-result').textContent.startsWith('FAULT_INJECT OK')")
     page.wait_for_selector("#link.down", timeout=25_000)

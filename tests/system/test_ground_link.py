@@ -9,7 +9,7 @@ import zmq
 
 from fsw.comm import protocol
 from ground.testapi import GroundTestAPI
-from tests.system.ground import PLANS, connected
+from tests.system.ground import PLANS, connected, outage_spec
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -110,7 +110,7 @@ def test_a_file_comes_down_whole(flight, ground) -> None:
 
 def test_during_an_outage_telemetry_pauses_then_resumes_and_no_event_is_lost(ground) -> None:
     link = ground.link
-    ground.send_and_assert_command("FAULT_INJECT", {"spec": "link.outage@0.5:20"})  # flight-clock s: several s of wall time
+    ground.send_and_assert_command("FAULT_INJECT", {"spec": outage_spec(ground)})
     link.wait_for(lambda: not link.link_up, 20, "the ground to see the link down")
     paused_at = link.got.state["seq"]
     mark = ground.mark()
