@@ -18,7 +18,7 @@ from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.faultspec import FaultSpecError
 from fsw.health.faults import parse_process_fault
 from fsw.health.resources import ResourceSampler, cpu_seconds
-from fsw.health.supervision import Supervision, Verdict
+from fsw.health.supervision import PARENT_ENV, Supervision, Verdict
 from fsw.runtime.node import FlightProcess, ProcessContext
 
 log = logging.getLogger("ginny.health")
@@ -200,7 +200,8 @@ def launcher(config_path: Path, run_dir: str, log_dir: Path | None = None) -> Sp
         try:
             return subprocess.Popen(
                 [sys.executable, "-m", "fsw.runtime.launch", name, "--config", str(config_path),
-                 "--run-dir", run_dir], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                 "--run-dir", run_dir], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                env={**os.environ, PARENT_ENV: str(os.getpid())})
         finally:
             if out is not subprocess.DEVNULL:
                 out.close()

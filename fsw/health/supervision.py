@@ -14,6 +14,7 @@ from fsw.clock import NS_PER_MS
 from fsw.config.stack import HealthConfig, ProcessConfig
 
 EXIT_CONFIG = 78  # a process that exits with this cannot start with its config: restarting will not help
+PARENT_ENV = "GINNY_SUPERVISOR_PID"  # the supervisor's pid, given to each child it starts (see launch.die_with_parent)
 CPU_WINDOW_NS = 3_000_000_000  # a silent process is judged idle only over at least this much time: CPU time
 # is counted in 10 ms ticks, and a starved process (1-2% of a core) may show none in a shorter window
 CpuReader = Callable[[int], "float | None"]  # pid -> its CPU seconds (None: gone)

@@ -17,7 +17,7 @@ from fsw.bus.topology import Topology
 from fsw.clock import MonotonicClock
 from fsw.config import ConfigError
 from fsw.config.stack import LoadedStack, ProcessConfig, load_stack
-from fsw.health.supervision import EXIT_CONFIG
+from fsw.health.supervision import EXIT_CONFIG, PARENT_ENV
 from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import FlightProcess, ProcessContext
 
@@ -54,13 +54,16 @@ def make_process(ctx: ProcessContext) -> FlightProcess:
 
 
 def die_with_parent() -> None:
-    """Ask Linux to send SIGTERM when the supervisor dies, so no flight process is ever orphaned."""
+    """Ask Linux to send SIGTERM when the supervisor dies, so no flight process is ever orphaned. A supervisor
+    that died before the request (while Python started) is seen by the parent's pid having changed: to 1, or
+    to a container's subreaper, which is why the supervisor passes its own pid (`PARENT_ENV`)."""
     pr_set_pdeathsig = 1
     try:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:
+    parent = os.environ.pop(PARENT_ENV, "")  # not handed down to a process this one starts
+    if os.getppid() == 1 or (parent.isdigit() and os.getppid() != int(parent)):
         sys.exit(0)
 
 

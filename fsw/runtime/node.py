@@ -38,6 +38,7 @@ from fsw.runtime.realtime import apply_realtime
 from fsw.runtime.timers import Timers
 from fsw.runtime.timesource import HostTimeSource, TimeSource
 
+STOP_GRACE_S = 20  # after a stop signal, the most a process may take to close before SIGALRM ends it
 PROFILE_ENV = "GINNY_PROFILE_DIR"  # a folder: every flight process profiles its loop into it (see `profiled`)
 log = logging.getLogger("ginny.process")
 Handler = Callable[[Received], None]
@@ -86,7 +87,7 @@ class FlightProcess:
         self._watched: list[tuple[Any, Callable[[], None]]] = []
         self._throttle = EventThrottle(ctx.events.throttle_limit, ctx.events.throttle_window_ms * NS_PER_MS)
         self._boot_id = secrets.randbits(31)
-        self._stop = threading.Event()
+        self._stopping = False  # a plain flag: set from a signal handler, which must take no lock
         self.signalled = False  # stopped by SIGINT/SIGTERM (an operator's Ctrl-C), not by its own decision
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
@@ -274,7 +275,7 @@ class FlightProcess:
 
     def stop(self) -> None:
         """Ask the loop to end (thread-safe; also what SIGINT/SIGTERM do)."""
-        self._stop.set()
+        self._stopping = True
         if self._wake_w is not None:
             try:
                 self._wake_w.send(b"\0")
@@ -357,7 +358,7 @@ class FlightProcess:
         try:
             self.open()
             with profiled(self.name):
-                while not self._stop.is_set():
+                while not self._stopping:
                     self.spin_once()
             return 0
         finally:
@@ -374,9 +375,20 @@ class FlightProcess:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, self._on_signal)
 
+    @property
+    def stopping(self) -> bool:
+        """True once the loop has been asked to end."""
+        return self._stopping
+
     def _on_signal(self, *_: Any) -> None:
+        """No lock here: a second signal runs its handler inside the first's, and a lock the first holds (as
+        threading.Event.set does) would never be released. The wakeup fd ends the poll. If closing then hangs
+        anyway, SIGALRM's default action ends the process `STOP_GRACE_S` later: nothing else would, once the
+        supervisor is gone (a child told by PR_SET_PDEATHSIG)."""
+        if not self._stopping:
+            signal.alarm(STOP_GRACE_S)
         self.signalled = True
-        self._stop.set()
+        self._stopping = True
 
     def _remove_signal_wakeup(self) -> None:
         if threading.current_thread() is threading.main_thread():

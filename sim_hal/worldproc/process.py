@@ -329,7 +329,7 @@ class WorldProcess(FlightProcess):
         if self.ended == "running":
             self.ended = self._end_reason()
         if self.ended != "running":
-            if not self._stop.is_set():
+            if not self.stopping:
                 self._publish_frames(self.world.flush_frames())
                 self.stats.wall_s = (self.ctx.wall.now_ns() - self.stats.started_wall_ns) / NS_PER_S
                 self.event("SIM_DONE", Severity.ACTIVITY_HI,
@@ -476,7 +476,7 @@ class WorldProcess(FlightProcess):
 
     def _step_on_if_waiting(self) -> None:
         """Navigation has moved on: a lockstep world that was holding time for it (not for control) steps."""
-        if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self._stop.is_set():
+        if self._awaiting_ns is None and self._started and self.cfg.lockstep and not self.stopping:
             self._advance()
 
     def _nav_behind(self) -> bool:

@@ -1,6 +1,9 @@
 """A flight process in-process: commands and acknowledgements, counters, events, errors that do not kill it."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -150,3 +153,39 @@ def test_a_profiled_loop_writes_its_profile_and_the_bench_says_where_the_time_we
     assert set(summary) == {"nav"} and summary["nav"]["cpu_s"] > 0
     assert len(summary["nav"]["most_own_time"]) == 3
     assert any("busy" in row or "genexpr" in row for row in summary["nav"]["most_own_time"])
+
+
+_HANGS_ON_CLOSE = """
+import sys, threading
+from fsw.clock import MonotonicClock
+from fsw.config.stack import DEFAULT_DIR, ProcessConfig
+from fsw.bus.topology import Topology
+from fsw.bus.topics import default_registry
+from fsw.runtime import node
+from fsw.runtime.commands import CommandDictionary
+from hal.backend import BackendContext, NullBackend
+
+class HangsOnClose(node.FlightProcess):
+    def setup(self):
+        print("looping", flush=True)  # its signal handlers are in place
+    def teardown(self):
+        print("closing", flush=True)
+        threading.Event().wait({hang})
+
+node.STOP_GRACE_S = 2
+topology = Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), sys.argv[1])
+ctx = node.ProcessContext("nav", topology, MonotonicClock(), MonotonicClock(), CommandDictionary([]),
+                          process=ProcessConfig(), backend=NullBackend(BackendContext("")))
+sys.exit(HangsOnClose(ctx).run())
+"""
+
+
+@pytest.mark.parametrize("hang_s, code", [(0, 0), (3600, -signal.SIGALRM)])
+def test_a_stop_signal_ends_the_process_even_twice_and_even_when_closing_hangs(run_dir, hang_s, code) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", _HANGS_ON_CLOSE.format(hang=hang_s), run_dir],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "looping\n"
+    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signal.SIGTERM)  # a second signal (the supervisor's, then PR_SET_PDEATHSIG's) must not hang it
+    assert proc.stdout.readline() == "closing\n"
+    assert proc.wait(timeout=30) == code
