@@ -1,6 +1,7 @@
-"""`ginny chaos`: seeded flights with random faults from the fault matrix, flown in parallel, judged and tabled.
+"""`ginny chaos`: seeded flights with random faults from the fault matrix, judged and tabled -- a campaign
+(ground/campaign) whose only dispersion is the fault matrix, on the same engine (Dask).
 
-Each flight is a whole `ginny sim` with one to three faults drawn (by the seed) from the matrix below, at
+Each flight is a whole `ginny sim` with one to three faults drawn (by the seed) from the matrix, at
 random times between liftoff and the planned landing. A flight is *survivable* unless a fault takes what no
 helicopter flies without: the control loop itself, or the IMU for a second or more. A vehicle is *lost* when
 it tips over, touches down harder than 2 m/s, or the run crashes or is aborted; every outcome other than a
@@ -9,31 +10,23 @@ planned landing must be explained by an event (the LAND_NOW reason, or what the 
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import tomli_w
 
-from fsw.config.stack import FLIGHT_PROCESSES
-from fsw.control.plan import load_plan, summarize
-
-HARD_LANDING_MPS = 2.0
-SPIN_UP_S = 9.0
-DEVICE_FAULTS = {  # kind -> (duration range s or None for a single output, value or None)
-    "navcam": [("drop", None), ("off", (1, 5)), ("delay", (2, 6)), ("intermittent", (2, 8)), ("noise", (2, 8))],
-    "imu": [("noise", (1, 5)), ("stuck", (0.1, 1.5)), ("garbage", (0.05, 1.2))],
-    "altimeter": [("off", (1, 8)), ("garbage", (0.5, 3)), ("stuck", (1, 5)), ("intermittent", (2, 8))],
-    "inclinometer": [("off", (5, 20))],
-}
-
+from ground.campaign.draw import draw_faults, survivable  # noqa: F401 - the fault matrix, ginny chaos's
+from ground.campaign.run import Progress, prepare_folder, run_campaign
+from ground.campaign.spec import parse_spec
+from ground.campaign.table import read_table
 
 @dataclass
 class ChaosFlight:
@@ -51,85 +44,31 @@ class ChaosFlight:
     wall_s: float = 0.0
 
 
-def draw_faults(rng: np.random.Generator, t0: float, t1: float) -> list[str]:
-    """One to three faults at times in [t0, t1) s of flight time."""
-    out = []
-    for _ in range(int(rng.integers(1, 4))):
-        at = round(float(rng.uniform(t0, t1)), 1)
-        if rng.random() < 0.3:
-            name = str(rng.choice(FLIGHT_PROCESSES))
-            out.append(f"proc.{name}.{rng.choice(['kill', 'hang'])}@{at}")
-            continue
-        device = str(rng.choice(list(DEVICE_FAULTS)))
-        kind, span = DEVICE_FAULTS[device][int(rng.integers(len(DEVICE_FAULTS[device])))]
-        out.append(f"{device}.{kind}@{at}" + (f":{round(float(rng.uniform(*span)), 2)}" if span else ""))
-    return out
-
-
-def survivable(faults: list[str]) -> bool:
-    for spec in faults:
-        if spec.startswith("proc.control."):
-            return False
-        if spec.startswith("imu.") and spec.split(".")[1].split("@")[0] in ("stuck", "garbage", "off"):
-            if float(spec.split(":")[-1]) >= 1.0:
-                return False
-    return True
-
-
-def fly_one(f: ChaosFlight, plan: str, out: Path) -> ChaosFlight:
-    start = time.monotonic()
-    args = _sim_args(plan, out, "--seed", str(f.seed), *[a for spec in f.faults for a in ("--fault", spec)])
-    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
-    f.wall_s = round(time.monotonic() - start, 1)
-    summary_path = out / "summary.json"
-    if not summary_path.exists():
-        f.explanation = "no summary: the run did not finish"
-        return f
-    s = json.loads(summary_path.read_text())
-    fl = s.get("flight", {})
-    f.outcome = s["outcome"]
-    f.max_tilt_deg = fl.get("max_tilt_deg", float("nan"))
-    f.touchdown_speed_mps = fl.get("touchdown_speed_mps", float("nan"))
-    f.landing_error_m = fl.get("landing_error_m", float("nan"))
-    f.errors = s.get("events", {}).get("error", 0)
-    f.lost = f.outcome in ("crashed", "aborted") or bool(fl.get("tipped_over")) \
-        or (f.touchdown_speed_mps or 0) > HARD_LANDING_MPS
-    f.explanation = explain(out / "events.jsonl", f.outcome)
-    return f
-
-
-def explain(events_path: Path, outcome: str) -> str:
-    """Why the flight ended as it did, from its events ("" for a planned landing)."""
-    if outcome == "landed" or not events_path.exists():
-        return ""
-    events = [json.loads(line) for line in events_path.read_text().splitlines() if line.strip()]
-    land_now = [e["text"] for e in events if e["name"] == "MODE" and "-> LAND_NOW" in e["text"]]
-    if land_now:
-        return land_now[0].split(": ", 1)[-1]
-    serious = [f"{e['source']} {e['name']}: {e['text']}" for e in events
-               if e["severity"] in ("WARNING_HI", "FATAL") and e["name"] not in ("DEADLINE_MISS",)]
-    return serious[-1] if serious else ""
+def chaos_spec(flights: int, seed: int, plan: str) -> bytes:
+    """The campaign `ginny chaos` runs: one plan, no dispersion but the fault matrix, one to three faults
+    in every flight."""
+    return tomli_w.dumps({"plans": [plan], "flights": flights, "seed": seed,
+                          "faults": {"probability": 1.0, "count": [1, 3]}}).encode()
 
 
 def run_chaos(flights: int, seed: int, out: Path, plan: str = "flight1", jobs: int | None = None,
-              progress: Callable[[ChaosFlight], None] | None = None) -> list[ChaosFlight]:
-    duration = SPIN_UP_S + summarize(load_plan(plan)).duration_s
-    rng = np.random.default_rng(seed)
-    todo = []
-    for i in range(flights):
-        faults = draw_faults(rng, SPIN_UP_S + 2.0, duration - 3.0)
-        todo.append(ChaosFlight(i, seed * 1000 + i, faults, survivable(faults)))
-    out.mkdir(parents=True, exist_ok=True)
-    done = []
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(fly_one, f, plan, out / "flights" / f"{f.index:03d}") for f in todo]
-        for fut in as_completed(futures):
-            done.append(fut.result())
-            if progress is not None:
-                progress(done[-1])
-    done.sort(key=lambda f: f.index)
-    write_csv(done, out / "chaos.csv")
-    return done
+              progress: Callable[[Progress], None] | None = None) -> list[ChaosFlight]:
+    """The chaos campaign on the campaign engine (a LocalCluster of `jobs` workers); chaos.csv beside its
+    Parquet table."""
+    text = chaos_spec(flights, seed, plan)
+    prepare_folder(text, "ginny chaos", out)
+    run_campaign(parse_spec(tomllib.loads(text.decode()), "ginny chaos"), out, workers=jobs, on_progress=progress)
+    rows = [_chaos_row(r) for r in read_table(out)]
+    write_csv(rows, out / "chaos.csv")
+    return rows
+
+
+def _chaos_row(r: dict) -> ChaosFlight:
+    def num(key: str) -> float:
+        return float("nan") if r.get(key) is None else r[key]
+    return ChaosFlight(r["index"], r["seed"], r["faults"].split(), r["survivable"], r["outcome"], num("max_tilt_deg"),
+                       num("touchdown_speed_mps"), num("landing_error_m"), r["lost"], r["explanation"],
+                       r["errors"], r["wall_s"])
 
 
 def write_csv(rows: list[ChaosFlight], path: Path) -> None:

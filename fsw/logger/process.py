@@ -19,7 +19,7 @@ from fsw.clock import NS_PER_S
 from fsw.control.modes import entered
 from fsw.logger.images import write_image
 from fsw.logger.logfile import Kind, frame
-from fsw.logger.window import FlightWindow, Verdict
+from fsw.logger.window import FlightWindow
 from fsw.logger.writer import LogWriter
 from fsw.runtime.node import FlightProcess
 
@@ -65,6 +65,9 @@ class LoggerProcess(FlightProcess):
                          int(cfg.min_free_mb * _MB))
 
     def teardown(self) -> None:
+        if getattr(self, "flight", None) is not None:
+            for record in self.window.drain():  # what was held for the flight: stamped up to its end, if known
+                self._write(self.flight, record)
         for w in (getattr(self, "boot", None), getattr(self, "flight", None)):
             if w is not None:
                 w.close()
@@ -125,10 +128,11 @@ class LoggerProcess(FlightProcess):
     def _append(self, kind: Kind, topic: str, t_ns: int, body) -> None:
         record = frame(kind, topic, t_ns, body)
         self._write(self.boot, record)
-        verdict = self.window.offer(t_ns, record)
-        if verdict is Verdict.KEEP and self.flight is not None:
-            self._write(self.flight, record)
-        elif verdict is Verdict.CLOSE:
+        due, complete = self.window.offer(t_ns, record)
+        if self.flight is not None:
+            for held in due:
+                self._write(self.flight, held)
+        if complete:
             self._close_flight()
 
     def _write(self, w: LogWriter, record: bytes) -> None:
@@ -143,8 +147,7 @@ class LoggerProcess(FlightProcess):
             return
         self.flights += 1
         self.flight = self._writer(self.dir / f"flight-{self.stamp}-{self.flights:02d}.glog")
-        for record in self.window.armed(armed_ns):
-            self._write(self.flight, record)
+        self.window.armed(armed_ns)  # it holds the flight's records until they are surely in order
         self.event("LOG_FLIGHT", Severity.ACTIVITY_LO, f"flight log {self.flight.files[0].name}", armed_ns)
 
     def _close_flight(self) -> None:

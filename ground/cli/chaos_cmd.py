@@ -14,10 +14,8 @@ from fsw.config import ConfigError
 from fsw.runtime.outputs import check_out_folder, fresh_out_folder
 from ground.chaos import ChaosFlight, kill_campaign, run_chaos, sums
 from sim_hal.run.plancheck import check_plan
-from sim_hal.run.simflight import MAX_SEED
+from ground.campaign.spec import MAX_FLIGHTS, MAX_SEED
 
-MAX_FLIGHTS = 100_000
-MAX_CAMPAIGN_SEED = (MAX_SEED - MAX_FLIGHTS) // 1000
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None,
                    help="a new or empty folder for chaos.csv and each flight's records (default: a fresh chaos-out)")
     p.add_argument("--plan", default="flight1", help="the plan every flight flies (default flight1)")
-    p.add_argument("--jobs", type=int, default=None, help="flights at once (default: the core count)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="flights at once: the LocalCluster's workers (default: cores / 2, as `ginny campaign`)")
     p.add_argument("--kills", type=int, default=0, metavar="N",
                    help="instead: kill -9 the whole stack N times at random moments and read everything back")
     p.set_defaults(func=run)
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         task = bar.add_task("flights", total=args.flights)
         try:
             rows = run_chaos(args.flights, args.seed, Path(args.out), args.plan, args.jobs,
-                             lambda f: bar.advance(task))
+                             lambda p: bar.update(task, completed=p.done))
         except (ConfigError, ValueError) as exc:
             print(f"ginny chaos: {exc}", file=sys.stderr)
             return 2
@@ -63,8 +62,8 @@ def check_args(args: argparse.Namespace) -> None:
     """Every flag checked before the first flight starts; --out is then the folder to use."""
     if not 1 <= args.flights <= MAX_FLIGHTS:
         raise ValueError(f"--flights: {args.flights} must be 1..{MAX_FLIGHTS}")
-    if not 0 <= args.seed <= MAX_CAMPAIGN_SEED:
-        raise ValueError(f"--seed: {args.seed} must be 0..{MAX_CAMPAIGN_SEED} (each flight's seed is seed*1000+i)")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed: {args.seed} must be 0..{MAX_SEED}")
     if args.jobs is not None and not 1 <= args.jobs <= 64:
         raise ValueError(f"--jobs: {args.jobs} must be 1..64")
     if args.kills < 0:

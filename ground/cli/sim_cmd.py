@@ -5,6 +5,7 @@ while it flies and a summary table at the end. Everything lands in `--out` (summ
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,6 +17,8 @@ from rich.table import Table
 from fsw.config import ConfigError
 from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
+from fsw.health.supervision import PARENT_ENV
+from fsw.runtime.launch import die_with_parent
 from sim_hal.worldproc.config import DEFAULT_WORLD
 from fsw.runtime.outputs import fresh_out_folder
 from sim_hal.run.simflight import MAX_SEED, OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
@@ -73,6 +76,8 @@ def request(args: argparse.Namespace) -> SimRequest:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if os.environ.get(PARENT_ENV):  # started by a campaign's worker: end with it (and so stop the stack)
+        die_with_parent()
     req = request(args)
     try:
         prep = prepare(req)

@@ -23,6 +23,7 @@ _NOISE_MARGIN = 64
 _HORIZON = 0.02  # rays whose down component is below this see the sky (and the far haze near it)
 _HAZE_DN = 70
 _SKY_DN = 90
+REFERENCE_EXPOSURE_US = 2000.0  # the scene's brightness is set for this exposure: a longer one is brighter
 
 
 class NavcamRenderer:
@@ -41,6 +42,7 @@ class NavcamRenderer:
         self._body_from_cam = np.array(cfg.body_from_camera, dtype=np.float64)
         self._rng = np.random.default_rng([seed, 5150])
         self._noise = self._noise_plates(cfg)
+        self._gain = cfg.exposure_us / REFERENCE_EXPOSURE_US
 
     def _noise_plates(self, cfg: NavcamConfig) -> tuple[np.ndarray, np.ndarray]:
         shape = (cfg.height_px + _NOISE_MARGIN, cfg.width_px + _NOISE_MARGIN)
@@ -89,6 +91,8 @@ class NavcamRenderer:
             img.ravel()[far] = self._far_field(far, pos_m, gn, ge, depth)
         if sky is not None:
             img[sky] = _SKY_DN
+        if self._gain != 1.0:
+            img = cv2.convertScaleAbs(img, alpha=self._gain)  # saturates at 255, as a sensor does
         return self._add_noise(img) if noise else img
 
     def _far_field(self, far: np.ndarray, pos_m: Vec, gn: np.ndarray, ge: np.ndarray,

@@ -214,7 +214,9 @@ def _world_raw(req: SimRequest, plan: Plan, terrain: str, device_faults: list[st
     raw.pop("script", None)  # the flight software flies this one
     raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
                faults=list(raw.get("faults", [])) + device_faults)
-    raw["start"] = {**raw.get("start", {}), "north_m": plan.start_north_m, "east_m": plan.start_east_m}
+    start = raw.get("start", {})  # the world's [start] moves the plan's start point (a campaign disperses it)
+    raw["start"] = {**start, "north_m": plan.start_north_m + start.get("north_m", 0.0),
+                    "east_m": plan.start_east_m + start.get("east_m", 0.0)}
     return raw
 
 

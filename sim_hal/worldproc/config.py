@@ -7,7 +7,9 @@ from pathlib import Path
 from fsw import config
 from fsw.runtime.realtime import check_settings
 from fsw.typed import check
+from fsw.config.sensors import DEFAULT_SENSORS, SensorsConfig, load_sensors
 from sim_hal.model.faults import parse_fault
+from sim_hal.model.params import DEFAULT_VEHICLE, VehicleParams, load_vehicle
 from sim_hal.model.terrain import TERRAINS
 
 DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "world.toml"
@@ -56,6 +58,10 @@ class ScriptConfig:
 class WorldConfig:
     seed: int = 1
     terrain: str = "jezero"
+    terrain_seed: int | None = None  # the terrain's own seed (None: `seed`), so a campaign can disperse it alone
+    vehicle: str = ""  # the vehicle's model file ("": the bundled sim_hal/model/vehicle.toml)
+    sensors: str = ""  # the world's sensor models ("": the flight software's fsw/config/sensors.toml): a
+    # campaign's noisier IMU or darker navcam; the flight software keeps its own calibration
     step_hz: float = 500.0
     lockstep: bool = True
     speed: float = 1.0  # real-time mode: how many times faster than real time
@@ -88,6 +94,10 @@ class WorldConfig:
 
     def __post_init__(self) -> None:
         check(self.terrain in TERRAINS, "terrain", f"{self.terrain!r} is not one of {', '.join(TERRAINS)}")
+        check(self.terrain_seed is None or 0 <= self.terrain_seed < 2**32, "terrain_seed", "must be 0..2**32-1")
+        for key in ("vehicle", "sensors"):
+            check(not getattr(self, key) or Path(getattr(self, key)).is_file(), key,
+                  f"{getattr(self, key)} is not a file")
         check(100.0 <= self.step_hz <= 2000.0, "step_hz", "must be 100..2000")
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
         check(1_000 <= self.hang_timeout_ms <= 3_600_000, "hang_timeout_ms", "must be 1000..3600000 ms")
@@ -112,4 +122,12 @@ def raise_field(key: str, reason: str) -> None:
 
 
 def load_world(path: str | Path = DEFAULT_WORLD) -> WorldConfig:
-    return config.load(path, WorldConfig)
+    """The world's config; its vehicle and sensor files are loaded too, so their errors name them now."""
+    cfg = config.load(path, WorldConfig)
+    world_models(cfg)
+    return cfg
+
+
+def world_models(cfg: WorldConfig) -> tuple[VehicleParams, SensorsConfig]:
+    """The vehicle and the sensor models the world simulates."""
+    return load_vehicle(cfg.vehicle or DEFAULT_VEHICLE), load_sensors(cfg.sensors or DEFAULT_SENSORS)

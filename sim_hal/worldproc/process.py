@@ -28,7 +28,6 @@ from fsw.bus.message import Codec, Envelope
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS, NS_PER_S
 from fsw.config import ConfigError
-from fsw.config.sensors import load_sensors
 from fsw.config.stack import load_stack
 from fsw.health.supervision import EXIT_CONFIG
 from fsw.runtime.launch import build_context, die_with_parent
@@ -39,8 +38,7 @@ from sim_hal.model.faults import FaultSpecError, parse_fault
 from sim_hal.model.flightmeter import FlightMeter
 from sim_hal.worldproc.metronome import Metronome
 from sim_hal.worldproc.hangwatch import CHAIN, HangWatch
-from sim_hal.worldproc.config import DEFAULT_WORLD, WorldConfig, load_world
-from sim_hal.model.params import load_vehicle
+from sim_hal.worldproc.config import DEFAULT_WORLD, WorldConfig, load_world, world_models
 from sim_hal.worldproc.world import StepOutput, World
 
 NAME = "world"
@@ -111,7 +109,7 @@ class WorldProcess(FlightProcess):
         self._metronome: Metronome | None = None  # real time: wakes the loop as each step is due
 
     def setup(self) -> None:
-        self.world = World(self.cfg, load_vehicle(), load_sensors(), render_process=True)
+        self.world = World(self.cfg, *world_models(self.cfg), render_process=True)
         if not self.cfg.lockstep:  # after the render worker has started: it takes its own
             self.take_realtime(self.cfg.realtime_priority, self.cfg.cpus)
         for topic in ("sim.sensors", "sim.navcam", "sim.rte"):

@@ -74,7 +74,8 @@ class World:
         self._pending: deque[NavcamFrame] = deque()
         self.sensors = sensors
         rover = RoverSpec(cfg.rover.north_m, cfg.rover.east_m, cfg.rover.yaw_deg) if cfg.rover else None
-        self.terrain = Terrain(TerrainSpec(name=cfg.terrain, seed=cfg.seed, rover=rover,
+        terrain_seed = cfg.seed if cfg.terrain_seed is None else cfg.terrain_seed
+        self.terrain = Terrain(TerrainSpec(name=cfg.terrain, seed=terrain_seed, rover=rover,
                                            extent_m=cfg.terrain_extent_m))
         s = cfg.start
         self.vehicle = Vehicle(vehicle, self.terrain.height_at, self.terrain.normal_at, s.north_m, s.east_m,

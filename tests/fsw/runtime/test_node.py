@@ -184,8 +184,12 @@ sys.exit(HangsOnClose(ctx).run())
 def test_a_stop_signal_ends_the_process_even_twice_and_even_when_closing_hangs(run_dir, hang_s, code) -> None:
     proc = subprocess.Popen([sys.executable, "-c", _HANGS_ON_CLOSE.format(hang=hang_s), run_dir],
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline() == "looping\n"
-    proc.send_signal(signal.SIGTERM)
-    proc.send_signal(signal.SIGTERM)  # a second signal (the supervisor's, then PR_SET_PDEATHSIG's) must not hang it
-    assert proc.stdout.readline() == "closing\n"
-    assert proc.wait(timeout=30) == code
+    try:
+        assert proc.stdout.readline() == "looping\n"
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)  # a second one (the supervisor's, then PR_SET_PDEATHSIG's) must not hang it
+        assert proc.stdout.readline() == "closing\n"
+        assert proc.wait(timeout=30) == code
+    finally:
+        proc.kill()
+        proc.wait()
