@@ -24,6 +24,7 @@ from typing import Any
 import tomli_w
 
 from fsw.config import read_toml
+from fsw.control.plan import plan_path
 from fsw.config.sensors import DEFAULT_SENSORS
 from fsw.health.supervision import PARENT_ENV
 from fsw.logger.process import SOFTWARE

@@ -106,6 +106,7 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator:
     """A client of the scheduler at `scheduler`, or of a LocalCluster of `workers` single-threaded worker
     processes (each under a nanny, which restarts a worker that dies)."""
     from distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines would bury the progress bar
     if scheduler:
         with Client(scheduler, timeout="30s") as client:
             yield client
