@@ -27,6 +27,7 @@ from fsw.config import ConfigError, read_toml
 from sim_hal.model.terrain import TERRAINS
 from sim_hal.run.plancheck import check_plan
 
+SPECS_DIR = Path(__file__).parent / "specs"
 MAX_FLIGHTS = 100_000
 MAX_SEED = 2**32 - 1
 # Each dispersion's allowed range (draws of a normal are clipped to it), and what it does to the flight.
@@ -79,8 +80,22 @@ class CampaignSpec:
         return self.plans[index % len(self.plans)]
 
 
+def spec_path(name_or_path: str | Path) -> Path:
+    """A spec file, or a bundled spec's name (ground/campaign/specs: small, flight1_dispersed)."""
+    path = Path(name_or_path)
+    bundled = SPECS_DIR / f"{name_or_path}.toml"
+    if not path.exists() and not path.suffix and path.name == str(name_or_path) and bundled.exists():
+        return bundled
+    return path
+
+
+def bundled_specs() -> list[str]:
+    return sorted(p.stem for p in SPECS_DIR.glob("*.toml"))
+
+
 def load_spec(path: str | Path) -> CampaignSpec:
-    """Read and check a spec; ConfigError names the file, the key and the reason."""
+    """Read and check a spec (a file, or a bundled spec's name); ConfigError names the file, key and reason."""
+    path = spec_path(path)
     raw = read_toml(path)
     try:
         return parse_spec(raw, str(path))

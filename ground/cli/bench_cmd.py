@@ -51,6 +51,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lat.add_argument("--sim-seconds", type=float, default=33.0, help="simulated time to fly (real time)")
     lat.add_argument("--json", action="store_true", help="print one JSON object")
     lat.set_defaults(func=bench_latency)
+    camp = bench.add_parser("campaign", help="a campaign's N flights one after another with ginny sim, then on "
+                            "the engine (a LocalCluster): flights per hour, the engine's overhead")
+    camp.add_argument("spec", help="a campaign spec (file or bundled name, e.g. flight1_dispersed)")
+    camp.add_argument("--flights", type=int, default=10, help="flights of the spec to fly each way (default 10)")
+    camp.add_argument("--workers", type=int, default=None, help="the LocalCluster's workers (default: cores / 2)")
+    camp.add_argument("--out", required=True, help="a new or empty folder for both runs' flights")
+    camp.add_argument("--json", action="store_true", help="print one JSON object")
+    camp.set_defaults(func=bench_campaign)
     link = bench.add_parser("link", help="the ground link through the emulated radio: round trip, throughput")
     link.add_argument("--commands", type=int, default=50, help="NO_OPs sent one at a time for the round trip")
     link.add_argument("--file-kib", type=int, default=256, help="size of the file downlinked for throughput")
@@ -156,3 +164,22 @@ def bench_link(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return _simulation_bench("link", args.commands >= 1 and args.file_kib >= 1,
                              "--commands and --file-kib must be at least 1",
                              lambda: run(args.commands, args.file_kib), args, out)
+
+
+def bench_campaign(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from fsw.config import ConfigError
+    from fsw.runtime.outputs import check_out_folder
+    from ground.campaign.bench import bench_campaign as run
+    from ground.campaign.spec import load_spec
+
+    try:
+        spec = load_spec(args.spec)
+        if not 1 <= args.flights <= spec.flights:
+            raise ValueError(f"--flights must be 1..{spec.flights} (the spec's), got {args.flights}")
+        if args.workers is not None and not 1 <= args.workers <= 256:
+            raise ValueError(f"--workers must be 1..256, got {args.workers}")
+        check_out_folder(Path(args.out).resolve(), "--out")
+    except (ValueError, ConfigError) as exc:
+        print(f"ginny bench campaign: {exc}", file=sys.stderr)
+        return 2
+    return _print(run(spec, args.flights, Path(args.out).resolve(), args.workers), args.json, out or sys.stdout)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from fsw.config import ConfigError
 from ground.campaign import run as engine
-from ground.campaign.spec import load_spec
+from ground.campaign.spec import bundled_specs, load_spec, spec_path
 from ground.campaign.table import TABLE, query, read_table
 
 EPILOG = """exit codes: 0 done (run: every flight flown; rerun: reproduced exactly), 1 some flights failed to
@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     s = p.add_subparsers(dest="campaign_command", required=True)
     r = s.add_parser("run", help="fly a campaign (or resume one into the same --out)")
-    r.add_argument("spec", help="the campaign spec (TOML)")
+    r.add_argument("spec", help=f"the campaign spec: a TOML file, or a bundled one ({', '.join(bundled_specs())})")
     r.add_argument("--out", required=True, help="the campaign's folder: new, empty, or this campaign's to resume")
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
                    help="a running Dask scheduler (default: a LocalCluster on this machine)")
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--scheduler: {args.scheduler!r} is not a scheduler address (tcp://HOST:PORT)")
         spec = load_spec(args.spec)
         out = Path(args.out).resolve()
-        engine.prepare_folder(Path(args.spec).read_bytes(), args.spec, out)
+        engine.prepare_folder(spec_path(args.spec).read_bytes(), args.spec, out)
     except (ConfigError, ValueError) as exc:
         print(f"ginny campaign: {exc}", file=sys.stderr)
         return 2
