@@ -11,7 +11,7 @@ from typing import Any
 
 from ground.campaign.draw import draw_job
 from ground.campaign.fly import run_sim, write_inputs
-from ground.campaign.run import prepare_folder, run_campaign
+from ground.campaign.run import default_workers, prepare_folder, run_campaign
 from ground.campaign.spec import CampaignSpec
 from ground.campaign.table import read_table
 
@@ -34,5 +34,5 @@ def bench_campaign(spec: CampaignSpec, flights: int, out: Path, workers: int | N
             "sequential_flights_per_h": round(flights * 3600 / sequential_s, 1),
             "campaign_s": round(campaign_s, 1), "campaign_flights_per_h": round(flights * 3600 / campaign_s, 1),
             "engine_overhead_pct": round((campaign_s / sequential_s - 1) * 100, 2),
-            "campaign_workers": workers, "outcomes": dict(sorted(Counter(r["outcome"] for r in rows).items())),
+            "campaign_workers": workers or default_workers(), "outcomes": dict(sorted(Counter(r["outcome"] for r in rows).items())),
             "lost": sum(bool(r["lost"]) for r in rows)}
