@@ -62,7 +62,7 @@ def _nan(v: Any) -> bool:
 
 def _figures(rows: list[dict], out: Path) -> list[tuple[Path, str]]:
     made = [(_cdf(rows, [("landing_error_m", "landing error"), ("nav_final_error_m", "navigation's final error")],
-                  "m", out / "errors_cdf.png"), "Landing and navigation error (CDF)"),
+                  "m (logarithmic above 1 cm)", out / "errors_cdf.png", log=True), "Landing and navigation error (CDF)"),
             (_touchdowns(rows, out / "touchdown.png"), "Touchdown speeds against the gear's limits"),
             (_cdf(rows, [("max_tilt_deg", "largest tilt")], "deg", out / "tilt_cdf.png"), "Largest tilt (CDF)"),
             (_cdf(rows, [("vision_degraded_s", "vision degraded")], "s", out / "vision_cdf.png"),
@@ -70,8 +70,11 @@ def _figures(rows: list[dict], out: Path) -> list[tuple[Path, str]]:
     return made
 
 
-def _cdf(rows: list[dict], series: list[tuple[str, str]], unit: str, path: Path) -> Path:
+def _cdf(rows: list[dict], series: list[tuple[str, str]], unit: str, path: Path, log: bool = False) -> Path:
+    """`log`: errors span centimetres to kilometres, and one outlier would squeeze the rest against zero."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
+    if log:
+        ax.set_xscale("symlog", linthresh=0.01)
     for key, label in series:
         v = np.sort(_values(rows, key))
         if len(v):
