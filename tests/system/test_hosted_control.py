@@ -8,7 +8,7 @@ import pytest
 
 from fsw.config import read_toml
 from fsw.config.stack import DEFAULT_DIR
-from tests.system.test_sim_flight import PLANS, ginny_sim
+from tests.system.test_sim_flight import PLANS, ginny_sims
 
 
 def _config(tmp_path: Path, host: str) -> Path:
@@ -26,9 +26,10 @@ def _config(tmp_path: Path, host: str) -> Path:
 def test_control_hosted_in_the_world_flies_the_plan_as_its_own_process_does(tmp_path: Path) -> None:
     plan = str(PLANS / "jump.toml")
     flights = {}
-    for host in ("world", ""):
-        run, s = ginny_sim(tmp_path / (host or "own"), "--plan", plan, "--seed", "3", "--config",
-                           str(_config(tmp_path, host)), timeout=300)
+    runs = ginny_sims({host: (tmp_path / (host or "own"), ("--plan", plan, "--seed", "3", "--config",
+                                                           str(_config(tmp_path, host))))
+                       for host in ("world", "")})
+    for host, (run, s) in runs.items():
         assert run.returncode == 0, run.stdout + run.stderr
         assert s["outcome"] == "landed" and s["images"], s
         flights[host] = s["flight"]

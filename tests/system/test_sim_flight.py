@@ -32,6 +32,22 @@ def ginny_sim(out: Path, *args: str, timeout: float = 240) -> tuple[subprocess.C
     return run, json.loads(summary.read_text()) if summary.exists() else None
 
 
+def ginny_sims(flights: dict[str, tuple[Path, tuple[str, ...]]], timeout: float = 300
+               ) -> dict[str, tuple[subprocess.CompletedProcess, dict | None]]:
+    """Several `ginny sim` runs side by side (a lockstep flight leaves part of the two cores idle, and depends
+    on its seed and config alone): name -> (out, args) in, name -> (run, summary) out."""
+    procs = {name: (out, subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+             for name, (out, args) in flights.items()}
+    results = {}
+    for name, (out, proc) in procs.items():
+        stdout, stderr = proc.communicate(timeout=timeout)
+        run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        summary = out / "summary.json"
+        results[name] = run, json.loads(summary.read_text()) if summary.exists() else None
+    return results
+
+
 @pytest.fixture(scope="module")
 def hop(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, dict | None]:
     """The short plan flown once with seed 2, shared by the tests that read it."""
@@ -170,9 +186,9 @@ def test_the_flight_6_timestamp_bug_bites_only_when_switched_back_on(tmp_path: P
     bug = tmp_path / "bug.toml"
     bug.write_text(stack.replace("fusion_delay_ms = 150.0", 'fusion_delay_ms = 150.0\nframe_timestamps = "counted"'))
     args = ("--plan", str(PLANS / "dash.toml"), "--fault", "navcam.drop@30")
-    run, fixed = ginny_sim(tmp_path / "fixed", *args)
+    runs = ginny_sims({"fixed": (tmp_path / "fixed", args), "buggy": (tmp_path / "buggy", (*args, "--config", str(bug)))})
+    (run, fixed), (_, buggy) = runs["fixed"], runs["buggy"]
     assert run.returncode == 0, run.stdout + run.stderr
-    run, buggy = ginny_sim(tmp_path / "buggy", *args, "--config", str(bug))
     assert fixed["tracker"]["dropped_frames"] == 1 and buggy["tracker"]["dropped_frames"] == 1
     assert fixed["outcome"] == "landed" and fixed["flight"]["landing_error_m"] < 1.5, fixed["flight"]
     assert buggy["flight"]["max_tilt_deg"] > 10.0, buggy["flight"]
