@@ -8,6 +8,7 @@ import numpy as np
 
 
 MARS_GRAVITY = np.array([0.0, 0.0, 3.71])  # NED: down
+_DIAG3 = (np.arange(3), np.arange(3))
 
 
 def cross3(a, b) -> np.ndarray:
@@ -26,14 +27,20 @@ def rotvec_to_matrix(r) -> np.ndarray:
     """The rotation by the rotation vector `r` (Rodrigues: I + sin a K + (1 - cos a) K^2, K^2 = k k^T - I for
     the unit axis k), in plain floats: the 500 Hz strapdown loops call it for three numbers."""
     x, y, z = r.tolist() if isinstance(r, np.ndarray) else r
+    m = _rodrigues(x, y, z)
+    return np.array([m[0:3], m[3:6], m[6:9]])
+
+
+def _rodrigues(x: float, y: float, z: float) -> tuple[float, ...]:
+    """The rotation by the rotation vector (x, y, z), row by row (nine floats)."""
     angle = math.sqrt(x * x + y * y + z * z)
     if angle < 1e-12:
-        return np.array([[1.0, -z, y], [z, 1.0, -x], [-y, x, 1.0]])
+        return (1.0, -z, y, z, 1.0, -x, -y, x, 1.0)
     s, c = math.sin(angle), 1.0 - math.cos(angle)
     x, y, z = x / angle, y / angle, z / angle
-    return np.array([[1.0 + c * (x * x - 1.0), c * x * y - s * z, c * x * z + s * y],
-                     [c * x * y + s * z, 1.0 + c * (y * y - 1.0), c * y * z - s * x],
-                     [c * x * z - s * y, c * y * z + s * x, 1.0 + c * (z * z - 1.0)]])
+    return (1.0 + c * (x * x - 1.0), c * x * y - s * z, c * x * z + s * y,
+            c * x * y + s * z, 1.0 + c * (y * y - 1.0), c * y * z - s * x,
+            c * x * z - s * y, c * y * z + s * x, 1.0 + c * (z * z - 1.0))
 
 
 def quat_to_matrix(q: tuple[float, float, float, float]) -> np.ndarray:
@@ -52,9 +59,15 @@ def matrix_to_quat(R: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def orthonormalize(R: np.ndarray) -> np.ndarray:
-    """The rotation nearest to R (drift from repeated products taken out)."""
-    u, _, vt = np.linalg.svd(R)
-    return u @ vt
+    """The rotation nearest to R (drift from repeated products taken out). R is nearly one wherever the
+    loops call this (a rounding error a step), so one step of Bjorck's iteration, R (3I - R^T R) / 2, gives
+    it to rounding (its error is the square of R's); an R further off takes the SVD's polar factor."""
+    E = R.T @ R
+    E[_DIAG3] -= 1.0
+    if abs(E).max() > 1e-6:
+        u, _, vt = np.linalg.svd(R)
+        return u @ vt
+    return R - 0.5 * (R @ E)
 
 
 def wrap_angle(angle: float) -> float:
@@ -64,6 +77,28 @@ def wrap_angle(angle: float) -> float:
 
 def kinematics(p: np.ndarray, v: np.ndarray, R: np.ndarray, w: np.ndarray, f: np.ndarray, dt: float,
                gravity: np.ndarray = MARS_GRAVITY) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One strapdown step with (bias-corrected) body rates `w` and specific force `f`."""
-    acc = R @ f + gravity
-    return p + v * dt + 0.5 * acc * dt * dt, v + acc * dt, R @ rotvec_to_matrix(w * dt)
+    """One strapdown step with (bias-corrected) body rates `w` and specific force `f`, in plain floats (the
+    500 Hz loops of control and navigation call it for a handful of numbers, where numpy's per-call cost
+    is most of the time):
+
+        acc = R f + g,   p' = p + v dt + acc dt^2 / 2,   v' = v + acc dt,   R' = R Exp(w dt)
+    """
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = R.tolist()
+    f0, f1, f2 = f.tolist() if isinstance(f, np.ndarray) else f
+    w0, w1, w2 = w.tolist() if isinstance(w, np.ndarray) else w
+    g0, g1, g2 = gravity.tolist() if isinstance(gravity, np.ndarray) else gravity
+    p0, p1, p2 = p.tolist()
+    v0, v1, v2 = v.tolist()
+    a0 = r00 * f0 + r01 * f1 + r02 * f2 + g0
+    a1 = r10 * f0 + r11 * f1 + r12 * f2 + g1
+    a2 = r20 * f0 + r21 * f1 + r22 * f2 + g2
+    h = 0.5 * dt * dt
+    d00, d01, d02, d10, d11, d12, d20, d21, d22 = _rodrigues(w0 * dt, w1 * dt, w2 * dt)
+    return (np.array([p0 + v0 * dt + a0 * h, p1 + v1 * dt + a1 * h, p2 + v2 * dt + a2 * h]),
+            np.array([v0 + a0 * dt, v1 + a1 * dt, v2 + a2 * dt]),
+            np.array([[r00 * d00 + r01 * d10 + r02 * d20, r00 * d01 + r01 * d11 + r02 * d21,
+                       r00 * d02 + r01 * d12 + r02 * d22],
+                      [r10 * d00 + r11 * d10 + r12 * d20, r10 * d01 + r11 * d11 + r12 * d21,
+                       r10 * d02 + r11 * d12 + r12 * d22],
+                      [r20 * d00 + r21 * d10 + r22 * d20, r20 * d01 + r21 * d11 + r22 * d21,
+                       r20 * d02 + r21 * d12 + r22 * d22]]))

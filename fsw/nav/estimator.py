@@ -15,6 +15,7 @@ measurement is applied at its own time.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ GZ, GZB = 21, 22
 SL = slice(23, 25)  # the base plane's slope: dz/dnorth, dz/deast
 _MOVED = 15  # dp dv dtheta dba dbg: the states the IMU propagation moves
 _I3 = np.eye(3)
+_DIAG = np.arange(3, _MOVED)  # dv dtheta dba dbg: the states the process noise enters
 _EPS = 1e-6  # the step of the features' numeric Jacobian
 _OFFSETS = np.vstack([np.zeros(15), np.eye(15) * _EPS])  # feature model offsets: none, then each parameter
 _TURNS = np.stack([[rotvec_to_matrix(x[a:a + 3]) for x in _OFFSETS] for a in (3, 9)])  # their rotations:
@@ -56,6 +58,12 @@ class EstimatorConfig:
 class Estimator:
     def __init__(self, cfg: EstimatorConfig, body_from_camera: np.ndarray) -> None:
         self.cfg = cfg
+        # the process noise per second of propagation, on the IMU's states: per-sample white noise sigma at
+        # rate f adds sigma^2 dt / f of variance over dt; x4 for what the model leaves out (vibration,
+        # timing). The ground's wander goes with the distance flown.
+        self._q_per_s = np.repeat([4 * cfg.accel_noise_mps2 ** 2 / cfg.imu_rate_hz,
+                                   4 * cfg.gyro_noise_radps ** 2 / cfg.imu_rate_hz,
+                                   cfg.accel_bias_walk ** 2, cfg.gyro_bias_walk ** 2], 3)
         self.R_bc = np.asarray(body_from_camera, dtype=np.float64)
         self.reset(np.zeros(3), np.eye(3))
 
@@ -70,10 +78,11 @@ class Estimator:
         self.ground_z = self.cfg.ground_z_m  # the ground under the vehicle, NED z
         self.ground_z_b = self.ground_z  # the base frame's ground plane: its height under the base frame ...
         self.slope = np.zeros(2)  # ... and its slope
-        self._pending_dt = 0.0
-        self._pending_travel_m = 0.0
-        self._pending_F = np.eye(_MOVED)  # the propagation since the last flush: only the first 15 error states
-        # move with the IMU (the base pose and the ground stay), so it is kept as that block alone
+        self._pending_dt = 0.0  # the propagation since the last flush, summed: its length, the distance
+        self._pending_travel_m = 0.0  # flown, the attitude at its start, and the rotation and velocity change
+        self._pending_R = self.R  # the IMU measured over it (body axes)
+        self._pending_turn = [0.0, 0.0, 0.0]
+        self._pending_dv = [0.0, 0.0, 0.0]
         self._count = 0
 
     # --- propagation ----------------------------------------------------------------------------------
@@ -88,62 +97,84 @@ class Estimator:
         self.t_ns = t_ns
         w = np.asarray(gyro) - self.bg
         f = np.asarray(accel) - self.ba
-        R_old = self.R
-        self.p, self.v, self.R = kinematics(self.p, self.v, R_old, w, f, dt)
-        F = np.eye(_MOVED)
-        F[P_, V_] = _I3 * dt
-        F[V_, TH] = -R_old @ skew(f) * dt
-        F[V_, BA] = -R_old * dt
-        F[TH, TH] = rotvec_to_matrix(-w * dt)
-        F[TH, BG] = _I3 * -dt
-        self._pending_F = F @ self._pending_F
+        if self._pending_dt == 0.0:
+            self._pending_R = self.R
+        self.p, self.v, self.R = kinematics(self.p, self.v, self.R, w, f, dt)
+        turn, dv = self._pending_turn, self._pending_dv
+        for i, (wi, fi) in enumerate(zip(w.tolist(), f.tolist())):
+            turn[i] += wi * dt
+            dv[i] += fi * dt
         self._pending_dt += dt
-        self._pending_travel_m += float(np.hypot(self.v[0], self.v[1])) * dt
+        v0, v1 = self.v[0], self.v[1]
+        self._pending_travel_m += math.sqrt(v0 * v0 + v1 * v1) * dt
         self._count += 1
         if self._count % self.cfg.covariance_every == 0:
             self.flush_covariance()
+
+    def _transition(self) -> np.ndarray:
+        """The error state's transition over the propagation since the last flush (its first 15 states: the
+        base pose and the ground do not move with the IMU). As PX4's EKF2 predicts its covariance from the
+        IMU's delta angle and delta velocity summed over the filter's period, not sample by sample: the
+        continuous error model with the interval's mean rate and specific force, to second order in its
+        length T (F = I + A T + (A T)^2 / 2 in the blocks it fills)."""
+        T, R0 = self._pending_dt, self._pending_R
+        F = np.eye(_MOVED)
+        F[P_, V_] = _I3 * T
+        F[V_, TH] = -R0 @ skew(self._pending_dv)
+        F[V_, BA] = -R0 * T
+        F[TH, TH] = rotvec_to_matrix([-x for x in self._pending_turn])
+        F[TH, BG] = _I3 * -T
+        F[P_, TH] = F[V_, TH] * (0.5 * T)
+        F[P_, BA] = F[V_, BA] * (0.5 * T)
+        F[V_, BG] = F[V_, TH] * (-0.5 * T)
+        return F
 
     def flush_covariance(self) -> None:
         """Apply the propagation accumulated since the last flush to the covariance."""
         if self._pending_dt <= 0:
             return
-        c, dt = self.cfg, self._pending_dt
-        # per-sample white noise sigma at rate f adds sigma^2 dt / f of variance over dt; x4 for what the
-        # model leaves out (vibration, timing)
-        Q = np.zeros((N, N))
-        Q[V_, V_] = np.eye(3) * 4 * c.accel_noise_mps2 ** 2 * dt / c.imu_rate_hz
-        Q[TH, TH] = np.eye(3) * 4 * c.gyro_noise_radps ** 2 * dt / c.imu_rate_hz
-        Q[BA, BA] = np.eye(3) * c.accel_bias_walk ** 2 * dt
-        Q[BG, BG] = np.eye(3) * c.gyro_bias_walk ** 2 * dt
-        Q[GZ, GZ] = c.terrain_walk_m ** 2 * self._pending_travel_m
-        F = np.eye(N)
-        F[:_MOVED, :_MOVED] = self._pending_F
-        self.P = F @ self.P @ F.T + Q
-        self._pending_F = np.eye(_MOVED)
+        dt = self._pending_dt
+        F = self._transition()
+        P = self.P
+        top = F @ P[:_MOVED]  # F is the identity outside its first 15 states
+        P = np.concatenate([top, P[_MOVED:]])
+        P[:, :_MOVED] = P[:, :_MOVED] @ F.T
+        P[_DIAG, _DIAG] += self._q_per_s * dt
+        P[GZ, GZ] += self.cfg.terrain_walk_m ** 2 * self._pending_travel_m
+        self.P = P
         self._pending_dt = 0.0
         self._pending_travel_m = 0.0
+        self._pending_turn = [0.0, 0.0, 0.0]
+        self._pending_dv = [0.0, 0.0, 0.0]
         self.R = orthonormalize(self.R)
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
         """Kalman update with a scalar noise variance r; with `gate` > 0, reject by normalized innovation.
 
-        With m measurements (160 for 80 features) the innovation covariance S = H P H^T + r I is m x m; the
-        push-through identity gives the gain from an N x N system instead: K = P H^T S^-1 = P A^-1 H^T with
+        With m measurements (160 for 80 features) the innovation covariance S = H P H^T + r I is m x m; for
+        m >= N the push-through identity gives the gain from an N x N system instead: K = P H^T S^-1 = P A^-1 H^T with
         A = H^T H P + r I (invertible for r > 0, even when P is singular right after a base clone), and
         S^-1 = (I - H K) / r for the gate."""
         self.flush_covariance()
         P = self.P
-        A = H.T @ H @ P + np.eye(N) * noise_var
-        z = np.linalg.solve(A, H.T @ residual)
-        dx = P @ z
-        if gate > 0:
-            d2 = float(residual @ residual - residual @ (H @ dx)) / noise_var
-            if d2 > gate * len(residual):
-                return False
-        K = P @ np.linalg.solve(A, H.T)
+        if len(residual) < N:  # few measurements (a range, a zero-velocity update): S is small
+            PHt = P @ H.T
+            S = H @ PHt + np.eye(len(residual)) * noise_var
+            K = np.linalg.solve(S, PHt.T).T
+            dx = K @ residual
+            d2 = float(residual @ np.linalg.solve(S, residual)) if gate > 0 else 0.0
+        else:
+            A = H.T @ H @ P + np.eye(N) * noise_var
+            dx = P @ np.linalg.solve(A, H.T @ residual)
+            d2 = float(residual @ residual - residual @ (H @ dx)) / noise_var if gate > 0 else 0.0
+            K = None
+        if gate > 0 and d2 > gate * len(residual):
+            return False
+        if K is None:
+            K = P @ np.linalg.solve(A, H.T)
         I_KH = np.eye(N) - K @ H
-        self.P = I_KH @ self.P @ I_KH.T + noise_var * K @ K.T
+        self.P = I_KH @ P @ I_KH.T + noise_var * K @ K.T
         self._inject(dx)
         return True
 

@@ -116,6 +116,11 @@ class NavPipeline:
         elif self._takeoff_t is None:
             self._on_legs = True
 
+    @property
+    def took_off(self) -> bool:
+        """A command with thrust has come: later ones change nothing here."""
+        return self._takeoff_t is not None
+
     def _resting(self, t_ns: int) -> bool:
         return self._on_legs and not self._left_ground and (self._takeoff_t is None or t_ns < self._takeoff_t)
 

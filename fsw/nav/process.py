@@ -29,14 +29,19 @@ class NavProcess(FlightProcess):
         self.subscribe("imu", self._on_imu)
         self.subscribe("altimeter", self._on_altimeter)
         self.subscribe("navcam", self._on_frame)
-        self.subscribe("actuators", self._on_actuators)
+        self._actuators = self.subscribe("actuators", self._on_actuators)
 
     def _on_actuators(self, rec: Received) -> None:
+        """Control's commands until the first with thrust: after it they tell navigation nothing new (500 a
+        second, each decoded), so it stops taking them."""
         in_flight = self.pipeline.started_in_flight
         self.pipeline.on_actuators(rec.msg)
         if self.pipeline.started_in_flight and not in_flight:
             self.event("NAV_STARTED_IN_FLIGHT", Severity.WARNING_HI,
                        "navigation started with the rotors lifting: no reference, estimate invalid", rec.msg.t_ns)
+        if self.pipeline.took_off and self._actuators is not None:
+            self.unsubscribe(self._actuators)
+            self._actuators = None
 
     def _on_imu(self, rec: Received) -> None:
         self.received["imu"] += 1

@@ -111,9 +111,16 @@ class FlightProcess:
     def subscribe(self, topic: str, handler: Handler, publishers: list[str] | None = None) -> Subscription:
         sub = subscription_for(self._zmq, self.ctx.topology, topic, self.ctx.wall, publishers)
         sub.open()
-        self._subscriptions.append((sub, handler))
+        self._subscriptions = [*self._subscriptions, (sub, handler)]  # a new list: see unsubscribe
         self._poller.register(sub.socket, zmq.POLLIN)
         return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        """Stop taking a topic (from a handler too: the loop serving this poll goes on over the list it
+        started with, and what it drained already is still handled)."""
+        self._subscriptions = [(s, h) for s, h in self._subscriptions if s is not sub]
+        self._poller.unregister(sub.socket)
+        sub.close()
 
     def watch(self, pollable: Any, callback: Callable[[], None]) -> None:
         """Call `callback` whenever `pollable` (a ZeroMQ socket or a file descriptor) has input: how a
@@ -262,7 +269,7 @@ class FlightProcess:
                 sub.close()
             for pub in self._publishers.values():
                 pub.close()
-            self._subscriptions.clear()
+            self._subscriptions = []
             self._publishers.clear()
             self._bundled.clear()
             self._watched.clear()

@@ -115,6 +115,24 @@ def test_events_are_throttled_and_telemetry_carries_the_counters(harness: Harnes
     assert channels["navcam_received"] == 0
 
 
+def test_navigation_stops_taking_control_s_commands_once_one_has_thrust(harness: Harness, topology) -> None:
+    """A handler may unsubscribe its own topic: the messages already drained are still handled, none after."""
+    pub = Publisher(harness.zmq, topology.registry["actuators"], topology.endpoint("control", "actuators"), "control")
+    pub.open()
+    try:
+        wait_until(lambda: pub.poll_subscriptions() >= 1, 5.0, harness.step, what="handshake")
+        for i, thrust in enumerate((0.0, 0.0, 12.0, 12.0)):
+            pub.publish(m.ActuatorCommand(i + 1, True, thrust, (0.0, 0.0, 0.0)))
+        topics = lambda: {s.topic.name for s in harness.node.subscriptions}
+        wait_until(lambda: "actuators" not in topics(), 5.0, harness.step, what="the unsubscription")
+        assert harness.node.pipeline.took_off and not harness.node.pipeline.started_in_flight
+        assert {"imu", "navcam", "altimeter", "cmd"} <= topics()
+        pub.publish(m.ActuatorCommand(9, True, 0.0, (0.0, 0.0, 0.0)))
+        assert harness.send("NO_OP").result is m.CommandResult.OK  # the loop goes on
+    finally:
+        pub.close()
+
+
 def test_a_process_sends_its_bundled_stream_when_full_and_when_idle(topology) -> None:
     """[processes.X] bundle: the IMU goes out ten at a time, and what is held goes out once the process has
     had nothing to do for a while (nothing waits on more than its own input)."""
