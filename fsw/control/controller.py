@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsw.rotation import cross3
 
 
 @dataclass(frozen=True)
@@ -46,62 +45,92 @@ class Setpoint:
     max_tilt_deg: float = 0.0  # a tighter tilt limit while this setpoint holds (0: the controller's own)
 
 
-def _vee(m: np.ndarray) -> np.ndarray:
-    return np.array([m[2, 1], m[0, 2], m[1, 0]])
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x
 
 
-def attitude_for_thrust(force_w: np.ndarray, yaw_rad: float) -> np.ndarray:
-    """Rotation whose body -z axis points along `force_w` (the wanted thrust), heading `yaw_rad`."""
-    z = -force_w / np.linalg.norm(force_w)
-    heading = np.array([math.cos(yaw_rad), math.sin(yaw_rad), 0.0])
-    y = cross3(z, heading)
-    n = np.linalg.norm(y)
-    y = y / n if n > 1e-9 else np.array([0.0, 1.0, 0.0])
-    return np.column_stack([cross3(y, z), y, z])
+def attitude_for_thrust(force_w, yaw_rad: float) -> tuple[tuple[float, float, float], ...]:
+    """Rotation whose body -z axis points along `force_w` (the wanted thrust), heading `yaw_rad`, as its
+    three columns (x, y, z body axes in the world)."""
+    f0, f1, f2 = force_w
+    n = math.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+    z = (-f0 / n, -f1 / n, -f2 / n)
+    y = _cross(z, (math.cos(yaw_rad), math.sin(yaw_rad), 0.0))
+    n = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
+    y = (y[0] / n, y[1] / n, y[2] / n) if n > 1e-9 else (0.0, 1.0, 0.0)
+    return _cross(y, z), y, z
+
+
+def _cross(a, b) -> tuple[float, float, float]:
+    return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
 
 
 class Controller:
+    """The 500 Hz loop in plain floats: numpy's cost per call is most of the time for a handful of numbers,
+    and this loop lies on every lockstep step's critical path (docs/performance.md)."""
+
     def __init__(self, cfg: ControlConfig) -> None:
         self.cfg = cfg
-        self.J = np.array(cfg.inertia_kgm2)
-        self.integral = np.zeros(3)
+        self.J = tuple(float(j) for j in cfg.inertia_kgm2)
+        w, yw = cfg.att_freq_radps, cfg.yaw_freq_radps
+        self._kR = (w * w, w * w, yw * yw)
+        self._kW = (2 * cfg.damping * w, 2 * cfg.damping * w, 2 * cfg.damping * yw)
+        self.integral = [0.0, 0.0, 0.0]
 
     def reset(self) -> None:
-        self.integral = np.zeros(3)
+        self.integral = [0.0, 0.0, 0.0]
 
-    def _acceleration(self, p: np.ndarray, v: np.ndarray, sp: Setpoint, dt: float) -> np.ndarray:
+    def _acceleration(self, p, v, sp: Setpoint, dt: float) -> list[float]:
         c = self.cfg
-        v_sp = sp.vel_mps + c.pos_gain * (sp.pos_m - p)
-        h = np.hypot(v_sp[0], v_sp[1])
+        pos, vel, acc = sp.pos_m, sp.vel_mps, sp.acc_mps2
+        v_sp = [float(vel[i]) + c.pos_gain * (float(pos[i]) - p[i]) for i in range(3)]
+        h = math.hypot(v_sp[0], v_sp[1])
         if h > c.max_speed_mps:
-            v_sp[:2] *= c.max_speed_mps / h
-        v_sp[2] = np.clip(v_sp[2], -c.max_vertical_speed_mps, c.max_vertical_speed_mps)
-        err = v_sp - v
-        self.integral = np.clip(self.integral + c.vel_integral_gain * err * dt, -c.max_integral_mps2,
-                                c.max_integral_mps2)
-        a = sp.acc_mps2 + c.vel_gain * err + self.integral
-        a[:2] += c.drag_per_s * sp.vel_mps[:2]  # lean into the drag the planned speed will meet
+            v_sp[0] *= c.max_speed_mps / h
+            v_sp[1] *= c.max_speed_mps / h
+        v_sp[2] = _clamp(v_sp[2], -c.max_vertical_speed_mps, c.max_vertical_speed_mps)
+        err = [v_sp[i] - v[i] for i in range(3)]
+        lim = c.max_integral_mps2
+        self.integral = [_clamp(self.integral[i] + c.vel_integral_gain * err[i] * dt, -lim, lim) for i in range(3)]
+        a = [float(acc[i]) + c.vel_gain * err[i] + self.integral[i] for i in range(3)]
+        a[0] += c.drag_per_s * float(vel[0])  # lean into the drag the planned speed will meet
+        a[1] += c.drag_per_s * float(vel[1])
         a[2] = min(a[2], (1.0 - c.min_thrust_share) * c.gravity_mps2)  # never ask to fall faster than g: the
         # wanted thrust would point down and the attitude for it is upside down
         tilt = min(c.max_tilt_deg, sp.max_tilt_deg) if sp.max_tilt_deg > 0 else c.max_tilt_deg
         limit = c.gravity_mps2 * math.tan(math.radians(tilt))
-        h = np.hypot(a[0], a[1])
+        h = math.hypot(a[0], a[1])
         if h > limit:
-            a[:2] *= limit / h
+            a[0] *= limit / h
+            a[1] *= limit / h
         return a
 
-    def update(self, p: np.ndarray, v: np.ndarray, R: np.ndarray, omega: np.ndarray, sp: Setpoint,
-               dt: float) -> tuple[float, tuple[float, float, float]]:
-        """Thrust (N) and body torques (N m) for the estimated state `p, v, R` and body rates `omega`."""
+    def update(self, p, v, R, omega, sp: Setpoint, dt: float) -> tuple[float, tuple[float, float, float]]:
+        """Thrust (N) and body torques (N m) for the estimated state `p, v, R` (arrays or sequences) and body
+        rates `omega`."""
         c = self.cfg
-        a = self._acceleration(np.asarray(p), np.asarray(v), sp, dt)
-        force = c.mass_kg * (a - np.array([0.0, 0.0, c.gravity_mps2]))
-        R_des = attitude_for_thrust(force, sp.yaw_rad)
-        thrust = float(np.clip(-force @ R[:, 2], 0.0, c.max_thrust_n))
-        e_R = 0.5 * _vee(R_des.T @ R - R.T @ R_des)
-        w = c.att_freq_radps
-        kR = np.array([w * w, w * w, c.yaw_freq_radps ** 2])
-        kW = 2 * c.damping * np.array([w, w, c.yaw_freq_radps])
-        torque = self.J * (-kR * e_R - kW * np.asarray(omega)) + cross3(omega, self.J * omega)
-        limits = np.array(c.max_torque_nm)
-        return thrust, tuple(float(x) for x in np.clip(torque, -limits, limits))
+        p, v = _floats(p), _floats(v)
+        a = self._acceleration(p, v, sp, dt)
+        m = c.mass_kg
+        force = (m * a[0], m * a[1], m * (a[2] - c.gravity_mps2))
+        dx, dy, dz = attitude_for_thrust(force, sp.yaw_rad)  # the wanted body axes in the world
+        (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = R.tolist() if isinstance(R, np.ndarray) else R
+        thrust = _clamp(-(force[0] * r02 + force[1] * r12 + force[2] * r22), 0.0, c.max_thrust_n)
+        # e_R = vee(R_des^T R - R^T R_des) / 2: with M = R_des^T R, vee(M - M^T) / 2
+        m12 = dy[0] * r02 + dy[1] * r12 + dy[2] * r22
+        m21 = dz[0] * r01 + dz[1] * r11 + dz[2] * r21
+        m20 = dz[0] * r00 + dz[1] * r10 + dz[2] * r20
+        m02 = dx[0] * r02 + dx[1] * r12 + dx[2] * r22
+        m01 = dx[0] * r01 + dx[1] * r11 + dx[2] * r21
+        m10 = dy[0] * r00 + dy[1] * r10 + dy[2] * r20
+        e_R = (0.5 * (m21 - m12), 0.5 * (m02 - m20), 0.5 * (m10 - m01))
+        w = _floats(omega)
+        J, kR, kW = self.J, self._kR, self._kW
+        gyro = _cross(w, (J[0] * w[0], J[1] * w[1], J[2] * w[2]))
+        limits = c.max_torque_nm
+        return thrust, tuple(_clamp(J[i] * (-kR[i] * e_R[i] - kW[i] * w[i]) + gyro[i], -limits[i], limits[i])
+                             for i in range(3))
+
+
+def _floats(x) -> list[float]:
+    return x.tolist() if isinstance(x, np.ndarray) else [float(e) for e in x]
