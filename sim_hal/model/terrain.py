@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -258,6 +259,17 @@ def make_tile(spec: TerrainSpec, i: int, j: int) -> Grid:
     return make_grid(spec, i * spec.tile_m, j * spec.tile_m, spec.res_m, (spec.tile_px, spec.tile_px), True)
 
 
+def save_grid(path: Path, g: Grid) -> None:
+    """A grid as an .npz file (uncompressed: it is read back at once, by another process of the run)."""
+    np.savez(path, height=g.height, shade=g.shade, rover=g.rover, origin=np.array([g.origin_n, g.origin_e, g.res_m]))
+
+
+def load_grid(path: str | Path) -> Grid:
+    with np.load(path) as z:
+        n, e, res = z["origin"]
+        return Grid(float(n), float(e), float(res), z["height"], z["shade"], z["rover"])
+
+
 def tile_index(spec: TerrainSpec, north_m: float, east_m: float) -> tuple[int, int]:
     """The tile holding a point."""
     return math.floor(north_m / spec.tile_m), math.floor(east_m / spec.tile_m)
@@ -276,6 +288,7 @@ class Terrain:
         self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
         self._building: tuple[tuple[int, int], Iterator[Grid | None]] | None = None  # (centre, steps) prefetching
         self._coarse: Grid | None = None
+        self._coarse_load: Callable[[], Grid] | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
 
@@ -365,8 +378,15 @@ class Terrain:
             self._building = None
         return True
 
+    def coarse_from(self, load: Callable[[], Grid]) -> None:
+        """Take the coarse map from `load` when it is first needed (one made for this spec elsewhere, the
+        same as this one would make) instead of making it: 2 s of CPU over `jezero`."""
+        self._coarse_load = load
+
     @property
     def coarse(self) -> Grid:
+        if self._coarse is None and self._coarse_load is not None:
+            self._coarse = self._coarse_load()
         if self._coarse is None:
             s = self.spec
             px = int(s.extent_m / s.coarse_res_m)

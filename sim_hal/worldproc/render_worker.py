@@ -6,10 +6,13 @@ draw itself, only ready a few steps later.
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,9 +21,9 @@ from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.node import profiled
 from fsw.runtime.realtime import apply_realtime
-from sim_hal.worldproc.helper_process import start_helper, stop_helper
+from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.model.render import NavcamRenderer
-from sim_hal.model.terrain import Terrain, TerrainSpec
+from sim_hal.model.terrain import Grid, Terrain, TerrainSpec, load_grid, save_grid
 from sim_hal.worldproc.tilemaker import TileFeed
 
 
@@ -35,15 +38,16 @@ class RealTimeRender:
 
 
 def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None, nice: int,
-           conn: Connection) -> None:
+           coarse_file: str, conn: Connection) -> None:
     with profiled("render"):
-        _draw_frames(spec, sensors, seed, realtime, nice, conn)
+        _draw_frames(spec, sensors, seed, realtime, nice, coarse_file, conn)
 
 
 def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
-                 nice: int, conn: Connection) -> None:
+                 nice: int, coarse_file: str, conn: Connection) -> None:
     """Draw the frames asked for; between them, make the terrain the camera is heading for, a piece at a time
-    (`_make_ahead`), so that a frame asked for waits a few milliseconds at most."""
+    (`_make_ahead`), so that a frame asked for waits a few milliseconds at most. The first warm-up writes the
+    coarse map it made to `coarse_file` (before it answers), for the world's own colour stills."""
     cv2.setNumThreads(1)
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
@@ -65,6 +69,8 @@ def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime:
         t0 = time.perf_counter_ns()
         pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
         took = time.perf_counter_ns() - t0
+        if warm and not Path(coarse_file).exists():
+            write_whole(Path(coarse_file), lambda part: save_grid(part, terrain.coarse))
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns, time.process_time()))
 
@@ -91,7 +97,9 @@ class ProcessRenderer:
                  warm_up_at: tuple[float, float, float] | None = None,
                  realtime: RealTimeRender | None = None, nice: int = 0) -> None:
         self.sensors = sensors
-        self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime, nice)
+        self._folder = tempfile.mkdtemp(prefix="ginny-render-")
+        self.coarse_file = str(Path(self._folder) / "coarse.npz")  # written by the first warm-up
+        self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime, nice, self.coarse_file)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
         self.max_in_flight = max_in_flight
@@ -107,6 +115,10 @@ class ProcessRenderer:
         self._conn.send((0, 0, tuple(pos_m), (1.0, 0.0, 0.0, 0.0), False))
         self._conn.recv_bytes()
         self._conn.recv()
+
+    def coarse(self) -> Grid:
+        """The coarse map the worker made (after a warm-up)."""
+        return load_grid(self.coarse_file)
 
     def submit(self, t_ns: int, frame_seq: int, pos_m, q) -> None:
         while len(self._in_flight) >= self.max_in_flight:
@@ -148,3 +160,4 @@ class ProcessRenderer:
 
     def close(self) -> None:
         stop_helper(self._conn, self._proc)
+        shutil.rmtree(self._folder, ignore_errors=True)

@@ -11,10 +11,8 @@ import tempfile
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import numpy as np
-
 from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
-from sim_hal.model.terrain import Grid, Terrain, TerrainSpec, make_tile, tile_index
+from sim_hal.model.terrain import Terrain, TerrainSpec, load_grid, make_tile, save_grid, tile_index
 
 
 def _serve(spec: TerrainSpec, radius_tiles: int, folder: str, conn: Connection) -> None:
@@ -31,11 +29,7 @@ def _serve(spec: TerrainSpec, radius_tiles: int, folder: str, conn: Connection) 
             continue
         made.add(key)
         g = make_tile(spec, *key)
-        conn.send((key, write_whole(Path(folder) / f"{key[0]}_{key[1]}.npz", lambda part: _save(part, g))))
-
-
-def _save(path: Path, g: Grid) -> None:
-    np.savez(path, height=g.height, shade=g.shade, rover=g.rover, origin=np.array([g.origin_n, g.origin_e, g.res_m]))
+        conn.send((key, write_whole(Path(folder) / f"{key[0]}_{key[1]}.npz", lambda part: save_grid(part, g))))
 
 
 def _missing(spec: TerrainSpec, target: tuple[float, float], radius: int, made: set) -> tuple[int, int] | None:
@@ -67,9 +61,7 @@ class TileFeed:
         n = 0
         while n < at_most and self._conn.poll(0):
             key, path = self._conn.recv()
-            with np.load(path) as z:
-                n_, e_, res = z["origin"]
-                grid = Grid(float(n_), float(e_), float(res), z["height"], z["shade"], z["rover"])
+            grid = load_grid(path)
             Path(path).unlink(missing_ok=True)
             terrain.add_tile(key, grid)
             n += 1

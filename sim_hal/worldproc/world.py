@@ -103,6 +103,7 @@ class World:
         if self._worker is not None:  # and where the navcam comes on, low over the start: its finest tiles
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
             self._worker.warm_up((cfg.start.north_m, cfg.start.east_m, ground - sensors.navcam.min_altitude_m - 0.3))
+            self.terrain.coarse_from(self._worker.coarse)  # the colour stills' far field: made once a run
         self.colour = ColourRenderer(sensors.colour_camera, self.terrain)
         self._every = {"altimeter": max(1, round(cfg.step_hz / sensors.altimeter.rate_hz)),
                        "inclinometer": max(1, round(cfg.step_hz / sensors.inclinometer.rate_hz)),

@@ -103,3 +103,26 @@ def test_in_real_time_frames_are_drawn_ahead_from_the_predicted_pose_and_held_un
         ahead = drawn[False][seq]
         assert ahead.t_ns == f.t_ns and ahead.t_ns % w.dt_ns == 0
         assert np.abs(ahead.pixels.astype(int) - f.pixels.astype(int)).mean() < 0.5
+
+
+def test_a_lockstep_world_takes_its_coarse_map_from_the_renderer_and_draws_the_same_stills(monkeypatch) -> None:
+    """The navcam renderer's process makes the coarse map at its warm-up and hands it over as a file; the
+    world's colour stills are drawn on it, exactly as on one the world made itself (2 s of CPU over jezero,
+    once a flight, not twice, and not in the middle of the step chain)."""
+    from fsw.bus.messages import RteRequest
+
+    from sim_hal.model import terrain
+
+    shared = world(render_process=True, lockstep=True)
+    try:
+        make_grid = terrain.make_grid
+        with monkeypatch.context() as m:  # the world makes no map of its own (its renderer's process may)
+            m.setattr(terrain, "make_grid", lambda spec, *a: make_grid(spec, *a) if a[-1]  # detail: a fine tile
+                      else pytest.fail("the world made a coarse map"))
+            still = shared.capture(RteRequest(0, 1, 320, 240))
+        assert terrain.make_grid is make_grid
+        own = world(lockstep=True)
+        assert np.array_equal(shared.terrain.coarse.height, own.terrain.coarse.height)
+        assert np.array_equal(still.pixels, own.capture(RteRequest(0, 1, 320, 240)).pixels)
+    finally:
+        shared.close()
