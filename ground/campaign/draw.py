@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from fsw.config.stack import FLIGHT_PROCESSES
+from fsw.config.stack import FLIGHT_PROCESSES, FlightConfig
 from fsw.control.plan import load_plan, summarize
 from ground.campaign.spec import RANGES, CampaignSpec, Dispersion, FaultDraw
 
-SPIN_UP_S = 9.0  # from the start to liftoff: faults are drawn between liftoff and the planned landing
+SPIN_UP_S = FlightConfig.spin_up_s  # from the start to liftoff (the stack's spin-up): faults are drawn between
+# liftoff and the planned landing
 DEVICE_FAULTS: dict[str, list[tuple[str, tuple[float, float] | None]]] = {
     # device -> (kind, its duration range in s, or None for a one-off)
     "navcam": [("drop", None), ("off", (1, 5)), ("delay", (2, 6)), ("intermittent", (2, 8)), ("noise", (2, 8))],
@@ -48,10 +50,16 @@ def flight_seed(base: int, index: int) -> int:
 def draw_job(spec: CampaignSpec, index: int) -> FlightJob:
     plan = spec.plan_of(index)
     draws = {d.key: draw(d, _rng(spec.seed, index, d.key)) for d in spec.dispersions}
-    duration = SPIN_UP_S + summarize(load_plan(plan)).duration_s
+    duration = SPIN_UP_S + _plan_seconds(plan)
     faults = draw_flight_faults(spec.faults, _rng(spec.seed, index, "faults"), SPIN_UP_S + 2.0, duration - 3.0)
     return FlightJob(index, flight_id(index), plan, flight_seed(spec.seed, index), draws, tuple(faults),
                      spec.max_sim_seconds)
+
+
+@lru_cache(maxsize=64)
+def _plan_seconds(plan: str) -> float:
+    """A plan's duration, read once per plan of a campaign (not once per flight)."""
+    return summarize(load_plan(plan)).duration_s
 
 
 def draw(d: Dispersion, rng: np.random.Generator) -> Any:

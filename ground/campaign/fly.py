@@ -30,11 +30,11 @@ from fsw.health.supervision import PARENT_ENV
 from fsw.logger.process import SOFTWARE
 from ground.campaign.draw import FlightJob, survivable
 from ground.campaign.table import read_row, write_row
-from sim_hal.model.params import DEFAULT_VEHICLE
+from sim_hal.model.params import DEFAULT_VEHICLE, load_vehicle
 from sim_hal.run.simflight import SIM_STACK
 from sim_hal.worldproc.config import DEFAULT_WORLD
 
-HARD_LANDING_MPS = 2.0  # the gear's limit (sim_hal/model/vehicle.toml): harder is a lost vehicle
+HARD_LANDING_MPS = load_vehicle().gear.max_touchdown_vertical_mps  # the gear's limit: harder is a lost vehicle
 _VEHICLE_KEYS = ("mass_scale", "inertia_scale", "thrust_scale")
 _SENSOR_KEYS = ("imu_bias_scale", "imu_noise_scale", "altimeter_noise_scale", "navcam_exposure_scale",
                 "navcam_noise_scale")
