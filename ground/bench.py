@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from fsw.comm.auth import init_keys
+from ground.fuzzlink import fuzz_link
 from ground.link import GroundLink
 
 
@@ -25,7 +26,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0) -> dict[str, Any]:
+def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuzz: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ginny-bench-link-") as tmp:
         keys, out = Path(tmp) / "keys", Path(tmp) / "out"
         init_keys(keys)
@@ -39,11 +40,21 @@ def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0) -> 
                 link.wait_for(lambda: (link.got.state or {}).get("valid"), 90, "the vehicle's state")
                 result = {"commands": commands, **_round_trip(link, commands), **_idle(link, idle_s)}
                 result.update(_file(link, out, file_kib))
+                if fuzz:
+                    result.update(fuzz_link(link, fuzz))
+                    result["comm_restarts"] = _restarts(link, "comm")
                 result["link"] = (link.got.state or {}).get("link", {})
                 return result
         finally:
             vehicle.send_signal(signal.SIGINT)
             vehicle.wait(60)
+
+
+def _restarts(link: GroundLink, process: str) -> int:
+    """How often the supervisor has restarted `process` (HEALTH_REPORT's answer)."""
+    report = link.ack(link.send("HEALTH_REPORT"), 10)["reason"]
+    entry = next(e for e in report.split("; ") if e.startswith(process + " "))
+    return int(entry.split(" restarts ")[1].split()[0])
 
 
 def _round_trip(link: GroundLink, n: int) -> dict[str, float]:

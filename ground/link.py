@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +30,15 @@ DEFAULT_KEYS = Path("keys")
 class Downlinked:
     """Everything the ground has received."""
 
-    acks: dict[int, dict] = field(default_factory=dict)
+    acks: dict[int, dict] = field(default_factory=dict)  # the newest per command id
+    ack_count: Counter = field(default_factory=Counter)  # acks per command id (one per command frame sent)
     events: list[dict] = field(default_factory=list)
     state: dict | None = None
     tlm: dict[str, dict] = field(default_factory=dict)
     images: deque = field(default_factory=lambda: deque(maxlen=64))
     files: dict[str, bytes] = field(default_factory=dict)  # complete files by path
-    errors: list[str] = field(default_factory=list)  # the vehicle's `error` frames
+    errors: list[str] = field(default_factory=list)  # the vehicle's `error` frames (their reasons)
+    error_frames: list[dict] = field(default_factory=list)  # ... whole: kind, reason, size and digest
     events_missed: int = 0  # gaps in the event sequence (frames lost on the air)
     frames: int = 0
     bytes: int = 0
@@ -110,8 +112,12 @@ class GroundLink:
         self.send_raw(protocol.encode(protocol.command_frame(cmd_id, name, args, target)))
         return cmd_id
 
-    def send_raw(self, data: bytes) -> None:
-        self._sock.send(data, zmq.NOBLOCK)
+    def send_raw(self, data: bytes | list[bytes]) -> None:
+        """Bytes as one uplink frame (or a list as one multi-part ZeroMQ message: a malformed frame)."""
+        if isinstance(data, list):
+            self._sock.send_multipart(data, zmq.NOBLOCK)
+        else:
+            self._sock.send(data, zmq.NOBLOCK)
 
     # --- receiving ----------------------------------------------------------------------------------
     def poll(self, timeout_ms: int = 50) -> int:
@@ -144,6 +150,7 @@ class GroundLink:
         kind = frame["type"]
         if kind == "ack":
             self.got.acks[frame.get("id")] = frame
+            self.got.ack_count[frame.get("id")] += 1
         elif kind == "event":
             self._event(frame)
         elif kind == "state":
@@ -156,6 +163,7 @@ class GroundLink:
             self._chunk(frame)
         elif kind == "error":
             self.got.errors.append(str(frame.get("reason")))
+            self.got.error_frames.append(frame)
         if self.on_frame is not None:
             self.on_frame(frame)
 

@@ -1,13 +1,15 @@
 """The command ledger (pure): every ground command executed at most once, and always answered.
 
-A command is known by (ground station key, the ground's command id). A repeated command that was answered gets
-the same answer again; one still running is answered once, when it finishes. A command sent on the bus whose
-process never acknowledges it is answered EXECUTION_ERROR after a timeout, so the ground is never left waiting.
+A command is known by (ground station key, the ground's command id). Every frame of it gets its own answer: a
+repeat of a command that was answered gets the same answer again at once; a repeat of one still running gets
+the answer when it finishes, as the first frame does (one ack per frame, whenever the repeats came). A command
+sent on the bus whose process never acknowledges it is answered EXECUTION_ERROR after a timeout, so the ground is
+never left waiting.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fsw.bus.messages import CommandResult
@@ -22,6 +24,7 @@ class Pending:
     name: str
     target: str
     sent_ns: int
+    repeats: list[bytes] = field(default_factory=list)  # where each repeat came from while it ran
 
 
 @dataclass(frozen=True)
@@ -41,20 +44,21 @@ class CommandLedger:
     def __init__(self, remember: int = 4096) -> None:
         self.remember = remember
         self._pending: dict[int, Pending] = {}  # by bus command id
-        self._pending_keys: set[GroundKey] = set()
+        self._pending_keys: dict[GroundKey, Pending] = {}
         self._done: OrderedDict[GroundKey, Answer] = OrderedDict()
         self._next_bus_id = 1
         self.duplicates = 0
 
     def repeat(self, key: GroundKey, peer: bytes) -> Answer | None | bool:
-        """For a command seen before: its earlier answer (sent to `peer`), or True while it still runs;
-        False for a new command."""
+        """For a command seen before: its earlier answer (sent to `peer`), or True while it still runs (this
+        repeat is answered when it finishes); False for a new command."""
         if key in self._done:
             self.duplicates += 1
             a = self._done[key]
             return Answer(peer, a.key, a.name, a.result, a.reason)
         if key in self._pending_keys:
             self.duplicates += 1
+            self._pending_keys[key].repeats.append(peer)
             return True
         return False
 
@@ -62,8 +66,8 @@ class CommandLedger:
         """Record a command sent on the bus; returns its bus id."""
         bus_id = self._next_bus_id
         self._next_bus_id += 1
-        self._pending[bus_id] = Pending(key, peer, name, target, now_ns)
-        self._pending_keys.add(key)
+        self._pending[bus_id] = p = Pending(key, peer, name, target, now_ns)
+        self._pending_keys[key] = p
         return bus_id
 
     def answer(self, key: GroundKey, peer: bytes, name: str, result: CommandResult, reason: str) -> Answer:
@@ -72,20 +76,22 @@ class CommandLedger:
         self._remember(a)
         return a
 
-    def finish(self, bus_id: int, result: CommandResult, reason: str) -> Answer | None:
-        """A process acknowledged bus command `bus_id`; None if it was not one of ours (or already timed out)."""
+    def finish(self, bus_id: int, result: CommandResult, reason: str) -> list[Answer]:
+        """A process acknowledged bus command `bus_id`: the answers, one per frame of it (the first and each
+        repeat); none if it was not one of ours (or already timed out)."""
         p = self._pending.pop(bus_id, None)
         if p is None:
-            return None
-        self._pending_keys.discard(p.key)
-        return self.answer(p.key, p.peer, p.name, result, reason)
+            return []
+        del self._pending_keys[p.key]
+        first = self.answer(p.key, p.peer, p.name, result, reason)
+        return [first, *(Answer(peer, p.key, p.name, result, reason) for peer in p.repeats)]
 
     def expire(self, now_ns: int, timeout_ns: int) -> list[Answer]:
-        """Commands no process acknowledged within `timeout_ns`: answered EXECUTION_ERROR."""
+        """Commands no process acknowledged within `timeout_ns`: answered EXECUTION_ERROR (every frame)."""
         late = [i for i, p in self._pending.items() if now_ns - p.sent_ns > timeout_ns]
-        return [self.finish(i, CommandResult.EXECUTION_ERROR,
-                            f"no acknowledgement from {self._pending[i].target} in {timeout_ns / 1e9:.0f} s")
-                for i in late]
+        return [a for i in late
+                for a in self.finish(i, CommandResult.EXECUTION_ERROR,
+                                     f"no acknowledgement from {self._pending[i].target} in {timeout_ns / 1e9:.0f} s")]
 
     def ground_id(self, bus_id: int) -> int | None:
         """The ground's id of a command still running."""

@@ -116,15 +116,20 @@ class CommProcess(FlightProcess):
                 parts = self.router.recv_multipart(zmq.NOBLOCK, copy=False)
             except zmq.Again:
                 return
+            rid, body = parts[0].bytes, parts[-1]
+            user = (body.get("User-Id") or "").encode()
             if len(parts) != 2:
                 self.counters["uplink_malformed"] += 1
+                self._refuse(rid, user, b"".join(p.bytes for p in parts[1:]), protocol.FrameError(
+                    "malformed", f"a frame is one ZeroMQ message part, got {len(parts) - 1}"))
                 continue
-            rid, body = parts[0].bytes, parts[1]
-            user = (body.get("User-Id") or "").encode()
             if len(body) > self.ctx.comm.max_frame_bytes:
                 self.counters["uplink_oversized"] += 1
-                self._send_error(rid, f"frame of {len(body)} bytes is over the limit of "
-                                      f"{self.ctx.comm.max_frame_bytes}")
+                raw = body.bytes
+                try:
+                    protocol.decode(raw, self.ctx.comm.max_frame_bytes)
+                except protocol.FrameError as exc:
+                    self._refuse(rid, user, raw, exc)
                 continue
             self.radio.up.queue((rid, user, body.bytes), len(body))
 
@@ -133,18 +138,21 @@ class CommProcess(FlightProcess):
         self.counters["uplink_frames"] += 1
         self._heard(rid, now_ns)
         try:
-            frame = protocol.decode(raw, self.ctx.comm.max_frame_bytes)
-            if frame["type"] not in protocol.UPLINK_TYPES:
-                raise protocol.FrameError("type", f"a {frame['type']!r} frame is not sent to the vehicle")
-            if frame["type"] == "cmd":
-                self._command(rid, user, protocol.command(frame), now_ns)
+            command = protocol.uplink(raw, self.ctx.comm.max_frame_bytes)
+            if command is not None:
+                self._command(rid, user, command, now_ns)
         except protocol.FrameError as exc:
             self.counters["uplink_malformed"] += 1
-            if exc.cmd_id is not None:
-                self._send_answer(self.ledger.answer((user, exc.cmd_id), rid, "?", CommandResult.FORMAT_ERROR,
-                                                     exc.reason))
-            else:
-                self._send_error(rid, str(exc))
+            self._refuse(rid, user, raw, exc)
+
+    def _refuse(self, rid: bytes, user: bytes, raw: bytes, exc: protocol.FrameError) -> None:
+        """A frame that cannot be taken: a command with an id gets its one `ack` (FORMAT_ERROR); anything else
+        an `error` frame naming it."""
+        if exc.cmd_id is not None:
+            self._send_answer(self.ledger.answer((user, exc.cmd_id), rid, "?", CommandResult.FORMAT_ERROR,
+                                                 exc.reason))
+        else:
+            self._queue(protocol.error_frame(exc, raw), Priority.EVENT, to=rid)
 
     def _command(self, rid: bytes, user: bytes, c: protocol.CommandFrame, now_ns: int) -> None:
         key = (user, c.cmd_id)
@@ -173,14 +181,13 @@ class CommProcess(FlightProcess):
             if target != self.name and not self.ctx.comm.fault_injection:
                 raise CommandRejected(CommandResult.VALIDATION_ERROR, "device and process faults are for simulation")
         if target not in self.ctx.topology.processes:
-            raise CommandRejected(CommandResult.VALIDATION_ERROR, f"no process {target!r} on this vehicle")
+            raise CommandRejected(CommandResult.INVALID_COMMAND, f"no process {target!r} on this vehicle")
         return target
 
     def _on_ack(self, rec: Received) -> None:
         self.counters["acks_received"] += 1
         ack = rec.msg
-        answer = self.ledger.finish(ack.cmd_id, ack.result, ack.reason)
-        if answer is not None:
+        for answer in self.ledger.finish(ack.cmd_id, ack.result, ack.reason):
             self._send_answer(answer)
 
     def _heard(self, rid: bytes, now_ns: int) -> None:
@@ -195,9 +202,6 @@ class CommProcess(FlightProcess):
     # --- downlink -----------------------------------------------------------------------------------
     def _send_answer(self, a: Answer) -> None:
         self._queue(a.frame(), Priority.EVENT, to=a.peer)
-
-    def _send_error(self, rid: bytes, reason: str) -> None:
-        self._queue({"type": "error", "reason": reason}, Priority.EVENT, to=rid)
 
     def _queue(self, frame: dict[str, Any], priority: Priority, key: Any = None, to: bytes | None = None) -> None:
         if self.router is None:

@@ -3,10 +3,11 @@
 Uplink (ground -> vehicle): `hb` (heartbeat) and `cmd` (a command with the ground's own id). Downlink
 (vehicle -> ground): `hb`, `ack`, `event`, `state` (essential telemetry), `tlm` (a process's channels),
 `image` (JPEG thumbnails and colour captures), `file` (a chunk of a downlinked file) and `error` (a frame that
-could not be taken, said once). docs/ground-link.md is the full description.
+could not be taken and had no command id, said once, naming the frame by size and digest). docs/ground-link.md is the full description.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +42,11 @@ def encode(frame: dict[str, Any]) -> bytes:
 
 
 def decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
-    """A frame as a map with a known `type`; raises FrameError saying what is wrong."""
+    """A frame as a map with a known `type`; raises FrameError saying what is wrong (with the command's id
+    when it has a valid one, even when the frame is too big to take: its answer is then an `ack`)."""
     if len(raw) > max_bytes:
-        raise FrameError("oversized", f"frame of {len(raw)} bytes is over the limit of {max_bytes}")
+        raise FrameError("oversized", f"frame of {len(raw)} bytes is over the limit of {max_bytes}",
+                         _peek_command_id(raw))
     try:
         frame = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=max_bytes, max_str_len=max_bytes)
     except Exception as exc:  # msgpack raises several types for bad bytes
@@ -55,6 +58,25 @@ def decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
     if frame.get("type") not in UPLINK_TYPES + DOWNLINK_TYPES:
         raise FrameError("type", f"unknown frame type {frame.get('type')!r}")
     return frame
+
+
+def _peek_command_id(raw: bytes) -> int | None:
+    """The id of a `cmd` frame refused for its size, if it has a valid one (the caller bounds the size)."""
+    try:
+        frame = msgpack.unpackb(raw, raw=False, strict_map_key=True)
+    except Exception:  # msgpack raises several types for bad bytes
+        return None
+    if not isinstance(frame, dict) or frame.get("v") != PROTOCOL_VERSION or frame.get("type") != "cmd":
+        return None
+    cmd_id = frame.get("id")
+    return cmd_id if isinstance(cmd_id, int) and not isinstance(cmd_id, bool) and 0 < cmd_id <= MAX_CMD_ID else None
+
+
+def error_frame(exc: FrameError, raw: bytes) -> dict[str, Any]:
+    """The `error` frame that answers an uplink frame refused without an id: what was wrong, and which frame
+    it was (its size, and the first 8 bytes of its SHA-256, which the sender can compute for what it sent)."""
+    return {"type": "error", "kind": exc.kind, "reason": str(exc), "size": len(raw),
+            "digest": hashlib.sha256(raw).hexdigest()[:16]}
 
 
 def command(frame: dict[str, Any]) -> CommandFrame:
@@ -70,6 +92,14 @@ def command(frame: dict[str, Any]) -> CommandFrame:
     if not isinstance(target, str):
         raise FrameError("field", f"target must be a process name, got {target!r}", cmd_id)
     return CommandFrame(cmd_id, name, args, target)
+
+
+def uplink(raw: bytes, max_bytes: int) -> CommandFrame | None:
+    """What the vehicle takes of an uplink frame: its command (None for a heartbeat); raises FrameError."""
+    frame = decode(raw, max_bytes)
+    if frame["type"] not in UPLINK_TYPES:
+        raise FrameError("type", f"a {frame['type']!r} frame is not sent to the vehicle")
+    return command(frame) if frame["type"] == "cmd" else None
 
 
 def command_frame(cmd_id: int, name: str, args: dict[str, Any], target: str = "") -> dict[str, Any]:

@@ -62,6 +62,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     link = bench.add_parser("link", help="the ground link through the emulated radio: round trip, throughput")
     link.add_argument("--commands", type=int, default=50, help="NO_OPs sent one at a time for the round trip")
     link.add_argument("--file-kib", type=int, default=256, help="size of the file downlinked for throughput")
+    link.add_argument("--fuzz", type=int, default=0, metavar="N",
+                      help="then send N malformed uplink frames: each answered once, counted, and the vehicle on")
     link.add_argument("--json", action="store_true", help="print one JSON object")
     link.set_defaults(func=bench_link)
 
@@ -161,9 +163,9 @@ def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def bench_link(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from ground.bench import bench_link as run
 
-    return _simulation_bench("link", args.commands >= 1 and args.file_kib >= 1,
-                             "--commands and --file-kib must be at least 1",
-                             lambda: run(args.commands, args.file_kib), args, out)
+    return _simulation_bench("link", args.commands >= 1 and args.file_kib >= 1 and args.fuzz >= 0,
+                             "--commands and --file-kib must be at least 1, --fuzz at least 0",
+                             lambda: run(args.commands, args.file_kib, fuzz=args.fuzz), args, out)
 
 
 def bench_campaign(args: argparse.Namespace, out: TextIO | None = None) -> int:

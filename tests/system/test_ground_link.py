@@ -82,6 +82,47 @@ def test_garbage_is_refused_and_counted_and_the_vehicle_carries_on(ground) -> No
     ground.await_telemetry(lambda s: s["seq"] > seq + 2)
 
 
+def test_every_command_frame_gets_one_ack_and_every_other_bad_frame_an_error_naming_it(ground) -> None:
+    """What docs/ground-link.md promises a client written from it alone: two identical frames sent in the same
+    instant get two acks (one execution); an oversized command with an id gets its ack; a command for no such
+    process is INVALID_COMMAND; a two-part ZeroMQ message gets an error frame with the digest of its bytes."""
+    import hashlib
+
+    link = ground.link
+    mark = ground.mark()
+    twice = protocol.encode(protocol.command_frame(888_001, "NO_OP", {}, "nav"))
+    link.send_raw(twice)
+    link.send_raw(twice)
+    link.wait_for(lambda: link.got.ack_count[888_001] >= 2, 15, "an ack for each of the two frames")
+    ground.await_event("NO_OP", "NO_OP", after=mark)
+    big = protocol.encode({**protocol.command_frame(888_002, "NO_OP", {}), "pad": "x" * 70 * 1024})
+    link.send_raw(big)
+    ack = link.ack(888_002)
+    assert ack["result"] == "FORMAT_ERROR" and "over the limit" in ack["reason"], ack
+    assert link.ack(link.send_unchecked("NO_OP", {}, target="warp_drive"))["result"] == "INVALID_COMMAND"
+    before = len(link.got.error_frames)
+    parts = [protocol.encode({"type": "hb", "t": 1.0}), b"second part"]
+    link.send_raw(parts)
+    error = link.wait_for(lambda: link.got.error_frames[before:], 15, "an error frame for the two-part message")[0]
+    assert error["kind"] == "malformed" and error["size"] == sum(map(len, parts))
+    assert error["digest"] == hashlib.sha256(b"".join(parts)).hexdigest()[:16]
+    link.poll(300)
+    assert link.got.ack_count[888_001] == 2 and sum(e["name"] == "NO_OP" for e in link.got.events[mark:]) == 1
+
+
+def test_hundreds_of_fuzzed_frames_are_each_answered_once_and_counted(ground) -> None:
+    """`ginny bench link --fuzz N` in small: every malformed frame answered once and counted; the vehicle goes on."""
+    from ground.fuzzlink import fuzz_link
+
+    before = ground.await_telemetry(lambda t: "uplink_malformed" in t["channels"], 15, source="comm")["channels"]
+    n = 400
+    result = fuzz_link(ground.link, n, seed=7)
+    assert result["fuzz_answered_once"] and result["no_op_after"] == "OK", result
+    assert result["fuzz_acks"] == result["fuzz_format_errors"] > 0 and result["fuzz_errors"] > 0
+    comm_tlm(ground, "uplink_oversized", before["uplink_oversized"] + n // 100)
+    comm_tlm(ground, "uplink_malformed", before["uplink_malformed"] + n - n // 100)
+
+
 def test_a_repeated_command_id_is_answered_again_never_executed_twice(ground) -> None:
     link = ground.link
     mark = ground.mark()

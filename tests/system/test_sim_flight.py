@@ -50,9 +50,17 @@ def ginny_sims(flights: dict[str, tuple[Path, tuple[str, ...]]], timeout: float 
 
 @pytest.fixture(scope="module")
 def hop(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, dict | None]:
-    """The short plan flown once with seed 2, shared by the tests that read it."""
-    out = tmp_path_factory.mktemp("hop") / "hop"
-    return (out, *ginny_sim(out, "--plan", str(PLANS / "hop.toml"), "--seed", "2"))
+    """The short plan flown once with seed 2, every navcam frame logged (for `ginny log replay`), shared by the
+    tests that read it."""
+    from fsw.config.stack import DEFAULT_DIR
+
+    folder = tmp_path_factory.mktemp("hop")
+    stack = (DEFAULT_DIR / "sim_flight.toml").read_text()
+    stack = stack.replace('topology = "topology.toml"', f'topology = "{DEFAULT_DIR / "topology.toml"}"')
+    cfg = folder / "all_frames.toml"
+    cfg.write_text(stack + "\n[logger]\nnavcam_all = true\n")
+    out = folder / "hop"
+    return (out, *ginny_sim(out, "--plan", str(PLANS / "hop.toml"), "--seed", "2", "--config", str(cfg)))
 
 
 @pytest.mark.timeout(300)
@@ -198,23 +206,17 @@ def test_the_flight_6_timestamp_bug_bites_only_when_switched_back_on(tmp_path: P
 
 
 @pytest.mark.timeout(300)
-def test_log_replay_of_a_flight_reproduces_its_estimates_bit_for_bit(tmp_path: Path) -> None:
+def test_log_replay_of_a_flight_reproduces_its_estimates_bit_for_bit(hop) -> None:
     """Every navcam frame kept; navigation re-run on the logged sensors gives the logged estimates exactly."""
-    from fsw.config.stack import DEFAULT_DIR
-
-    stack = (DEFAULT_DIR / "sim_flight.toml").read_text()
-    stack = stack.replace('topology = "topology.toml"', f'topology = "{DEFAULT_DIR / "topology.toml"}"')
-    cfg = tmp_path / "all_frames.toml"
-    cfg.write_text(stack + "\n[logger]\nnavcam_all = true\n")
-    run, s = ginny_sim(tmp_path / "hop", "--plan", str(PLANS / "hop.toml"), "--config", str(cfg))
+    out, run, _ = hop
     assert run.returncode == 0, run.stdout + run.stderr
-    boot = next((tmp_path / "hop" / "flightlog").glob("boot-*.glog"))
+    boot = next((out / "flightlog").glob("boot-*.glog"))
     replay = subprocess.run([sys.executable, "-m", "ground.cli.main", "log", "replay", str(boot)],
                             capture_output=True, text=True, timeout=200)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "deterministic" in replay.stdout and "0 missing" in replay.stdout
     broken = subprocess.run([sys.executable, "-m", "ground.cli.main", "log", "replay",
-                             str(next((tmp_path / "hop" / "flightlog").glob("flight-*.glog")).with_suffix(".x"))],
+                             str(next((out / "flightlog").glob("flight-*.glog")).with_suffix(".x"))],
                             capture_output=True, text=True, timeout=60)
     assert broken.returncode == 2 and "cannot read" in broken.stderr
 

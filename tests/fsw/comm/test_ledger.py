@@ -7,13 +7,14 @@ from fsw.comm.ledger import Answer, CommandLedger
 KEY = (b"ground-key", 42)
 
 
-def test_a_repeat_while_running_waits_and_after_gets_the_same_answer() -> None:
+def test_a_repeat_while_running_is_answered_when_it_finishes_and_after_at_once() -> None:
+    """One ack per frame: the first and a repeat sent while it ran both get the answer when it finishes."""
     ledger = CommandLedger()
     assert ledger.repeat(KEY, b"peer1") is False
     bus_id = ledger.start(KEY, b"peer1", "ARM", "control", 0)
-    assert ledger.repeat(KEY, b"peer1") is True  # still running: not sent again
-    answer = ledger.finish(bus_id, CommandResult.OK, "armed")
-    assert answer == Answer(b"peer1", KEY, "ARM", CommandResult.OK, "armed")
+    assert ledger.repeat(KEY, b"peer1") is True  # still running: not executed again
+    answer, repeat = ledger.finish(bus_id, CommandResult.OK, "armed")
+    assert answer == repeat == Answer(b"peer1", KEY, "ARM", CommandResult.OK, "armed")
     again = ledger.repeat(KEY, b"peer2")  # a reconnected station asks again
     assert isinstance(again, Answer) and again.peer == b"peer2" and again.result is CommandResult.OK
     assert ledger.duplicates == 2
@@ -32,7 +33,7 @@ def test_unacknowledged_commands_are_answered_after_the_timeout() -> None:
     assert ledger.expire(1_000, 5_000) == []
     [late] = ledger.expire(6_000, 5_000)
     assert late.result is CommandResult.EXECUTION_ERROR and "nav" in late.reason
-    assert ledger.finish(bus_id, CommandResult.OK, "") is None  # too late: answered already
+    assert ledger.finish(bus_id, CommandResult.OK, "") == []  # too late: answered already
     assert ledger.pending == 0
 
 
