@@ -1,6 +1,7 @@
 """Shared fixtures: a short run folder for ipc sockets, the default topology, and waiting on conditions."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -25,6 +26,21 @@ def wait_until(condition: Callable[[], object], timeout_s: float = 5.0, step: Ca
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         if step is not None:
             step()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def terrain_cache(tmp_path_factory) -> Iterator[None]:
+    """The coarse terrain maps the suite's flights make, shared in a folder of the test session (the flights'
+    processes inherit it), never in the user's own cache."""
+    from sim_hal.model.terraincache import CACHE_ENV
+
+    old = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("terrain-cache"))
+    yield
+    if old is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = old
 
 
 @pytest.fixture

@@ -388,9 +388,14 @@ class Terrain:
         if self._coarse is None and self._coarse_load is not None:
             self._coarse = self._coarse_load()
         if self._coarse is None:
+            from sim_hal.model.terraincache import load_coarse, store_coarse  # the cache imports this module
+
             s = self.spec
-            px = int(s.extent_m / s.coarse_res_m)
-            self._coarse = make_grid(s, -s.extent_m / 2, -s.extent_m / 2, s.coarse_res_m, (px, px), False)
+            self._coarse = load_coarse(s)
+            if self._coarse is None:
+                px = int(s.extent_m / s.coarse_res_m)
+                self._coarse = make_grid(s, -s.extent_m / 2, -s.extent_m / 2, s.coarse_res_m, (px, px), False)
+                store_coarse(s, self._coarse)
         return self._coarse
 
     def height_at(self, north_m: float, east_m: float) -> float:
