@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ground.campaign.table import TABLE, read_table
+from ground.campaign.table import read_table
 from tests.conftest import wait_until
 from tests.system.ground import free_port
 
