@@ -18,7 +18,7 @@ from typing import Any
 
 import zmq
 
-from fsw.comm import protocol
+from fsw.comm import frames, protocol
 from fsw.comm.auth import load_public, load_secret
 from fsw.runtime.commands import CommandDictionary, default_dictionary
 
@@ -125,7 +125,7 @@ class GroundLink:
         now = self.clock()
         if now - self._last_beat >= self.heartbeat_s:
             self._last_beat = now
-            self.send_raw(protocol.encode({"type": "hb", "t": now}))
+            self.send_raw(protocol.encode(frames.UplinkHeartbeat(now).to_wire()))
         n = 0
         if self._sock.poll(timeout_ms):
             while True:
@@ -144,47 +144,46 @@ class GroundLink:
         self.got.bytes += len(raw)
         try:
             frame = protocol.decode(raw, 1 << 26)
+            typed = frames.parse_downlink(frame)
         except protocol.FrameError as exc:
             self.got.errors.append(f"undecodable downlink frame: {exc}")
             return
-        kind = frame["type"]
-        if kind == "ack":
-            self.got.acks[frame.get("id")] = frame
-            self.got.ack_count[frame.get("id")] += 1
-        elif kind == "event":
-            self._event(frame)
-        elif kind == "state":
-            self.got.state = frame
-        elif kind == "tlm":
-            self.got.tlm[str(frame.get("source"))] = frame
-        elif kind == "image":
-            self.got.images.append(frame)
-        elif kind == "file":
-            self._chunk(frame)
-        elif kind == "error":
-            self.got.errors.append(str(frame.get("reason")))
-            self.got.error_frames.append(frame)
+        match typed:  # what is kept is the frame as it came (a map: the dashboard passes it on as JSON)
+            case frames.Ack():
+                self.got.acks[typed.id] = frame
+                self.got.ack_count[typed.id] += 1
+            case frames.EventFrame():
+                self._event(typed, frame)
+            case frames.State():
+                self.got.state = frame
+            case frames.Tlm():
+                self.got.tlm[typed.source] = frame
+            case frames.Image():
+                self.got.images.append(frame)
+            case frames.FileChunk():
+                self._chunk(typed)
+            case frames.Error():
+                self.got.errors.append(typed.reason)
+                self.got.error_frames.append(frame)
         if self.on_frame is not None:
             self.on_frame(frame)
 
-    def _event(self, frame: dict) -> None:
-        seq = frame.get("seq", 0)
-        if self._next_event_seq and seq > self._next_event_seq:
-            self.got.events_missed += seq - self._next_event_seq
-        self._next_event_seq = max(self._next_event_seq, seq + 1)
+    def _event(self, event: frames.EventFrame, frame: dict) -> None:
+        if self._next_event_seq and event.seq > self._next_event_seq:
+            self.got.events_missed += event.seq - self._next_event_seq
+        self._next_event_seq = max(self._next_event_seq, event.seq + 1)
         self.got.events.append(frame)
 
-    def _chunk(self, frame: dict) -> None:
-        path, data = str(frame.get("path")), frame.get("data") or b""
-        buf = self._partial.setdefault(path, bytearray())
-        if frame.get("offset") == len(buf):
-            buf.extend(data)
-        if frame.get("done"):
-            whole = bytes(self._partial.pop(path))
-            if len(whole) == frame.get("size"):
-                self.got.files[path] = whole
+    def _chunk(self, chunk: frames.FileChunk) -> None:
+        buf = self._partial.setdefault(chunk.path, bytearray())
+        if chunk.offset == len(buf):
+            buf.extend(chunk.data)
+        if chunk.done:
+            whole = bytes(self._partial.pop(chunk.path))
+            if len(whole) == chunk.size:
+                self.got.files[chunk.path] = whole
             else:
-                self.got.errors.append(f"{path}: {len(whole)} of {frame.get('size')} bytes came down")
+                self.got.errors.append(f"{chunk.path}: {len(whole)} of {chunk.size} bytes came down")
 
     # --- waiting ------------------------------------------------------------------------------------
     def wait_for(self, condition: Callable[[], Any], timeout_s: float, what: str) -> Any:

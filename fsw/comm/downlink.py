@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from fsw.bus.messages import NavState, NavTrack
+from fsw.comm.frames import Image, State
 
 THUMBNAIL_WIDTH = 160
 CAPTURE_WIDTH = 640  # colour captures go down at most this wide (the full image stays on board)
@@ -23,9 +24,9 @@ def euler_deg(q: tuple[float, float, float, float]) -> tuple[float, float, float
 
 
 def state_frame(seq: int, mode: str, nav: NavState | None, track: NavTrack | None,
-                link: dict[str, Any]) -> dict[str, Any]:
+                link: dict[str, Any]) -> State:
     """The essential telemetry frame: mode, the nav estimate, the tracker's last frame and the link."""
-    out: dict[str, Any] = {"type": "state", "seq": seq, "mode": mode, "link": link}
+    out: dict[str, Any] = {"seq": seq, "mode": mode, "link": link}
     if nav is not None:
         roll, pitch, yaw = euler_deg(nav.q_wxyz)
         out.update(t_ns=nav.t_ns, pos_m=[round(v, 3) for v in nav.pos_m], vel_mps=[round(v, 3) for v in nav.vel_mps],
@@ -35,7 +36,7 @@ def state_frame(seq: int, mode: str, nav: NavState | None, track: NavTrack | Non
     if track is not None:
         out.update(features=track.features, inliers=track.inliers, tracker_ms=round(track.proc_ms, 2),
                    latency_ms=round(track.latency_ms, 2), frame_seq=track.frame_seq)
-    return out
+    return State(**out)
 
 
 def jpeg(pixels: np.ndarray, max_width: int, quality: int = 70) -> tuple[bytes, int, int]:
@@ -51,6 +52,6 @@ def jpeg(pixels: np.ndarray, max_width: int, quality: int = 70) -> tuple[bytes, 
     return buf.tobytes(), pixels.shape[1], pixels.shape[0]
 
 
-def image_frame(kind: str, seq: int, t_ns: int, pixels: np.ndarray, max_width: int) -> dict[str, Any]:
+def image_frame(kind: str, seq: int, t_ns: int, pixels: np.ndarray, max_width: int) -> Image:
     data, w, h = jpeg(pixels, max_width)
-    return {"type": "image", "kind": kind, "seq": seq, "t_ns": t_ns, "width": w, "height": h, "jpeg": data}
+    return Image(kind, seq, t_ns, w, h, data)

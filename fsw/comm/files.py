@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fsw.comm.frames import FileChunk
+
 MAX_LISTED = 200
 
 
@@ -58,14 +60,13 @@ class Transfer:
             raise FileRefused(f"{relative!r} is not a file on board")
         return cls(cmd_id, path, relative, path.stat().st_size)
 
-    def next_frame(self, chunk: int) -> dict[str, Any] | None:
+    def next_frame(self, chunk: int) -> FileChunk | None:
         """The next chunk's frame, or None when the whole file has gone."""
         if self.offset > self.size or (self.offset == self.size and self.size > 0):
             return None
         with open(self.path, "rb") as f:
             f.seek(self.offset)
             data = f.read(min(chunk, self.size - self.offset))
-        frame = {"type": "file", "id": self.cmd_id, "path": self.name, "offset": self.offset, "size": self.size,
-                 "data": data, "done": self.offset + len(data) >= self.size}
+        frame = FileChunk(self.cmd_id, self.name, self.offset, self.size, data, self.offset + len(data) >= self.size)
         self.offset += len(data) if data else 1  # an empty file: one frame, then done
         return frame

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 from fsw.bus.messages import CommandResult
+from fsw.comm.frames import Ack
 
 GroundKey = tuple[bytes, int]  # (ground station public key, command id)
 
@@ -35,9 +35,8 @@ class Answer:
     result: CommandResult
     reason: str
 
-    def frame(self) -> dict[str, Any]:
-        return {"type": "ack", "id": self.key[1], "name": self.name, "result": self.result.name,
-                "reason": self.reason}
+    def frame(self) -> Ack:
+        return Ack(self.key[1], self.name, self.result.name, self.reason)
 
 
 class CommandLedger:

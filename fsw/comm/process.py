@@ -19,7 +19,7 @@ import zmq
 from fsw.bus.messages import Command, CommandResult, Severity
 from fsw.bus.transport import Received
 from fsw.clock import NS_PER_MS
-from fsw.comm import protocol
+from fsw.comm import frames, protocol
 from fsw.comm.auth import ZAP_DOMAIN, KeyFileError, ZapHandler, allowed_keys, load_secret
 from fsw.comm.downlink import CAPTURE_WIDTH, THUMBNAIL_WIDTH, image_frame, state_frame
 from fsw.comm.files import FileRefused, Transfer, listing
@@ -152,7 +152,7 @@ class CommProcess(FlightProcess):
             self._send_answer(self.ledger.answer((user, exc.cmd_id), rid, "?", CommandResult.FORMAT_ERROR,
                                                  exc.reason))
         else:
-            self._queue(protocol.error_frame(exc, raw), Priority.EVENT, to=rid)
+            self._queue(frames.Error.of(exc, raw), Priority.EVENT, to=rid)
 
     def _command(self, rid: bytes, user: bytes, c: protocol.CommandFrame, now_ns: int) -> None:
         key = (user, c.cmd_id)
@@ -203,10 +203,10 @@ class CommProcess(FlightProcess):
     def _send_answer(self, a: Answer) -> None:
         self._queue(a.frame(), Priority.EVENT, to=a.peer)
 
-    def _queue(self, frame: dict[str, Any], priority: Priority, key: Any = None, to: bytes | None = None) -> None:
+    def _queue(self, frame: frames.Frame, priority: Priority, key: Any = None, to: bytes | None = None) -> None:
         if self.router is None:
             return  # no ground link configured
-        raw = protocol.encode(frame)
+        raw = protocol.encode(frame.to_wire())
         self.radio.down.queue((to, raw), len(raw), priority, key)
 
     def _pump(self) -> None:
@@ -244,7 +244,7 @@ class CommProcess(FlightProcess):
                 "radio_up": self.radio.is_up(self.ctx.clock.now_ns())}
 
     def _heartbeat_down(self) -> None:
-        self._queue({"type": "hb", "t_ns": self.ctx.clock.now_ns(), "link": self._link_stats()}, Priority.STATE,
+        self._queue(frames.Heartbeat(self.ctx.clock.now_ns(), self._link_stats()), Priority.STATE,
                     key="hb")
 
     def _queue_state(self) -> None:
@@ -257,14 +257,14 @@ class CommProcess(FlightProcess):
         if e.name == "MODE":
             self.mode = entered(e.text)
         self.event_seq += 1
-        self._queue({"type": "event", "seq": self.event_seq, "t_ns": e.t_ns, "source": e.source, "name": e.name,
-                     "severity": e.severity.name, "text": e.text, "suppressed": e.suppressed}, Priority.EVENT)
+        self._queue(frames.EventFrame(self.event_seq, e.t_ns, e.source, e.name, e.severity.name, e.text,
+                                      e.suppressed), Priority.EVENT)
 
     def _on_tlm(self, rec: Received) -> None:
         t = rec.msg
         if t.source == "control" and isinstance(t.channels.get("mode"), str):
             self.mode = t.channels["mode"]
-        self._queue({"type": "tlm", "t_ns": t.t_ns, "source": t.source, "channels": t.channels}, Priority.TLM,
+        self._queue(frames.Tlm(t.t_ns, t.source, t.channels), Priority.TLM,
                     key=("tlm", t.source))
 
     def _on_nav(self, rec: Received) -> None:

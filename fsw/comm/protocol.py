@@ -7,7 +7,6 @@ could not be taken and had no command id, said once, naming the frame by size an
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,12 @@ class CommandFrame:
     name: str
     args: dict[str, Any]
     target: str  # for commands every process handles (NO_OP): which one; "" = comm
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "cmd", "id": self.cmd_id, "name": self.name, "args": self.args}
+        if self.target:
+            out["target"] = self.target
+        return out
 
 
 def encode(frame: dict[str, Any]) -> bytes:
@@ -72,13 +77,6 @@ def _peek_command_id(raw: bytes) -> int | None:
     return cmd_id if isinstance(cmd_id, int) and not isinstance(cmd_id, bool) and 0 < cmd_id <= MAX_CMD_ID else None
 
 
-def error_frame(exc: FrameError, raw: bytes) -> dict[str, Any]:
-    """The `error` frame that answers an uplink frame refused without an id: what was wrong, and which frame
-    it was (its size, and the first 8 bytes of its SHA-256, which the sender can compute for what it sent)."""
-    return {"type": "error", "kind": exc.kind, "reason": str(exc), "size": len(raw),
-            "digest": hashlib.sha256(raw).hexdigest()[:16]}
-
-
 def command(frame: dict[str, Any]) -> CommandFrame:
     """The command in an uplink `cmd` frame; raises FrameError (with the id, when there is one)."""
     cmd_id = frame.get("id")
@@ -103,7 +101,4 @@ def uplink(raw: bytes, max_bytes: int) -> CommandFrame | None:
 
 
 def command_frame(cmd_id: int, name: str, args: dict[str, Any], target: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "cmd", "id": cmd_id, "name": name, "args": args}
-    if target:
-        out["target"] = target
-    return out
+    return CommandFrame(cmd_id, name, args, target).to_wire()

@@ -22,7 +22,7 @@ def feed(g: GroundLink, **frame) -> None:
 def test_events_are_kept_and_gaps_in_their_sequence_counted() -> None:
     g = link()
     for seq in (1, 2, 5, 6):
-        feed(g, type="event", seq=seq, t_ns=0, source="nav", name="X", severity="ACTIVITY_HI", text="")
+        feed(g, type="event", seq=seq, t_ns=0, source="nav", name="X", severity="ACTIVITY_HI", text="", suppressed=0)
     assert [e["seq"] for e in g.got.events] == [1, 2, 5, 6] and g.got.events_missed == 2
     assert g.link_up
 
@@ -31,10 +31,14 @@ def test_acks_state_and_telemetry_are_kept_by_what_they_are() -> None:
     g = link()
     feed(g, type="ack", id=9, name="NO_OP", result="OK", reason="")
     feed(g, type="state", seq=1, mode="IDLE", link={})
-    feed(g, type="tlm", source="comm", channels={"a": 1})
+    feed(g, type="tlm", t_ns=5, source="comm", channels={"a": 1})
     g.take(b"\xc1 junk")
     assert g.got.acks[9]["result"] == "OK" and g.got.state["mode"] == "IDLE" and g.got.tlm["comm"]["channels"] == {"a": 1}
     assert g.got.errors and "undecodable" in g.got.errors[0]
+    feed(g, type="ack", id="9", name="NO_OP", result="OK", reason="")  # typed on arrival: the field named
+    feed(g, type="tlm", source="comm", channels={})
+    assert "id must be int" in g.got.errors[1] and "t_ns must be int" in g.got.errors[2]
+    assert g.got.ack_count[9] == 1 and g.got.tlm["comm"]["channels"] == {"a": 1}
 
 
 def test_a_file_is_reassembled_and_a_short_one_reported() -> None:

@@ -27,17 +27,18 @@ def test_the_state_frame_carries_the_estimate_and_the_tracker() -> None:
                    (0.001,) * 3, True, VisionStatus.GOOD, 9, 0.5)
     track = NavTrack(5, 9, 120, 100, 0, False, 6.5, 12.0)
     s = state_frame(3, "FLY", nav, track, {"up": True})
-    assert s["altitude_m"] == 3.0 and s["height_m"] == 3.5 and s["vision"] == "GOOD"
-    assert s["features"] == 120 and s["inliers"] == 100 and s["tracker_ms"] == 6.5 and s["pos_std_m"] == 0.3
-    assert state_frame(4, "IDLE", None, None, {})["mode"] == "IDLE"
+    assert s.altitude_m == 3.0 and s.height_m == 3.5 and s.vision == "GOOD"
+    assert s.features == 120 and s.inliers == 100 and s.tracker_ms == 6.5 and s.pos_std_m == 0.3
+    idle = state_frame(4, "IDLE", None, None, {})
+    assert idle.to_wire() == {"type": "state", "seq": 4, "mode": "IDLE", "link": {}}  # no estimate yet: not sent
 
 
 def test_images_go_down_as_small_jpegs_in_the_right_colours() -> None:
     rgb = np.zeros((480, 640, 3), np.uint8)
     rgb[..., 0] = 255  # red
     f = image_frame("rte", 1, 7, rgb, 320)
-    assert (f["width"], f["height"]) == (320, 240)
-    back = cv2.imdecode(np.frombuffer(f["jpeg"], np.uint8), cv2.IMREAD_COLOR)
+    assert (f.width, f.height) == (320, 240)
+    back = cv2.imdecode(np.frombuffer(f.jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert back[120, 160, 2] > 200 and back[120, 160, 0] < 50  # BGR: red stays red
     gray = image_frame("navcam", 2, 7, np.full((480, 640), 128, np.uint8), 160)
-    assert (gray["width"], gray["height"]) == (160, 120) and len(gray["jpeg"]) < 5_000
+    assert (gray.width, gray.height) == (160, 120) and len(gray.jpeg) < 5_000

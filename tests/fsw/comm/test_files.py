@@ -39,14 +39,14 @@ def test_a_file_goes_down_in_chunks_and_whole(tmp_path) -> None:
     frames = []
     while (f := t.next_frame(4096)) is not None:
         frames.append(f)
-    assert [f["offset"] for f in frames] == [0, 4096, 8192]
-    assert b"".join(f["data"] for f in frames) == data
-    assert [f["done"] for f in frames] == [False, False, True] and frames[0]["id"] == 9
+    assert [f.offset for f in frames] == [0, 4096, 8192]
+    assert b"".join(f.data for f in frames) == data
+    assert [f.done for f in frames] == [False, False, True] and frames[0].id == 9
 
 
 def test_an_empty_file_is_one_frame_and_a_folder_is_refused(tmp_path) -> None:
     (tmp_path / "empty").write_bytes(b"")
     t = Transfer.open(tmp_path, "empty", 1)
-    assert t.next_frame(100)["done"] and t.next_frame(100) is None
+    assert t.next_frame(100).done and t.next_frame(100) is None
     with pytest.raises(FileRefused):
         Transfer.open(tmp_path, "", 1)

@@ -18,7 +18,7 @@ def test_a_repeat_while_running_is_answered_when_it_finishes_and_after_at_once()
     again = ledger.repeat(KEY, b"peer2")  # a reconnected station asks again
     assert isinstance(again, Answer) and again.peer == b"peer2" and again.result is CommandResult.OK
     assert ledger.duplicates == 2
-    assert answer.frame() == {"type": "ack", "id": 42, "name": "ARM", "result": "OK", "reason": "armed"}
+    assert answer.frame().to_wire() == {"type": "ack", "id": 42, "name": "ARM", "result": "OK", "reason": "armed"}
 
 
 def test_the_same_id_from_another_ground_station_is_another_command() -> None:
