@@ -18,7 +18,7 @@ sim: $(STAMP)
 	$(BIN)/ginny sim
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: $(STAMP)
 	$(BIN)/ginny bench bus
