@@ -13,9 +13,10 @@ from typing import Any
 import msgpack
 
 from fsw.comm import protocol
+from fsw.config.stack import CommConfig
 from ground.link import GroundLink
 
-MAX_FRAME = 64 * 1024  # the vehicle's [comm] max_frame_bytes (its default)
+MAX_FRAME = CommConfig.max_frame_bytes  # the vehicle's [comm] max_frame_bytes (its default)
 _BAD_IDS = (0, -1, protocol.MAX_CMD_ID + 1, 2**64 - 1, "7", 1.5, True, None, [3])
 
 

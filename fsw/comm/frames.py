@@ -8,6 +8,7 @@ sent (the `state` frame's navigation fields before navigation runs).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import typing
 from dataclasses import dataclass
@@ -145,16 +146,24 @@ def parse_downlink(frame: dict[str, Any]) -> Frame:
     cls = DOWNLINK.get(frame.get("type"))
     if cls is None:
         raise FrameError("type", f"{frame.get('type')!r} is not a downlink frame")
-    hints = typing.get_type_hints(cls)
     values = {}
-    for f in dataclasses.fields(cls):
-        value = frame.get(f.name)
-        optional = f.default is None
+    for name, kinds, optional in _schema(cls):
+        value = frame.get(name)
         if value is None and optional:
-            values[f.name] = None
+            values[name] = None
             continue
-        kinds = _KINDS[typing.get_args(hints[f.name])[0] if optional else hints[f.name]]
         if value is None or not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
-            raise FrameError("field", f"a {cls.TYPE} frame's {f.name} must be {kinds[-1].__name__}, got {value!r}")
-        values[f.name] = value
+            raise FrameError("field", f"a {cls.TYPE} frame's {name} must be {kinds[-1].__name__}, got {value!r}")
+        values[name] = value
     return cls(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(cls: type[Frame]) -> tuple[tuple[str, tuple[type, ...], bool], ...]:
+    """Each field of a frame type: its name, the wire types it takes, and whether it may be left out."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        optional = f.default is None
+        out.append((f.name, _KINDS[typing.get_args(hints[f.name])[0] if optional else hints[f.name]], optional))
+    return tuple(out)

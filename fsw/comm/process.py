@@ -126,10 +126,7 @@ class CommProcess(FlightProcess):
             if len(body) > self.ctx.comm.max_frame_bytes:
                 self.counters["uplink_oversized"] += 1
                 raw = body.bytes
-                try:
-                    protocol.decode(raw, self.ctx.comm.max_frame_bytes)
-                except protocol.FrameError as exc:
-                    self._refuse(rid, user, raw, exc)
+                self._refuse(rid, user, raw, protocol.oversized(raw, self.ctx.comm.max_frame_bytes))
                 continue
             self.radio.up.queue((rid, user, body.bytes), len(body))
 

@@ -3,7 +3,8 @@
 Uplink (ground -> vehicle): `hb` (heartbeat) and `cmd` (a command with the ground's own id). Downlink
 (vehicle -> ground): `hb`, `ack`, `event`, `state` (essential telemetry), `tlm` (a process's channels),
 `image` (JPEG thumbnails and colour captures), `file` (a chunk of a downlinked file) and `error` (a frame that
-could not be taken and had no command id, said once, naming the frame by size and digest). docs/ground-link.md is the full description.
+could not be taken and had no command id, said once, naming the frame by size and digest). docs/ground-link.md
+is the full description.
 """
 from __future__ import annotations
 
@@ -50,8 +51,7 @@ def decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
     """A frame as a map with a known `type`; raises FrameError saying what is wrong (with the command's id
     when it has a valid one, even when the frame is too big to take: its answer is then an `ack`)."""
     if len(raw) > max_bytes:
-        raise FrameError("oversized", f"frame of {len(raw)} bytes is over the limit of {max_bytes}",
-                         _peek_command_id(raw))
+        raise oversized(raw, max_bytes)
     try:
         frame = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_bin_len=max_bytes, max_str_len=max_bytes)
     except Exception as exc:  # msgpack raises several types for bad bytes
@@ -65,6 +65,17 @@ def decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
     return frame
 
 
+def oversized(raw: bytes, max_bytes: int) -> FrameError:
+    """The error for a frame over `max_bytes`, with the command's id when it has a valid one (its answer is
+    then an `ack`); the caller bounds how far over it may be."""
+    return FrameError("oversized", f"frame of {len(raw)} bytes is over the limit of {max_bytes}",
+                      _peek_command_id(raw))
+
+
+def _valid_id(cmd_id: Any) -> bool:
+    return isinstance(cmd_id, int) and not isinstance(cmd_id, bool) and 0 < cmd_id <= MAX_CMD_ID
+
+
 def _peek_command_id(raw: bytes) -> int | None:
     """The id of a `cmd` frame refused for its size, if it has a valid one (the caller bounds the size)."""
     try:
@@ -74,13 +85,13 @@ def _peek_command_id(raw: bytes) -> int | None:
     if not isinstance(frame, dict) or frame.get("v") != PROTOCOL_VERSION or frame.get("type") != "cmd":
         return None
     cmd_id = frame.get("id")
-    return cmd_id if isinstance(cmd_id, int) and not isinstance(cmd_id, bool) and 0 < cmd_id <= MAX_CMD_ID else None
+    return cmd_id if _valid_id(cmd_id) else None
 
 
 def command(frame: dict[str, Any]) -> CommandFrame:
     """The command in an uplink `cmd` frame; raises FrameError (with the id, when there is one)."""
     cmd_id = frame.get("id")
-    if not isinstance(cmd_id, int) or isinstance(cmd_id, bool) or not 0 < cmd_id <= MAX_CMD_ID:
+    if not _valid_id(cmd_id):
         raise FrameError("field", f"id must be an integer 1..{MAX_CMD_ID}, got {cmd_id!r}")
     name, args, target = frame.get("name"), frame.get("args", {}), frame.get("target", "")
     if not isinstance(name, str) or not name:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fsw.rotation import cross
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,10 @@ def attitude_for_thrust(force_w, yaw_rad: float) -> tuple[tuple[float, float, fl
     f0, f1, f2 = force_w
     n = math.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
     z = (-f0 / n, -f1 / n, -f2 / n)
-    y = _cross(z, (math.cos(yaw_rad), math.sin(yaw_rad), 0.0))
+    y = cross(z, (math.cos(yaw_rad), math.sin(yaw_rad), 0.0))
     n = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
     y = (y[0] / n, y[1] / n, y[2] / n) if n > 1e-9 else (0.0, 1.0, 0.0)
-    return _cross(y, z), y, z
-
-
-def _cross(a, b) -> tuple[float, float, float]:
-    return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
+    return cross(y, z), y, z
 
 
 class Controller:
@@ -126,7 +123,7 @@ class Controller:
         e_R = (0.5 * (m21 - m12), 0.5 * (m02 - m20), 0.5 * (m10 - m01))
         w = _floats(omega)
         J, kR, kW = self.J, self._kR, self._kW
-        gyro = _cross(w, (J[0] * w[0], J[1] * w[1], J[2] * w[2]))
+        gyro = cross(w, (J[0] * w[0], J[1] * w[1], J[2] * w[2]))
         limits = c.max_torque_nm
         return thrust, tuple(_clamp(J[i] * (-kR[i] * e_R[i] - kW[i] * w[i]) + gyro[i], -limits[i], limits[i])
                              for i in range(3))

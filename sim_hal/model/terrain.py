@@ -288,7 +288,7 @@ class Terrain:
         self._windows: dict[tuple[int, int], Grid] = {}  # the current window and, prefetched, the next
         self._building: tuple[tuple[int, int], Iterator[Grid | None]] | None = None  # (centre, steps) prefetching
         self._coarse: Grid | None = None
-        self._coarse_load: Callable[[], Grid] | None = None
+        self._coarse_load: Callable[[], Grid | None] | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
 
@@ -378,9 +378,9 @@ class Terrain:
             self._building = None
         return True
 
-    def coarse_from(self, load: Callable[[], Grid]) -> None:
+    def coarse_from(self, load: Callable[[], Grid | None]) -> None:
         """Take the coarse map from `load` when it is first needed (one made for this spec elsewhere, the
-        same as this one would make) instead of making it: 2 s of CPU over `jezero`."""
+        same as this one would make) instead of making it: 2 s of CPU over `jezero`; None: make it after all."""
         self._coarse_load = load
 
     @property

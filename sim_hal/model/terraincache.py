@@ -44,6 +44,11 @@ def cache_path(spec: TerrainSpec) -> Path | None:
     return folder / f"coarse-{spec.name}-{key}.npz"
 
 
+def is_cached(spec: TerrainSpec) -> bool:
+    path = cache_path(spec)
+    return path is not None and path.exists()
+
+
 def load_coarse(spec: TerrainSpec) -> Grid | None:
     """The stored coarse map of `spec`, if there is a readable one."""
     path = cache_path(spec)

@@ -24,6 +24,7 @@ from fsw.runtime.realtime import apply_realtime
 from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.model.render import NavcamRenderer
 from sim_hal.model.terrain import Grid, Terrain, TerrainSpec, load_grid, save_grid
+from sim_hal.model.terraincache import is_cached, load_coarse
 from sim_hal.worldproc.tilemaker import TileFeed
 
 
@@ -46,8 +47,9 @@ def _serve(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealT
 def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime: RealTimeRender | None,
                  nice: int, coarse_file: str, conn: Connection) -> None:
     """Draw the frames asked for; between them, make the terrain the camera is heading for, a piece at a time
-    (`_make_ahead`), so that a frame asked for waits a few milliseconds at most. The first warm-up writes the
-    coarse map it made to `coarse_file` (before it answers), for the world's own colour stills."""
+    (`_make_ahead`), so that a frame asked for waits a few milliseconds at most. After the first warm-up the
+    coarse map it made is in the terrain cache, or (cache off, or not writable) written to `coarse_file` before
+    it answers: the world's own colour stills take it from either."""
     cv2.setNumThreads(1)
     terrain = Terrain(spec)
     renderer = NavcamRenderer(sensors.navcam, terrain, seed)
@@ -69,7 +71,7 @@ def _draw_frames(spec: TerrainSpec, sensors: SensorsConfig, seed: int, realtime:
         t0 = time.perf_counter_ns()
         pixels = renderer.render(pos, q, noise=not warm)  # a warm-up draws no noise: the sequence stays put
         took = time.perf_counter_ns() - t0
-        if warm and not Path(coarse_file).exists():
+        if warm and not Path(coarse_file).exists() and not is_cached(spec):  # not kept by the cache
             write_whole(Path(coarse_file), lambda part: save_grid(part, terrain.coarse))
         conn.send_bytes(pixels.tobytes())
         conn.send((t_ns, frame_seq, took, terrain.making_ns, time.process_time()))
@@ -97,8 +99,9 @@ class ProcessRenderer:
                  warm_up_at: tuple[float, float, float] | None = None,
                  realtime: RealTimeRender | None = None, nice: int = 0) -> None:
         self.sensors = sensors
+        self.spec = spec
         self._folder = tempfile.mkdtemp(prefix="ginny-render-")
-        self.coarse_file = str(Path(self._folder) / "coarse.npz")  # written by the first warm-up
+        self.coarse_file = str(Path(self._folder) / "coarse.npz")  # written by the first warm-up, if need be
         self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime, nice, self.coarse_file)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
@@ -116,9 +119,9 @@ class ProcessRenderer:
         self._conn.recv_bytes()
         self._conn.recv()
 
-    def coarse(self) -> Grid:
-        """The coarse map the worker made (after a warm-up)."""
-        return load_grid(self.coarse_file)
+    def coarse(self) -> Grid | None:
+        """The coarse map the worker made (after a warm-up): its file, or the cache's (None if since pruned)."""
+        return load_grid(self.coarse_file) if Path(self.coarse_file).exists() else load_coarse(self.spec)
 
     def submit(self, t_ns: int, frame_seq: int, pos_m, q) -> None:
         while len(self._in_flight) >= self.max_in_flight:

@@ -105,14 +105,19 @@ def test_in_real_time_frames_are_drawn_ahead_from_the_predicted_pose_and_held_un
         assert np.abs(ahead.pixels.astype(int) - f.pixels.astype(int)).mean() < 0.5
 
 
-def test_a_lockstep_world_takes_its_coarse_map_from_the_renderer_and_draws_the_same_stills(monkeypatch) -> None:
-    """The navcam renderer's process makes the coarse map at its warm-up and hands it over as a file; the
-    world's colour stills are drawn on it, exactly as on one the world made itself (2 s of CPU over jezero,
-    once a flight, not twice, and not in the middle of the step chain)."""
+@pytest.mark.parametrize("cache", ["fresh", "off"])
+def test_a_lockstep_world_takes_its_coarse_map_from_the_renderer_and_draws_the_same_stills(cache, monkeypatch,
+                                                                                             tmp_path) -> None:
+    """The navcam renderer's process makes the coarse map at its warm-up and hands it over (through the terrain
+    cache, or with the cache off as a file of its own); the world's colour stills are drawn on it, exactly as on
+    one the world made itself (2 s of CPU over jezero, once a flight, not twice, and not in the middle of the
+    step chain)."""
     from fsw.bus.messages import RteRequest
 
     from sim_hal.model import terrain
+    from sim_hal.model.terraincache import CACHE_ENV
 
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path) if cache == "fresh" else "off")
     shared = world(render_process=True, lockstep=True)
     try:
         make_grid = terrain.make_grid
