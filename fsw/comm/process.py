@@ -23,6 +23,10 @@ from fsw.comm import frames, protocol
 from fsw.comm.auth import ZAP_DOMAIN, KeyFileError, ZapHandler, allowed_keys, load_secret
 from fsw.comm.downlink import CAPTURE_WIDTH, THUMBNAIL_WIDTH, image_frame, state_frame
 from fsw.comm.files import FileRefused, Transfer, listing
+from fsw.comm.fprime import packets as fp_packets
+from fsw.comm.fprime.catalogue import catalogue
+from fsw.comm.fprime.port import FprimePort
+from fsw.comm.fprime.translate import Translator
 from fsw.comm.ledger import Answer, CommandLedger
 from fsw.comm.radio import Priority, Radio, parse_link_fault
 from fsw.faultspec import FaultSpecError
@@ -35,6 +39,8 @@ NS_PER_S = 1_000_000_000
 _PUMP_NS = 5 * NS_PER_MS
 _ACK_TIMEOUT_NS = 5 * NS_PER_S
 _MAX_PEERS = 16
+FPRIME_PEER = b"\x00fprime"  # the F Prime door in the radio's queues and the ledger (no ZeroMQ routing id is
+FPRIME_USER = b"fprime"  # 7 bytes, no CurveZMQ user id 6)
 
 
 def _fault_target(spec: str, comm: str) -> str:
@@ -61,6 +67,7 @@ class CommProcess(FlightProcess):
         self._last_thumb_ns = 0
         self.router: zmq.Socket | None = None
         self.zap: ZapHandler | None = None
+        self.fprime: FprimePort | None = None
         self.subscribe("cmd.ack", self._on_ack)
         self.subscribe("event", self._on_event)
         self.subscribe("tlm", self._on_tlm)
@@ -74,6 +81,8 @@ class CommProcess(FlightProcess):
         self.on_command("FAULT_INJECT", self._fault_inject)
         if cfg.keys_dir:
             self._open_link(self._keys_dir())
+        if cfg.fprime.enabled:
+            self._open_fprime()
         self.timers.every(_PUMP_NS, self._pump)
         self.timers.every(round(NS_PER_S / cfg.tlm_hz), self._queue_state)
         self.timers.every(cfg.heartbeat_ms * NS_PER_MS, self._heartbeat_down)
@@ -104,10 +113,31 @@ class CommProcess(FlightProcess):
         self.event("LINK_OPEN", Severity.ACTIVITY_HI,
                    f"ground link on {self.ctx.comm.endpoint}: {len(allowed)} ground key(s) allowed")
 
+    def _open_fprime(self) -> None:
+        """The F Prime door (fsw/comm/fprime): its own socket, the same radio, validation, ledger and acks."""
+        cfg = self.ctx.comm.fprime
+        self.fp_translate = Translator(catalogue(self.ctx.dictionary), cfg.file_packet_bytes)
+        self._fp_opcodes: dict[int, int] = {}  # F Prime command (its ledger id) -> opcode, until answered
+        self._fp_ids = 0
+        self.counters.update(fprime_packets_up=0)
+        self.fprime = FprimePort(cfg, self.ctx.comm.max_frame_bytes, self.watch, self.unwatch, self._fprime_packet)
+        try:
+            self.fprime.open()
+        except OSError as exc:
+            raise RuntimeError(f"comm: the F Prime link cannot have {self.fprime.where}: {exc}") from None
+        if cfg.mode == "client":
+            self.timers.every(NS_PER_S, self.fprime.retry)
+        reach = "this machine only" if cfg.address.startswith("127.") else "ANY host that reaches it"
+        self.event("FPRIME_LINK_OPEN", Severity.WARNING_LO,
+                   f"F Prime ground link ({cfg.framing}) {'on' if cfg.mode == 'server' else 'to'} {self.fprime.where}"
+                   f" for {reach}: no authentication, whoever connects can command the vehicle")
+
     def teardown(self) -> None:
         for s in (self.router, self.zap):
             if s is not None:
                 s.close()
+        if self.fprime is not None:
+            self.fprime.close()
 
     # --- uplink -------------------------------------------------------------------------------------
     def _receive(self) -> None:
@@ -132,6 +162,9 @@ class CommProcess(FlightProcess):
 
     def _take(self, rid: bytes, user: bytes, raw: bytes, now_ns: int) -> None:
         """An uplink frame that came through the radio."""
+        if rid == FPRIME_PEER:
+            self._take_fprime(raw, now_ns)
+            return
         self.counters["uplink_frames"] += 1
         self._heard(rid, now_ns)
         try:
@@ -141,6 +174,37 @@ class CommProcess(FlightProcess):
         except protocol.FrameError as exc:
             self.counters["uplink_malformed"] += 1
             self._refuse(rid, user, raw, exc)
+
+    def _fprime_packet(self, packet: bytes, size: int) -> None:
+        """An F Prime packet off its socket: onto the radio like any uplink frame."""
+        self.radio.up.queue((FPRIME_PEER, FPRIME_USER, packet), size)
+
+    def _take_fprime(self, packet: bytes, now_ns: int) -> None:
+        """An F Prime command packet that came through the radio: dispatched (as F Prime's dispatcher says it),
+        then validated, executed and answered like any command; a packet that is not one is answered with
+        cmdDisp's MalformedCommand, InvalidCommand or OpCodeError."""
+        self.counters["fprime_packets_up"] += 1
+        t = self.ctx.clock.now_ns()
+        try:
+            cmd, args = fp_packets.decode_command(packet, self.fp_translate.cat)
+        except fp_packets.PacketError as exc:
+            self.counters["uplink_malformed"] += 1
+            self._queue_fprime(self._fprime_refusal(exc, t), Priority.EVENT)
+            return
+        self._fp_ids += 1
+        self._fp_opcodes[self._fp_ids] = cmd.opcode
+        port = self.ctx.topology.processes.index(cmd.component) if cmd.component in self.ctx.topology.processes else -1
+        self._queue_fprime([self.fp_translate.dispatcher("OpCodeDispatched", t, cmd.opcode, port)], Priority.EVENT)
+        target = cmd.component if cmd.cdef.target == EVERY_PROCESS else ""
+        self._command(FPRIME_PEER, FPRIME_USER, protocol.CommandFrame(self._fp_ids, cmd.name, args, target), now_ns)
+
+    def _fprime_refusal(self, exc: fp_packets.PacketError, t_ns: int) -> list[bytes]:
+        tr = self.fp_translate
+        if exc.opcode is None:
+            return [tr.dispatcher("MalformedCommand", t_ns, str(exc))]
+        if exc.opcode not in tr.cat.by_opcode:
+            return [tr.dispatcher("InvalidCommand", t_ns, exc.opcode)]
+        return tr.answer(exc.opcode, CommandResult.FORMAT_ERROR, str(exc), t_ns)
 
     def _refuse(self, rid: bytes, user: bytes, raw: bytes, exc: protocol.FrameError) -> None:
         """A frame that cannot be taken: a command with an id gets its one `ack` (FORMAT_ERROR); anything else
@@ -201,16 +265,40 @@ class CommProcess(FlightProcess):
         self._queue(a.frame(), Priority.EVENT, to=a.peer)
 
     def _queue(self, frame: frames.Frame, priority: Priority, key: Any = None, to: bytes | None = None) -> None:
-        if self.router is None:
+        if self.fprime is not None and to in (None, FPRIME_PEER):
+            self._queue_fprime(self._as_fprime(frame), priority, key)
+        if self.router is None or to == FPRIME_PEER:
             return  # no ground link configured
         raw = protocol.encode(frame.to_wire())
         self.radio.down.queue((to, raw), len(raw), priority, key)
+
+    def _as_fprime(self, frame: frames.Frame) -> list[bytes]:
+        """A downlink frame as F Prime packets (images, heartbeats and error frames have none)."""
+        tr, t = self.fp_translate, self.ctx.clock.now_ns()
+        if isinstance(frame, frames.Ack):
+            opcode = self._fp_opcodes.pop(frame.id, None)
+            return [] if opcode is None else tr.answer(opcode, CommandResult[frame.result], frame.reason, t)
+        if isinstance(frame, frames.EventFrame):
+            return [tr.event(frame)]
+        if isinstance(frame, frames.FileChunk):
+            return tr.file(frame)
+        packet = tr.state(frame, t) if isinstance(frame, frames.State) else (
+            tr.telemetry(frame) if isinstance(frame, frames.Tlm) else None)
+        return [packet] if packet else []
+
+    def _queue_fprime(self, out: list[bytes], priority: Priority, key: Any = None) -> None:
+        for raw in out:
+            self.radio.down.queue((FPRIME_PEER, raw), len(raw) + self.fprime.overhead, priority,
+                                  None if key is None else ("fprime", key))
 
     def _pump(self) -> None:
         now = self.ctx.wall.now_ns()
         down, up = self.radio.pump(self.ctx.clock.now_ns())
         for to, raw in down:
-            self._transmit(to, raw)
+            if to != FPRIME_PEER:
+                self._transmit(to, raw)
+        if self.fprime is not None:
+            self.fprime.send([raw for to, raw in down if to == FPRIME_PEER])
         for rid, user, raw in up:
             self._take(rid, user, raw, now)
         for answer in self.ledger.expire(now, _ACK_TIMEOUT_NS):
@@ -337,5 +425,11 @@ class CommProcess(FlightProcess):
 
     def telemetry(self) -> dict:
         link = self._link_stats()
-        return {**{f"link.{k}": v for k, v in link.items()}, "peers": len(self.peers),
-                "commands_pending": self.ledger.pending, "commands_duplicate": self.ledger.duplicates}
+        out = {**{f"link.{k}": v for k, v in link.items()}, "peers": len(self.peers),
+               "commands_pending": self.ledger.pending, "commands_duplicate": self.ledger.duplicates}
+        if self.fprime is not None:
+            p, st = self.fprime, self.fprime.stats
+            out.update(fprime_packets_down=p.packets_down, fprime_dropped_down=p.dropped_down,
+                       fprime_connections=p.connections, fprime_bytes_discarded=st.bytes_discarded,
+                       fprime_bad_checks=st.bad_checks, fprime_bad_frames=st.bad_frames)
+        return out

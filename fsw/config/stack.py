@@ -188,6 +188,32 @@ class RadioConfig:
 
 
 @dataclass(frozen=True)
+class FprimeConfig:
+    """The F Prime ground link (fprime-gds's IP adapter): off unless enabled; it has no authentication."""
+
+    enabled: bool = False
+    address: str = "127.0.0.1"  # loopback: only this machine's fprime-gds; another address opens it further
+    port: int = 50000  # fprime-gds's default
+    mode: str = "server"  # server: fprime-gds connects (--ip-client); client: the vehicle connects to fprime-gds
+    framing: str = "space-packet-space-data-link"  # or "fprime" (fprime-gds --framing-selection)
+    spacecraft_id: int = 0x44  # the CCSDS frames' (written into the dictionary for fprime-gds)
+    vcid: int = 1  # the virtual channel, both ways (fprime-gds --vcid; its default)
+    tm_frame_bytes: int = 1024  # fixed TM frame size (written into the dictionary)
+    file_packet_bytes: int = 512  # a file DATA packet's data, at most
+
+    def __post_init__(self) -> None:
+        check(bool(self.address), "fprime.address", "must be an IP address")
+        check(1 <= self.port <= 65535, "fprime.port", "must be 1..65535")
+        check(self.mode in ("server", "client"), "fprime.mode", "must be server or client")
+        check(self.framing in ("fprime", "space-packet-space-data-link"), "fprime.framing",
+              "must be fprime or space-packet-space-data-link")
+        check(0 <= self.spacecraft_id <= 0x3FF, "fprime.spacecraft_id", "must be 0..1023 (10 bits)")
+        check(0 <= self.vcid <= 7, "fprime.vcid", "must be 0..7 (a TM frame has 3 bits for it)")
+        check(64 <= self.tm_frame_bytes <= 2048, "fprime.tm_frame_bytes", "must be 64..2048")
+        check(64 <= self.file_packet_bytes <= 4000, "fprime.file_packet_bytes", "must be 64..4000")
+
+
+@dataclass(frozen=True)
 class CommConfig:
     """The comm process: where the ground connects, whose keys it allows, and the radio in between."""
 
@@ -203,6 +229,7 @@ class CommConfig:
     fault_injection: bool = False  # FAULT_INJECT of device and process faults is accepted (a simulated
     # vehicle); link faults always are
     radio: RadioConfig = field(default_factory=RadioConfig)
+    fprime: FprimeConfig = field(default_factory=FprimeConfig)
 
     def __post_init__(self) -> None:
         check(self.endpoint.startswith(("tcp://", "ipc://")), "endpoint", "must be tcp://HOST:PORT or ipc://PATH")

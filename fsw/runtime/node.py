@@ -128,6 +128,11 @@ class FlightProcess:
         self._watched.append((pollable, callback))
         self._poller.register(pollable, zmq.POLLIN)
 
+    def unwatch(self, pollable: Any) -> None:
+        """Stop watching `pollable` (before closing it)."""
+        self._watched = [(p, c) for p, c in self._watched if p != pollable]
+        self._poller.unregister(pollable)
+
     def add_publisher(self, topic: str) -> Publisher:
         """Bind a publisher for a topic the runtime does not bind itself (a HAL-owned one)."""
         t = self.ctx.topology.registry[topic]
@@ -314,7 +319,7 @@ class FlightProcess:
                 for rec in sub.drain(self.DRAIN_LIMIT):
                     self._handle(handler, rec)
                     handled += 1
-        for pollable, callback in self._watched:
+        for pollable, callback in list(self._watched):  # a callback may watch or unwatch
             if pollable in ready:
                 self._call(callback)
         if self._wake_r is not None and self._wake_r.fileno() in ready:

@@ -60,7 +60,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     fg.add_argument("path", help="the file on the vehicle (as `files list` shows it)")
     fg.add_argument("--out", default=None, help="where to write it (default: its name, here)")
     fg.set_defaults(func=_guarded(_files_get))
-    d = g.add_parser("dict", help="the command dictionary as JSON")
+    d = g.add_parser("dict", help="the command dictionary as JSON (ginny's own), or F Prime's dictionary")
+    d.add_argument("--fprime", default=None, metavar="FILE",
+                   help="write F Prime's JSON dictionary here, for `fprime-gds --dictionary FILE` (docs/fprime.md)")
+    d.add_argument("--config", default=None, help="the stack config whose [comm.fprime] framing the dictionary "
+                   "states (default: the bundled simulation's)")
     d.set_defaults(func=_guarded(_dict))
     web = g.add_parser("web", help="the web dashboard")
     web.add_argument("--host", default="127.0.0.1", help="the address the dashboard listens on (default 127.0.0.1)")
@@ -258,7 +262,21 @@ def _files_get(args: argparse.Namespace) -> int:
 
 
 def _dict(args: argparse.Namespace) -> int:
-    print(json.dumps(default_dictionary().to_json(), indent=2))
+    if not args.fprime:
+        print(json.dumps(default_dictionary().to_json(), indent=2))
+        return 0
+    from fsw.comm.fprime.dictionary import gds_command, write_dictionary
+    from fsw.config.stack import load_stack
+    from sim_hal.run.simflight import SIM_STACK
+    try:
+        check_export_file(Path(args.fprime), "--fprime")
+        fprime = load_stack(args.config or SIM_STACK).config.comm.fprime
+    except (ValueError, ConfigError) as exc:
+        print(f"ginny ground dict: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    n = write_dictionary(Path(args.fprime), fprime)
+    print(f"{args.fprime}: {n['commands']} commands, {n['events']} events, {n['channels']} channels")
+    print(f"fly with: {gds_command(Path(args.fprime), fprime)}")
     return 0
 
 

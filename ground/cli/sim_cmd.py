@@ -14,14 +14,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fsw.comm.fprime.dictionary import gds_command
 from fsw.config import ConfigError
+from fsw.config.stack import load_stack
 from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
 from fsw.health.supervision import PARENT_ENV
 from fsw.runtime.launch import die_with_parent
 from sim_hal.worldproc.config import DEFAULT_WORLD
 from fsw.runtime.outputs import fresh_out_folder
-from sim_hal.run.simflight import MAX_SEED, OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
+from sim_hal.run.simflight import FPRIME_DICTIONARY, MAX_SEED, OUTCOME_CODES, SIM_STACK, Recorded, SimRequest, fly, prepare
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +55,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint", default="tcp://127.0.0.1:7400", help="where the ground station connects")
     p.add_argument("--truth-endpoint", default="", metavar="E",
                    help="publish the simulator's truth here for the dashboard's map (`ginny ground web --truth E`)")
+    p.add_argument("--fprime", nargs="?", const="space-packet-space-data-link", default="",
+                   choices=("space-packet-space-data-link", "fprime"), metavar="FRAMING",
+                   help="also open the F Prime ground link for fprime-gds (no authentication; loopback only), with "
+                        "this framing (default space-packet-space-data-link, or fprime); the F Prime dictionary is "
+                        "written into the output folder and the fprime-gds command printed (docs/fprime.md)")
+    p.add_argument("--fprime-port", type=int, default=50000, help="the F Prime link's TCP port (default 50000)")
     p.set_defaults(func=run)
 
 
@@ -71,7 +79,8 @@ def request(args: argparse.Namespace) -> SimRequest:
     return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
                       max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
-                      endpoint=args.endpoint, truth_endpoint=args.truth_endpoint)
+                      endpoint=args.endpoint, truth_endpoint=args.truth_endpoint, fprime=args.fprime,
+                      fprime_port=args.fprime_port)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -86,6 +95,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     print(f"ginny sim: {prep.plan.name} over {prep.terrain}, seed {req.seed}, "
           f"{_pace(req)}; output in {req.out}", file=out, flush=True)
+    if req.fprime:
+        fprime = load_stack(prep.stack_path).config.comm.fprime
+        print(f"ginny sim: F Prime link on {fprime.address}:{fprime.port}; fly it with\n  "
+              f"{gds_command(Path(req.out) / FPRIME_DICTIONARY, fprime)}", file=out, flush=True)
     console = Console(file=sys.stderr)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:

@@ -35,6 +35,7 @@ from fsw.health.faults import parse_process_fault
 from fsw.control.plan import Plan
 from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
 from fsw.logger.images import write_image
+from fsw.comm.fprime.dictionary import write_dictionary
 from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.backend.topics import sim_registry
 from sim_hal.model.params import load_vehicle
@@ -60,6 +61,7 @@ OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5, "interr
 _LANDING_FIGURES = ("flight_time_s", "touchdown_speed_mps", "touchdown_horizontal_speed_mps")
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
 MAX_SEED = 2**32 - 1  # numpy's seeds
+FPRIME_DICTIONARY = "fprime-dictionary.json"  # with --fprime, in the output folder: fprime-gds --dictionary FILE
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
 _WALL_PER_SIM = 10.0  # the run is stopped if it takes longer than this many wall seconds per simulated one
 
@@ -79,6 +81,8 @@ class SimRequest:
     keys: Path = Path("keys")  # the ground link's keys (`ginny ground keys init`)
     endpoint: str = "tcp://127.0.0.1:7400"  # where the ground station connects
     truth_endpoint: str = ""  # publish the truth for a ground station's map here ("" = not at all)
+    fprime: str = ""  # open the F Prime ground link with this framing ("" = not at all)
+    fprime_port: int = 50000  # on 127.0.0.1, for fprime-gds --ip-client
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ def prepare(req: SimRequest) -> Prepared:
         raise
     stack_path = Path(shutil.copy(stack_path, out / "stack.toml"))
     world_path = Path(shutil.copy(world_path, out / "world.toml"))
+    if req.fprime:
+        write_dictionary(out / FPRIME_DICTIONARY, load_stack(stack_path).config.comm.fprime)
     expected = spin_up_s + checked.summary.duration_s + 2.0
     return Prepared(checked.plan, checked.terrain, stack_path, world_path, run_dir, expected,
                     req.max_sim_s or (_GROUND_MAX_S if req.ground else expected + _MARGIN_S))
@@ -128,6 +134,8 @@ def check_request(req: SimRequest) -> None:
         check_endpoint(req.endpoint, "--endpoint")
     if req.truth_endpoint:
         check_endpoint(req.truth_endpoint, "--truth-endpoint")
+    if req.fprime and not 1 <= req.fprime_port <= 65535:
+        raise ValueError(f"--fprime-port: {req.fprime_port} is not a TCP port (1..65535)")
 
 
 def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, Any]:
@@ -149,6 +157,8 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
         stack_raw.setdefault("comm", {}).update(keys_dir=str(_ground_keys(req.keys)), endpoint=req.endpoint)
     else:
         stack_raw.setdefault("flight", {}).update(plan=str(checked.path), autostart=True)
+    if req.fprime:
+        stack_raw["comm"].setdefault("fprime", {}).update(enabled=True, framing=req.fprime, port=req.fprime_port)
     stack_raw.setdefault("logger", {})["dir"] = str(out / "flightlog")
     stack_raw.setdefault("comm", {})["files_dir"] = str(out)  # the flight's logs and images, for the ground
     return stack_raw

@@ -138,8 +138,7 @@ _EVENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
              ("LINK_LOST", "WARNING_HI", "nothing heard from the ground for too long"),
              ("LINK_OPEN", "ACTIVITY_HI", "ginny's ground link is open"),
              ("LINK_RESTORED", "ACTIVITY_HI", "the ground is heard again"),
-             ("FPRIME_LINK_OPEN", "WARNING_LO", "the F Prime ground link is open: it has no authentication"),
-             ("FPRIME_UPLINK_REJECTED", "WARNING_LO", "an F Prime uplink packet that is not a command")),
+             ("FPRIME_LINK_OPEN", "WARNING_LO", "the F Prime ground link is open: it has no authentication")),
     "world": (("SIM_STARTED", "ACTIVITY_HI", "the simulated world started"),
               ("SIM_DONE", "ACTIVITY_HI", "the simulated flight is over"),
               ("LOCKSTEP_HANG", "FATAL", "lockstep waited too long for a process"),
@@ -185,7 +184,8 @@ _OWN: dict[str, tuple[tuple[str, FType], ...]] = {
     "logger": (("flights", "U32"), ("logging", "bool")),
     "comm": (("peers", "U32"), ("commands_pending", "U32"), ("commands_duplicate", "U32"),
              ("uplink_frames", "U64"), ("uplink_malformed", "U64"), ("fprime_packets_up", "U64"),
-             ("fprime_packets_down", "U64"), ("fprime_bytes_discarded", "U64")),
+             ("fprime_packets_down", "U64"), ("fprime_bytes_discarded", "U64"), ("fprime_bad_checks", "U64"),
+             ("fprime_bad_frames", "U64"), ("fprime_connections", "U32"), ("fprime_dropped_down", "U64")),
     "world": (("steps", "U64"), ("frames", "U64"), ("sim_s", "F64")),
 }
 

@@ -3,9 +3,14 @@ catalogue (pure). It also states the framework types and constants the wire uses
 fprime-gds frames and reads exactly what the vehicle does."""
 from __future__ import annotations
 
+import json
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
-from fsw.comm.fprime.catalogue import Catalogue, Enum, FType, Param, Str
+from fsw.comm.fprime.catalogue import Catalogue, Enum, FType, Param, Str, catalogue
+from fsw.config.stack import FprimeConfig
+from fsw.runtime.commands import default_dictionary
 
 SPEC_VERSION = "1.0"
 FRAMEWORK_VERSION = "4.0.0"  # the F Prime version whose ground system this dictionary is for
@@ -73,3 +78,25 @@ def dictionary_json(cat: Catalogue, spacecraft_id: int, tm_frame_bytes: int, ver
                               for c in cat.channels],
         "records": [], "containers": [], "telemetryPacketSets": [],
     }
+
+
+def write_dictionary(path: Path, fprime: FprimeConfig) -> dict[str, int]:
+    """ginny's F Prime dictionary into `path` (its framing constants from `fprime`); how many of each it holds."""
+    cat = catalogue(default_dictionary())
+    d = dictionary_json(cat, fprime.spacecraft_id, fprime.tm_frame_bytes, _version())
+    Path(path).write_text(json.dumps(d, indent=1) + "\n", encoding="utf-8")
+    return {"commands": len(cat.commands), "events": len(cat.events), "channels": len(cat.channels)}
+
+
+def gds_command(dictionary: Path, fprime: FprimeConfig) -> str:
+    """The fprime-gds command line that flies a vehicle with this F Prime link."""
+    where = "--ip-client " if fprime.mode == "server" else ""
+    return (f"fprime-gds -n --dictionary {dictionary} {where}--ip-address {fprime.address} --ip-port {fprime.port} "
+            f"--framing-selection {fprime.framing}")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("ginny")
+    except metadata.PackageNotFoundError:
+        return "unknown"
