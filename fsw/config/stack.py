@@ -176,14 +176,14 @@ class RadioConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check(1_000 <= self.bandwidth_bps <= 1_000_000_000, "radio.bandwidth_bps", "must be 1000..1e9")
-        check(0 <= self.latency_ms <= 60_000, "radio.latency_ms", "must be 0..60000 ms")
-        check(0 <= self.loss_pct <= 100, "radio.loss_pct", "must be 0..100 %")
+        check(1_000 <= self.bandwidth_bps <= 1_000_000_000, "bandwidth_bps", "must be 1000..1e9")
+        check(0 <= self.latency_ms <= 60_000, "latency_ms", "must be 0..60000 ms")
+        check(0 <= self.loss_pct <= 100, "loss_pct", "must be 0..100 %")
         for i, w in enumerate(self.outages):
-            check(len(w) == 2 and w[0] >= 0 and w[1] > 0, f"radio.outages[{i}]",
+            check(len(w) == 2 and w[0] >= 0 and w[1] > 0, f"outages[{i}]",
                   "must be [start_s >= 0, duration_s > 0]")
         for i, w in enumerate(self.loss_windows):
-            check(len(w) == 3 and w[0] >= 0 and w[1] > 0 and 0 <= w[2] <= 100, f"radio.loss_windows[{i}]",
+            check(len(w) == 3 and w[0] >= 0 and w[1] > 0 and 0 <= w[2] <= 100, f"loss_windows[{i}]",
                   "must be [start_s >= 0, duration_s > 0, loss_pct 0..100]")
 
 
@@ -202,15 +202,15 @@ class FprimeConfig:
     file_packet_bytes: int = 512  # a file DATA packet's data, at most
 
     def __post_init__(self) -> None:
-        check(bool(self.address), "fprime.address", "must be an IP address")
-        check(1 <= self.port <= 65535, "fprime.port", "must be 1..65535")
-        check(self.mode in ("server", "client"), "fprime.mode", "must be server or client")
-        check(self.framing in ("fprime", "space-packet-space-data-link"), "fprime.framing",
+        check(bool(self.address), "address", "must be an IP address")
+        check(1 <= self.port <= 65535, "port", "must be 1..65535")
+        check(self.mode in ("server", "client"), "mode", "must be server or client")
+        check(self.framing in ("fprime", "space-packet-space-data-link"), "framing",
               "must be fprime or space-packet-space-data-link")
-        check(0 <= self.spacecraft_id <= 0x3FF, "fprime.spacecraft_id", "must be 0..1023 (10 bits)")
-        check(0 <= self.vcid <= 7, "fprime.vcid", "must be 0..7 (a TM frame has 3 bits for it)")
-        check(64 <= self.tm_frame_bytes <= 2048, "fprime.tm_frame_bytes", "must be 64..2048")
-        check(64 <= self.file_packet_bytes <= 4000, "fprime.file_packet_bytes", "must be 64..4000")
+        check(0 <= self.spacecraft_id <= 0x3FF, "spacecraft_id", "must be 0..1023 (10 bits)")
+        check(0 <= self.vcid <= 7, "vcid", "must be 0..7 (a TM frame has 3 bits for it)")
+        check(64 <= self.tm_frame_bytes <= 2048, "tm_frame_bytes", "must be 64..2048")
+        check(64 <= self.file_packet_bytes <= 4000, "file_packet_bytes", "must be 64..4000")
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,8 @@ class TmFramer:
             starts.append(len(stream))
             stream += space_packet(apid, self._next_seq(apid), p)
         fill = -len(stream) % room
+        if not fill and starts and starts[-1] < len(stream) - room:
+            fill = room  # a last frame with no packet start: fprime-gds would hold its packet until the next one
         if fill:
             fill += room if fill < _SP_HEADER + 1 else 0  # an idle packet needs 7 bytes: spill into one more frame
             starts.append(len(stream))
