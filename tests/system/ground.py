@@ -20,7 +20,7 @@ PLANS = Path(__file__).parent / "plans"
 class GroundFlight:
     """`ginny sim --ground` over the plan's terrain, with fresh keys, on a free port."""
 
-    def __init__(self, tmp: Path, plan: Path = PLANS / "hop.toml") -> None:
+    def __init__(self, tmp: Path, plan: Path = PLANS / "hop.toml", extra: tuple[str, ...] = ()) -> None:
         self.tmp = tmp
         self.keys = tmp / "keys"
         init_keys(self.keys)
@@ -28,13 +28,14 @@ class GroundFlight:
         self.truth = f"tcp://127.0.0.1:{free_port()}"
         self.out = tmp / "out"
         self.plan = plan
+        self.extra = extra  # more `ginny sim` flags (--fprime ...)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "GroundFlight":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(self.keys), "--endpoint",
              self.endpoint, "--truth-endpoint", self.truth, "--plan", str(self.plan), "--out", str(self.out),
-             "--max-sim-seconds", "1800"],
+             "--max-sim-seconds", "1800", *self.extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self
 
