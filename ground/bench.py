@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from fsw.comm.auth import init_keys
+from ground.fprimelink import fuzz_fprime, gds_round_trip
 from ground.fuzzlink import fuzz_link
 from ground.link import GroundLink
 
@@ -26,22 +27,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuzz: int = 0) -> dict[str, Any]:
+def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuzz: int = 0,
+               fprime: str = "") -> dict[str, Any]:
+    """With `fprime` (a framing), the vehicle also opens its F Prime link: NO_OP's round trip through a real
+    fprime-gds beside ginny's own, and the fuzz on that link too."""
     with tempfile.TemporaryDirectory(prefix="ginny-bench-link-") as tmp:
         keys, out = Path(tmp) / "keys", Path(tmp) / "out"
         init_keys(keys)
-        endpoint = f"tcp://127.0.0.1:{free_port()}"
+        endpoint, fp_port = f"tcp://127.0.0.1:{free_port()}", free_port()
+        extra = ["--fprime", fprime, "--fprime-port", str(fp_port)] if fprime else []
         vehicle = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(keys),
                                     "--endpoint", endpoint, "--plan", "flight1", "--terrain", "flat",
-                                    "--out", str(out), "--max-sim-seconds", "3000"],
+                                    "--out", str(out), "--max-sim-seconds", "3000", *extra],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             with GroundLink(endpoint, keys) as link:
                 link.wait_for(lambda: (link.got.state or {}).get("valid"), 90, "the vehicle's state")
                 result = {"commands": commands, **_round_trip(link, commands), **_idle(link, idle_s)}
+                dictionary = out / "fprime-dictionary.json"
+                if fprime:
+                    result.update(gds_round_trip(dictionary, fp_port, fprime, commands, Path(tmp)))
                 result.update(_file(link, out, file_kib))
                 if fuzz:
                     result.update(fuzz_link(link, fuzz))
+                    if fprime:
+                        result.update(fuzz_fprime(dictionary, fp_port, fprime, fuzz))
                     result["comm_restarts"] = _restarts(link, "comm")
                 result["link"] = (link.got.state or {}).get("link", {})
                 return result

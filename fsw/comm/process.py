@@ -430,6 +430,6 @@ class CommProcess(FlightProcess):
         if self.fprime is not None:
             p, st = self.fprime, self.fprime.stats
             out.update(fprime_packets_down=p.packets_down, fprime_dropped_down=p.dropped_down,
-                       fprime_connections=p.connections, fprime_bytes_discarded=st.bytes_discarded,
+                       fprime_connections=p.connections, fprime_grounds=len(p.grounds), fprime_bytes_discarded=st.bytes_discarded,
                        fprime_bad_checks=st.bad_checks, fprime_bad_frames=st.bad_frames)
         return out

@@ -64,6 +64,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     link.add_argument("--file-kib", type=int, default=256, help="size of the file downlinked for throughput")
     link.add_argument("--fuzz", type=int, default=0, metavar="N",
                       help="then send N malformed uplink frames: each answered once, counted, and the vehicle on")
+    link.add_argument("--fprime", nargs="?", const="space-packet-space-data-link", default="",
+                      choices=("space-packet-space-data-link", "fprime"), metavar="FRAMING",
+                      help="also through the F Prime link: NO_OP via a real fprime-gds (needs fprime-gds installed, "
+                           "as `make test` does), and --fuzz on that link too")
     link.add_argument("--json", action="store_true", help="print one JSON object")
     link.set_defaults(func=bench_link)
 
@@ -165,7 +169,7 @@ def bench_link(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     return _simulation_bench("link", args.commands >= 1 and args.file_kib >= 1 and args.fuzz >= 0,
                              "--commands and --file-kib must be at least 1, --fuzz at least 0",
-                             lambda: run(args.commands, args.file_kib, fuzz=args.fuzz), args, out)
+                             lambda: run(args.commands, args.file_kib, fuzz=args.fuzz, fprime=args.fprime), args, out)
 
 
 def bench_campaign(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -39,6 +39,7 @@ class FprimeGds:
              str(self.files), "--zmq-transport", *self.zmq],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.api = self._test_api()
+        self.api.await_telemetry("vehicle.mode", "IDLE", timeout=90)  # the link is up
         return self
 
     def _test_api(self):

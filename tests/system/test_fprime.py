@@ -1,9 +1,11 @@
 """fprime-gds flies ginny: the real F Prime ground system (headless) against `ginny sim --ground --fprime`,
 commands sent with fprime-cli, events and channels read back with fprime-gds's own test API, a file downlinked
-into fprime-gds's storage, and a channel seen updating in fprime-gds's web UI."""
+into fprime-gds's storage, malformed frames from a second ground each counted, and a channel seen updating in
+fprime-gds's web UI. (The test API's awaits return None or a short list on a timeout: every one is checked.)"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,12 +24,22 @@ def gds(tmp_path_factory: pytest.TempPathFactory) -> FprimeGds:
     g.stop()
 
 
-def _completed(gds: FprimeGds, command: str, start: int, timeout_s: float = 30):
+def seen(found: Any, what: str) -> Any:
+    assert found, f"fprime-gds did not see {what}"
+    return found
+
+
+def events_in_order(gds: FprimeGds, preds: list, start: int, timeout_s: float = 30) -> list:
+    found = gds.api.await_event_sequence(preds, start=start, timeout=timeout_s)
+    assert len(found) == len(preds), f"fprime-gds saw {len(found)} of {preds}"
+    return found
+
+
+def completed(gds: FprimeGds, command: str, start: int) -> list:
     """fprime-gds's dispatcher events for one command: dispatched, then completed."""
-    opcode = gds.api.translate_command_name(command)
-    return gds.api.await_event_sequence([gds.api.get_event_pred("cmdDisp.OpCodeDispatched", [opcode, None]),
-                                         gds.api.get_event_pred("cmdDisp.OpCodeCompleted", [opcode])],
-                                        start=start, timeout=timeout_s)
+    api, opcode = gds.api, gds.api.translate_command_name(command)
+    return events_in_order(gds, [api.get_event_pred("cmdDisp.OpCodeDispatched", [opcode, None]),
+                                 api.get_event_pred("cmdDisp.OpCodeCompleted", [opcode])], start)
 
 
 def test_a_refused_command_is_an_opcode_error_with_its_reason(gds: FprimeGds) -> None:
@@ -35,20 +47,20 @@ def test_a_refused_command_is_an_opcode_error_with_its_reason(gds: FprimeGds) ->
     start = api.get_event_test_history().size()
     gds.send("control.CAPTURE_RTE", "99999", "480")
     opcode = api.translate_command_name("control.CAPTURE_RTE")
-    api.await_event_sequence([api.get_event_pred("cmdDisp.CommandResponse",
-                                                 [opcode, satisfying("the reason", lambda text: "width_px=99999 is above" in text)]),
-                              api.get_event_pred("cmdDisp.OpCodeError", [opcode, "VALIDATION_ERROR"])],
-                             start=start, timeout=30)
+    why = satisfying("the reason", lambda text: "width_px=99999 is above the maximum" in text)
+    events_in_order(gds, [api.get_event_pred("cmdDisp.OpCodeDispatched", [opcode, None]),
+                          api.get_event_pred("cmdDisp.CommandResponse", [opcode, why]),
+                          api.get_event_pred("cmdDisp.OpCodeError", [opcode, "VALIDATION_ERROR"])], start)
 
 
 def test_a_file_comes_down_into_fprime_gds(gds: FprimeGds) -> None:
     start = gds.api.get_event_test_history().size()
     gds.send("comm.DOWNLINK_FILE", "stack.toml")
-    _completed(gds, "comm.DOWNLINK_FILE", start)
+    completed(gds, "comm.DOWNLINK_FILE", start)
     want = (gds.vehicle.out / "stack.toml").read_bytes()
     got = gds.files / "fprime-downlink" / "stack.toml"
-    gds.api.await_telemetry("comm.fprime_packets_down", satisfying(
-        "the file whole", lambda n: got.exists() and got.read_bytes() == want), timeout=60)
+    seen(gds.api.await_telemetry("comm.fprime_packets_down", satisfying(
+        "the file whole", lambda n: got.exists() and got.read_bytes() == want), timeout=60), "the file whole")
 
 
 def test_the_web_ui_shows_a_ginny_channel_updating(gds: FprimeGds) -> None:
@@ -65,32 +77,42 @@ def test_the_web_ui_shows_a_ginny_channel_updating(gds: FprimeGds) -> None:
             row = page.locator("tr:visible", has_text="world.sim_s")
             row.wait_for(timeout=30_000)
             first = row.inner_text()
+            assert "0x9" in first  # the world's channels are 0x9000 on
             page.wait_for_function("([name, before]) => [...document.querySelectorAll('tr')].some("
                                    "r => r.offsetParent && r.innerText.includes(name) && r.innerText !== before)",
                                    arg=["world.sim_s", first], timeout=30_000)
-            assert "0x9" in first  # the world's channels are 0x9000 on
         finally:
             browser.close()
+
+
+def test_malformed_frames_on_the_fprime_link_are_each_counted_and_the_vehicle_goes_on(gds: FprimeGds) -> None:
+    """A second ground beside fprime-gds sends 300 malformed frames (fprime-gds's framers, decoded by its
+    decoders): each bad packet gets exactly one refusal event, each bad CRC is counted, noise is skipped."""
+    from ground.fprimelink import fuzz_fprime
+    r = fuzz_fprime(gds.dictionary, gds.port, gds.framing, 300, seed=7)
+    assert r["fprime_fuzz_refusals"] == r["fprime_fuzz_refusals_expected"] > 150
+    assert r["fprime_fuzz_bad_checks"] == r["fprime_fuzz_bad_checks_expected"] > 10
+    assert r["fprime_fuzz_bytes_discarded"] >= r["fprime_fuzz_bytes_discarded_expected"]  # and fprime-gds's keepalives
+    start = gds.api.get_event_test_history().size()
+    gds.send("comm.NO_OP")  # fprime-gds still commands it
+    completed(gds, "comm.NO_OP", start)
 
 
 def test_fprime_cli_flies_the_vehicle_and_fprime_gds_sees_it(gds: FprimeGds) -> None:
     """Last: the flight ends the simulation."""
     api = gds.api
-    api.await_telemetry("vehicle.mode", "IDLE", timeout=60)
     start = api.get_event_test_history().size()
-    gds.send("comm.NO_OP")
-    _completed(gds, "comm.NO_OP", start)
-    api.await_event("comm.NO_OP", start=start, timeout=10)
-    gds.send("nav.NO_OP")
-    _completed(gds, "nav.NO_OP", start)
-    for command, args in (("control.PLAN_UPLOAD", ("hop", (PLANS / "hop.toml").read_text())),
+    for command, args in (("comm.NO_OP", ()), ("nav.NO_OP", ()),
+                          ("control.PLAN_UPLOAD", ("hop", (PLANS / "hop.toml").read_text())),
                           ("control.ARM", ()), ("control.PLAN_START", ())):
         at = api.get_event_test_history().size()
         gds.send(command, *args)
-        _completed(gds, command, at)
-    api.await_event("control.MODE", ["SPIN_UP -> TAKEOFF: flying hop"], start=start, timeout=60)
-    api.await_telemetry("vehicle.altitude_m", satisfying("above 3 m", lambda v: v > 3.0), timeout=120)
-    api.await_event("control.MODE", [satisfying("LANDED", lambda text: text.startswith("LAND -> LANDED"))],
-                    start=start, timeout=180)
-    api.await_telemetry("vehicle.mode", "LANDED", timeout=30)
-    api.await_telemetry("control.mode", "LANDED", timeout=30)
+        completed(gds, command, at)
+    seen(api.await_event("comm.NO_OP", start=start, timeout=10), "comm's NO_OP event")
+    mode = lambda text: api.get_event_pred("control.MODE", [satisfying(text, lambda t: t.startswith(text))])
+    events_in_order(gds, [mode("ARMED -> SPIN_UP"), mode("SPIN_UP -> TAKEOFF"), mode("TAKEOFF -> FLY"),
+                          mode("FLY -> LAND"), mode("LAND -> LANDED")], start, timeout_s=180)
+    channels = api.get_telemetry_test_history()
+    heights = [c.get_val() for c in channels.retrieve() if c.template.get_full_name() == "vehicle.altitude_m"]
+    assert max(heights) > 4.0 and heights[-1] < 0.5, heights
+    seen(api.await_telemetry("vehicle.mode", "LANDED", start=0, timeout=30), "vehicle.mode LANDED")

@@ -185,7 +185,7 @@ _OWN: dict[str, tuple[tuple[str, FType], ...]] = {
     "comm": (("peers", "U32"), ("commands_pending", "U32"), ("commands_duplicate", "U32"),
              ("uplink_frames", "U64"), ("uplink_malformed", "U64"), ("fprime_packets_up", "U64"),
              ("fprime_packets_down", "U64"), ("fprime_bytes_discarded", "U64"), ("fprime_bad_checks", "U64"),
-             ("fprime_bad_frames", "U64"), ("fprime_connections", "U32"), ("fprime_dropped_down", "U64")),
+             ("fprime_bad_frames", "U64"), ("fprime_connections", "U32"), ("fprime_dropped_down", "U64"), ("fprime_grounds", "U32")),
     "world": (("steps", "U64"), ("frames", "U64"), ("sim_s", "F64")),
 }
 

@@ -1,9 +1,11 @@
-"""The comm process's door for fprime-gds: one TCP connection, F Prime packets framed as configured.
+"""The comm process's door for fprime-gds: TCP connections carrying F Prime packets, framed as configured.
 
 As a server (the default) it listens on `address:port` (loopback unless configured) and fprime-gds connects to it
-with `--ip-client`; as a client it connects to fprime-gds's own server (F Prime's reference deployment's way),
-trying again every second. F Prime's link has no authentication: whoever reaches the port can command the
-vehicle, which is why the port is off unless configured and says so in an event when it opens.
+with `--ip-client`; up to MAX_GROUNDS connect at once (a restarted fprime-gds, a fuzzer beside it), each with its
+own framing state, and every packet going down goes to each. As a client it connects to fprime-gds's own server
+(F Prime's reference deployment's way), trying again every second without blocking the loop. F Prime's link has
+no authentication: whoever reaches the port can command the vehicle, which is why the door is off unless
+configured and says so in an event when it opens.
 """
 from __future__ import annotations
 
@@ -14,9 +16,28 @@ from typing import Callable
 from fsw.comm.fprime.framing import DeframeStats, FprimeDeframer, TcDeframer, TmFramer, fprime_frame
 from fsw.config.stack import FprimeConfig
 
+MAX_GROUNDS = 4
 _OVERHEAD = {"fprime": 12, "space-packet-space-data-link": 13}  # framing bytes around an uplink packet
-_MAX_OUTBOX = 1 << 20  # bytes waiting for a slow ground; beyond this, new packets are dropped (and counted)
+_MAX_OUTBOX = 1 << 20  # bytes waiting for a slow ground; beyond this, its new packets are dropped (and counted)
 Watch = Callable[[int, Callable[[], None]], None]
+
+
+class Connection:
+    """One ground's TCP connection: its deframer, its TM framer (CCSDS), what waits to be sent to it."""
+
+    def __init__(self, sock: socket.socket, cfg: FprimeConfig, max_packet: int, stats: DeframeStats) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.outbox = bytearray()
+        if cfg.framing == "fprime":
+            self.deframer: FprimeDeframer | TcDeframer = FprimeDeframer(max_packet, stats)
+            self.tm: TmFramer | None = None
+        else:
+            self.deframer = TcDeframer(cfg.spacecraft_id, cfg.vcid, stats)
+            self.tm = TmFramer(cfg.spacecraft_id, cfg.vcid, cfg.tm_frame_bytes)
+
+    def frame(self, packets: list[bytes]) -> bytes:
+        return self.tm.frames(packets) if self.tm is not None else b"".join(fprime_frame(p) for p in packets)
 
 
 class FprimePort:
@@ -26,21 +47,10 @@ class FprimePort:
         self.max_packet = max_packet
         self._watch, self._unwatch, self._on_packet = watch, unwatch, on_packet
         self.listener: socket.socket | None = None
-        self.conn: socket.socket | None = None
+        self.grounds: list[Connection] = []
         self._pending: socket.socket | None = None  # client mode: a connect under way
-        self._outbox = bytearray()
         self.stats = DeframeStats()  # over every connection
-        self.connections = self.bytes_in = self.bytes_out = self.packets_down = self.dropped_down = 0
-        self._new_link()
-
-    def _new_link(self) -> None:
-        """Fresh framing state for each connection (frame counters, half-read frames)."""
-        if self.cfg.framing == "fprime":
-            self.deframer: FprimeDeframer | TcDeframer = FprimeDeframer(self.max_packet, self.stats)
-            self.tm: TmFramer | None = None
-        else:
-            self.deframer = TcDeframer(self.cfg.spacecraft_id, self.cfg.vcid, self.stats)
-            self.tm = TmFramer(self.cfg.spacecraft_id, self.cfg.vcid, self.cfg.tm_frame_bytes)
+        self.connections = self.refused = self.bytes_in = self.bytes_out = self.packets_down = self.dropped_down = 0
 
     @property
     def where(self) -> str:
@@ -58,14 +68,14 @@ class FprimePort:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.cfg.address, self.cfg.port))
-        s.listen(1)
+        s.listen(MAX_GROUNDS)
         s.setblocking(False)
         self.listener = s
         self._watch(s.fileno(), self._accept)  # the poller answers with file descriptors
 
     def retry(self) -> None:
         """Client mode: connect if not connected (called every second; the connect never blocks the loop)."""
-        if self.cfg.mode != "client" or self.conn is not None:
+        if self.cfg.mode != "client" or self.grounds:
             return
         s = self._pending
         if s is None:
@@ -91,71 +101,70 @@ class FprimePort:
             s, _ = self.listener.accept()
         except OSError:
             return
-        if self.conn is not None:  # one ground at a time: the newest wins (a restarted fprime-gds)
-            self._drop()
+        if len(self.grounds) >= MAX_GROUNDS:
+            self.refused += 1
+            s.close()
+            return
         self._take(s)
 
     def _take(self, s: socket.socket) -> None:
         s.setblocking(False)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.conn = s
+        c = Connection(s, self.cfg, self.max_packet, self.stats)
+        self.grounds.append(c)
         self.connections += 1
-        self._new_link()
-        self._watch(s.fileno(), self._read)
+        self._watch(c.fd, lambda: self._read(c))
 
-    def _read(self) -> None:
-        if self.conn is None:
+    def _read(self, c: Connection) -> None:
+        if c not in self.grounds:
             return
         try:
-            data = self.conn.recv(65536)
+            data = c.sock.recv(65536)
         except BlockingIOError:
             return
         except OSError:
             data = b""
         if not data:
-            self._drop()
+            self._drop(c)
             return
         self.bytes_in += len(data)
-        for packet in self.deframer.feed(data):
+        for packet in c.deframer.feed(data):
             self._on_packet(packet, len(packet) + self.overhead)
 
     def send(self, packets: list[bytes]) -> None:
-        """Frame and send downlink packets; nothing when no ground is connected."""
-        if self.conn is None:
-            return
-        if not packets:
-            self.flush()
-            return
-        raw = self.tm.frames(packets) if self.tm is not None else b"".join(fprime_frame(p) for p in packets)
-        if len(self._outbox) + len(raw) > _MAX_OUTBOX:
-            self.dropped_down += len(packets)
-        else:
-            self._outbox += raw
-            self.packets_down += len(packets)
-        self.flush()
+        """Frame downlink packets for each ground and send what its socket takes."""
+        for c in list(self.grounds):
+            if packets:
+                raw = c.frame(packets)
+                if len(c.outbox) + len(raw) > _MAX_OUTBOX:
+                    self.dropped_down += len(packets)
+                else:
+                    c.outbox += raw
+                    self.packets_down += len(packets)
+            self._flush(c)
 
-    def flush(self) -> None:
-        while self._outbox and self.conn is not None:
+    def _flush(self, c: Connection) -> None:
+        while c.outbox:
             try:
-                n = self.conn.send(self._outbox)
+                n = c.sock.send(c.outbox)
             except BlockingIOError:
                 return
             except OSError as exc:
                 if exc.errno != errno.EINTR:
-                    self._drop()
+                    self._drop(c)
                 return
             self.bytes_out += n
-            del self._outbox[:n]
+            del c.outbox[:n]
 
-    def _drop(self) -> None:
-        if self.conn is not None:
-            self._unwatch(self.conn.fileno())
-            self.conn.close()
-            self.conn = None
-        self._outbox.clear()
+    def _drop(self, c: Connection) -> None:
+        if c in self.grounds:
+            self.grounds.remove(c)
+            self._unwatch(c.fd)
+            c.sock.close()
 
     def close(self) -> None:
-        self._drop()
+        for c in list(self.grounds):
+            self._drop(c)
         if self._pending is not None:
             self._pending.close()
         if self.listener is not None:

@@ -200,3 +200,10 @@ def test_a_bad_fprime_config_names_its_key(tmp_path: Path, key: str, value: obje
     path.write_text(path.read_text().replace('topology = "', f'topology = "{ROOT}/fsw/config/', 1))
     with pytest.raises(ConfigError, match=f"comm.fprime.{key}.*{says}"):
         load_stack(path)
+
+
+def test_the_tc_framer_frames_as_fprime_gds_does(gds_dict: Dictionaries) -> None:
+    """The fuzzer frames bad packets with ginny's TC framer (fprime-gds's refuses them): the same bytes as
+    fprime-gds's for a good one."""
+    packet = packets.encode_command(next(c for c in CAT.commands if c.full_name == "comm.NO_OP"), {})
+    assert framing.tc_frame(0x44, 1, 0, packet) == _gds_framers()[1].frame(packet)
