@@ -196,7 +196,7 @@ class CommProcess(FlightProcess):
         port = self.ctx.topology.processes.index(cmd.component) if cmd.component in self.ctx.topology.processes else -1
         self._queue_fprime([self.fp_translate.dispatcher("OpCodeDispatched", t, cmd.opcode, port)], Priority.EVENT)
         target = cmd.component if cmd.cdef.target == EVERY_PROCESS else ""
-        self._command(FPRIME_PEER, FPRIME_USER, protocol.CommandFrame(self._fp_ids, cmd.name, args, target), now_ns)
+        self._command(FPRIME_PEER, FPRIME_USER, protocol.CommandFrame(self._fp_ids, cmd.cdef.name, args, target), now_ns)
 
     def _fprime_refusal(self, exc: fp_packets.PacketError, t_ns: int) -> list[bytes]:
         tr = self.fp_translate

@@ -9,11 +9,14 @@ command dispatcher says (dispatched, completed, error) comes from the component 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fsw.bus.messages import CommandResult, VisionStatus
 from fsw.control.modes import Mode
-from fsw.runtime.commands import EVERY_PROCESS, ArgDef, CommandDef, CommandDictionary
+from fsw.config.stack import FlightConfig
+from fsw.runtime.commands import EVERY_PROCESS, FLIGHT_PARAMS, ArgDef, CommandDef, CommandDictionary
 
+PARAMS_AT = 0x800  # a component's parameters (and their PRM_SET commands) from its base + this
 PROCESSES = ("health", "camera", "nav", "control", "logger", "comm", "world")
 COMPONENTS = ("cmdDisp", "vehicle") + PROCESSES
 TEXT_BYTES = 256  # an event's text argument, at most (longer text is cut)
@@ -59,8 +62,9 @@ class FCommand:
     component: str
     name: str
     opcode: int
-    cdef: CommandDef
+    cdef: CommandDef  # the ginny command it is
     params: tuple[Param, ...]
+    fixed: tuple[tuple[str, Any], ...] = ()  # arguments it always has (a parameter's PRM_SET: its name)
 
     @property
     def full_name(self) -> str:
@@ -76,6 +80,15 @@ class FEvent:
     params: tuple[Param, ...]
     format: str
     annotation: str = ""
+
+
+@dataclass(frozen=True)
+class FParameter:
+    component: str
+    name: str
+    id: int
+    type: FType
+    default: Any
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,7 @@ class Catalogue:
     commands: list[FCommand] = field(default_factory=list)
     events: list[FEvent] = field(default_factory=list)
     channels: list[FChannel] = field(default_factory=list)
+    parameters: list[FParameter] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_opcode = {c.opcode: c for c in self.commands}
@@ -258,5 +272,21 @@ def _channels() -> list[FChannel]:
     return out
 
 
+def _parameters() -> list[FParameter]:
+    """The flight settings SET_PARAM changes, as F Prime parameters of control."""
+    base = base_id("control") + PARAMS_AT
+    return [FParameter("control", n, base + i, "F64", float(getattr(FlightConfig(), n)))
+            for i, n in enumerate(FLIGHT_PARAMS)]
+
+
+def _prm_set(dictionary: CommandDictionary, params: list[FParameter]) -> list[FCommand]:
+    """Each parameter's NAME_PRM_SET command (as F Prime generates them): SET_PARAM with the name fixed."""
+    set_param = dictionary.get("SET_PARAM")
+    return [FCommand(p.component, f"{p.name.upper()}_PRM_SET", p.id, set_param,
+                     (Param("value", "F64", f"the new {p.name} (SET_PARAM's checks apply)"),), (("name", p.name),))
+            for p in params]
+
+
 def catalogue(dictionary: CommandDictionary) -> Catalogue:
-    return Catalogue(_commands(dictionary), _events(), _channels())
+    params = _parameters()
+    return Catalogue(_commands(dictionary) + _prm_set(dictionary, params), _events(), _channels(), params)

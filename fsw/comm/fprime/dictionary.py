@@ -69,7 +69,9 @@ def dictionary_json(cat: Catalogue, spacecraft_id: int, tm_frame_bytes: int, ver
         "constants": constants,
         "commands": [{"name": c.full_name, "commandKind": "sync", "opcode": c.opcode, "formalParams": _params(c.params),
                       "annotation": c.cdef.help} for c in cat.commands],
-        "parameters": [],
+        "parameters": [{"name": f"{p.component}.{p.name}", "type": type_json(p.type), "id": p.id,
+                        "default": p.default, "annotation": f"a [flight] setting (SET_PARAM {p.name})"}
+                       for p in cat.parameters],
         "events": [{"name": f"{e.component}.{e.name}", "severity": e.severity, "id": e.id,
                     "formalParams": _params(e.params), "format": e.format, "annotation": e.annotation}
                    for e in cat.events],

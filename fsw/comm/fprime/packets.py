@@ -96,7 +96,7 @@ def decode_command(packet: bytes, cat: Catalogue) -> tuple[FCommand, dict[str, A
     cmd = cat.by_opcode.get(opcode)
     if cmd is None:
         raise PacketError(f"opcode 0x{opcode:x} is not in the dictionary", opcode)
-    args, at = {}, 6
+    args, at = dict(cmd.fixed), 6
     for p in cmd.params:
         try:
             args[p.name], at = decode_value(p.type, packet, at)

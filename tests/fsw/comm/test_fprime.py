@@ -12,7 +12,7 @@ import pytest
 from fsw.bus.messages import CommandResult
 from fsw.comm import frames
 from fsw.comm.fprime import framing, packets
-from fsw.comm.fprime.catalogue import COMPONENTS, PROCESSES, catalogue
+from fsw.comm.fprime.catalogue import COMPONENTS, PROCESSES, Enum, Str, catalogue
 from fsw.comm.fprime.dictionary import write_dictionary
 from fsw.comm.fprime.translate import Translator
 from fsw.config import ConfigError
@@ -46,11 +46,21 @@ def _gds_framers() -> list:
 
 
 def test_fprime_gds_loads_the_dictionary(gds_dict: Dictionaries) -> None:
-    assert len(gds_dict.command_name) == len(CAT.commands) >= 19
+    assert len(gds_dict.command_name) == len(CAT.commands) >= 26
+    assert "control.SPIN_UP_S_PRM_SET" in gds_dict.command_name
     assert {"control.ARM", "control.PLAN_START", "comm.NO_OP", "comm.DOWNLINK_FILE"} <= set(gds_dict.command_name)
     assert {"control.MODE", "cmdDisp.OpCodeCompleted", "nav.VISION_DEGRADED"} <= set(gds_dict.event_name)
     assert {"vehicle.altitude_m", "vehicle.mode", "comm.fprime_bad_checks"} <= set(gds_dict.channel_name)
     assert str(gds_dict.event_name["control.MODE"].get_severity()) == "EventSeverity.ACTIVITY_HI"
+
+
+def test_fprime_gds_loads_the_parameters(tmp_path: Path) -> None:
+    from fprime_gds.common.loaders.prm_json_loader import PrmJsonLoader
+    path = tmp_path / "ginny.json"
+    write_dictionary(path, FprimeConfig())
+    params = PrmJsonLoader(str(path)).get_name_dict(None)
+    assert params["control.spin_up_s"].get_id() == 0x6800
+    assert params["control.nav_timeout_ms"].prm_default_val == 500.0
 
 
 def test_ids_are_stable() -> None:
@@ -90,15 +100,16 @@ def test_every_event_the_code_raises_is_in_the_dictionary() -> None:
 
 @pytest.mark.parametrize("framer", range(2), ids=["fprime", "ccsds"])
 def test_every_command_from_fprime_gds_decodes_to_its_arguments(gds_dict: Dictionaries, framer: int) -> None:
-    samples = {"int": ("640", 640), "float": ("2.5", 2.5), "str": ("a plan", "a plan"), "bool": ("True", True)}
+    samples = {"I32": ("640", 640), "F64": ("2.5", 2.5), "bool": ("True", True)}
     deframer = framing.FprimeDeframer(65536) if framer == 0 else framing.TcDeframer(0x44, 1)
     encoder, gds_framer = CmdEncoder(), _gds_framers()[framer]
     for cmd in CAT.commands:
-        text, want = [], {}
-        for a in cmd.cdef.args:
-            t, v = (a.choices[-1], a.choices[-1]) if a.type == "enum" else samples[a.type]
+        text, want = [], dict(cmd.fixed)
+        for p in cmd.params:
+            t, v = ((p.type.names[-1],) * 2 if isinstance(p.type, Enum) else ("a plan", "a plan")
+                    if isinstance(p.type, Str) else samples[p.type])
             text.append(t)
-            want[a.name] = v
+            want[p.name] = v
         packet = encoder.encode_api(CmdData(text, gds_dict.command_name[cmd.full_name]))[8:]
         got = deframer.feed(b"sitting well" + gds_framer.frame(packet))  # fprime-gds's keepalive first
         assert got == [packet]
