@@ -1,7 +1,8 @@
 """The command dictionary: each command defined once (name, typed arguments with ranges, handler process).
 
 The ground validates a command against this dictionary before sending it and the vehicle validates it again
-on arrival. `CommandDictionary.to_json` exports it (shaped like F Prime's JSON dictionary).
+on arrival. `CommandDictionary.to_json` exports it as ginny's ground station reads it; F Prime's own JSON
+dictionary (for fprime-gds) is made in fsw/comm/fprime/dictionary.py.
 """
 from __future__ import annotations
 

@@ -218,3 +218,12 @@ def test_the_tc_framer_frames_as_fprime_gds_does(gds_dict: Dictionaries) -> None
     fprime-gds's for a good one."""
     packet = packets.encode_command(next(c for c in CAT.commands if c.full_name == "comm.NO_OP"), {})
     assert framing.tc_frame(0x44, 1, 0, packet) == _gds_framers()[1].frame(packet)
+
+
+def test_docs_tables_are_the_catalogues() -> None:
+    doc = (ROOT / "docs/fprime.md").read_text()
+    rows = set(re.findall(r"^\| 0x([0-9A-F]{4}) \| (\w+\.\w+) \|", doc, re.M))
+    want = ({(f"{c.opcode:04X}", c.full_name) for c in CAT.commands}
+            | {(f"{e.id:04X}", f"{e.component}.{e.name}") for e in CAT.events}
+            | {(f"{c.id:04X}", f"{c.component}.{c.name}") for c in CAT.channels})
+    assert rows == want
