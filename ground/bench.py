@@ -1,5 +1,7 @@
 """`ginny bench link`: command round trip and downlink throughput through the emulated radio, against a real
-simulated vehicle (`ginny sim --ground` started for the run, with fresh keys, on a free port)."""
+simulated vehicle (`ginny sim --ground --realtime` started for the run, with fresh keys, on a free port: in real
+time, as the radio's latency and bandwidth run on the flight clock, which lockstep would run faster than the
+wall's)."""
 from __future__ import annotations
 
 import os
@@ -38,7 +40,7 @@ def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuz
         extra = ["--fprime", fprime, "--fprime-port", str(fp_port)] if fprime else []
         vehicle = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(keys),
                                     "--endpoint", endpoint, "--plan", "flight1", "--terrain", "flat",
-                                    "--out", str(out), "--max-sim-seconds", "3000", *extra],
+                                    "--out", str(out), "--max-sim-seconds", "3000", "--realtime", *extra],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             with GroundLink(endpoint, keys) as link:
