@@ -21,6 +21,8 @@ from ground.fprimelink import fuzz_fprime, gds_round_trip
 from ground.fuzzlink import fuzz_link
 from ground.link import GroundLink
 
+PLANS = Path(__file__).resolve().parent.parent / "fsw" / "plans"
+
 
 def free_port() -> int:
     """A TCP port nobody listens on now (for a vehicle started on this host)."""
@@ -39,7 +41,7 @@ def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuz
         endpoint, fp_port = f"tcp://127.0.0.1:{free_port()}", free_port()
         extra = ["--fprime", fprime, "--fprime-port", str(fp_port)] if fprime else []
         vehicle = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--ground", "--keys", str(keys),
-                                    "--endpoint", endpoint, "--plan", "flight1", "--terrain", "flat",
+                                    "--endpoint", endpoint, "--plan", "flight1",
                                     "--out", str(out), "--max-sim-seconds", "3000", "--realtime", *extra],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -50,16 +52,41 @@ def bench_link(commands: int = 50, file_kib: int = 256, idle_s: float = 5.0, fuz
                 if fprime:
                     result.update(gds_round_trip(dictionary, fp_port, fprime, commands, Path(tmp)))
                 result.update(_file(link, out, file_kib))
-                if fuzz:
+                if fuzz:  # in flight: the vehicle must fly on through it
+                    _hover(link)
                     result.update(fuzz_link(link, fuzz))
                     if fprime:
                         result.update(fuzz_fprime(dictionary, fp_port, fprime, fuzz))
                     result["comm_restarts"] = _restarts(link, "comm")
+                    result.update(_land(link))
                 result["link"] = (link.got.state or {}).get("link", {})
                 return result
         finally:
             vehicle.send_signal(signal.SIGINT)
             vehicle.wait(60)
+
+
+def _command_ok(link: GroundLink, name: str, args: dict | None = None) -> None:
+    ack = link.ack(link.send(name, args), 15)
+    if ack["result"] != "OK":
+        raise RuntimeError(f"{name}: {ack['result']}: {ack['reason']}")
+
+
+def _hover(link: GroundLink) -> None:
+    """Take off into a long hover (the bundled hover_hour plan) and wait until the vehicle flies it."""
+    _command_ok(link, "PLAN_UPLOAD", {"name": "hover_hour", "text": (PLANS / "hover_hour.toml").read_text()})
+    _command_ok(link, "ARM")
+    _command_ok(link, "PLAN_START")
+    link.wait_for(lambda: (link.got.state or {}).get("mode") == "FLY", 120, "the vehicle flying")
+
+
+def _land(link: GroundLink) -> dict[str, Any]:
+    """After the fuzz: still flying? Then LAND_NOW, and the landing."""
+    mode = (link.got.state or {}).get("mode")
+    _command_ok(link, "LAND_NOW")
+    landed = lambda: any(e.get("name") == "MODE" and "-> LANDED" in e.get("text", "") for e in link.got.events)
+    link.wait_for(landed, 120, "the landing")
+    return {"mode_after_fuzz": mode, "landed_after_fuzz": True}
 
 
 def _restarts(link: GroundLink, process: str) -> int:

@@ -22,7 +22,7 @@ class FprimeGds:
         self.tmp = tmp
         self.framing = framing
         self.port, self.gui_port = free_port(), free_port()
-        self.vehicle = GroundFlight(tmp, PLANS / "hop.toml", ("--fprime", framing, "--fprime-port", str(self.port)))
+        self.vehicle = GroundFlight(tmp, PLANS / "jump.toml", ("--fprime", framing, "--fprime-port", str(self.port)))
         self.dictionary = self.vehicle.out / "fprime-dictionary.json"
         self.files = tmp / "gds-files"
         self.zmq = [f"ipc://{tmp}/gds-in", f"ipc://{tmp}/gds-out"]
