@@ -52,7 +52,7 @@ def test_a_hung_process_is_killed_and_restarted(stack: Stack) -> None:
     old = stack.wait_ready()["camera"]
     kill(old, signal.SIGSTOP)  # alive but silent: only the heartbeat timeout can tell
     new_pid = lambda: (pid := stack.ready_pids().get("camera")) not in (None, old) and pid
-    wait_until(new_pid, 30.0, stack.step, what="camera replaced")  # a restart under CI load (15 s once ran out)
+    wait_until(new_pid, 60.0, stack.step, what="camera replaced")  # under load at the suite's end: 15 s ran out, 30 s nearly
     assert "silent for" in wait_until(lambda: stack.events("PROC_HUNG"), 5.0, stack.step)[0].text
     assert not alive(old)
 
