@@ -39,6 +39,7 @@ NS_PER_S = 1_000_000_000
 _PUMP_NS = 5 * NS_PER_MS
 _ACK_TIMEOUT_NS = 5 * NS_PER_S
 _MAX_PEERS = 16
+_ANNOUNCE_NS = 10 * NS_PER_S
 FPRIME_PEER = b"\x00fprime"  # the F Prime door in the radio's queues and the ledger (no ZeroMQ routing id is
 FPRIME_USER = b"fprime"  # 7 bytes, no CurveZMQ user id 6)
 
@@ -62,6 +63,8 @@ class CommProcess(FlightProcess):
         self.nav = self.track = None
         self.event_seq = self.state_seq = self.image_seq = 0
         self.transfers: list[Transfer] = []
+        self._announcements: list[tuple[str, Severity, str]] = []
+        self._setup_wall_ns = self.ctx.wall.now_ns()
         self.link_up = False
         self._heard_ns = 0
         self._last_thumb_ns = 0
@@ -110,8 +113,8 @@ class CommProcess(FlightProcess):
         r.bind(self.ctx.comm.endpoint)
         self.router = r
         self.watch(r, self._receive)
-        self.event("LINK_OPEN", Severity.ACTIVITY_HI,
-                   f"ground link on {self.ctx.comm.endpoint}: {len(allowed)} ground key(s) allowed")
+        self._announce("LINK_OPEN", Severity.ACTIVITY_HI,
+                       f"ground link on {self.ctx.comm.endpoint}: {len(allowed)} ground key(s) allowed")
 
     def _open_fprime(self) -> None:
         """The F Prime door (fsw/comm/fprime): its own socket, the same radio, validation, ledger and acks."""
@@ -120,7 +123,8 @@ class CommProcess(FlightProcess):
         self._fp_opcodes: dict[int, int] = {}  # F Prime command (its ledger id) -> opcode, until answered
         self._fp_ids = 0
         self.counters.update(fprime_packets_up=0)
-        self.fprime = FprimePort(cfg, self.ctx.comm.max_frame_bytes, self.watch, self.unwatch, self._fprime_packet)
+        self.fprime = FprimePort(cfg, self.ctx.comm.max_frame_bytes, self.watch, self.unwatch, self._fprime_packet,
+                                 self._fprime_connected)
         try:
             self.fprime.open()
         except OSError as exc:
@@ -128,9 +132,23 @@ class CommProcess(FlightProcess):
         if cfg.mode == "client":
             self.timers.every(NS_PER_S, self.fprime.retry)
         reach = "this machine only" if cfg.address.startswith("127.") else "ANY host that reaches it"
-        self.event("FPRIME_LINK_OPEN", Severity.WARNING_LO,
-                   f"F Prime ground link ({cfg.framing}) {'on' if cfg.mode == 'server' else 'to'} {self.fprime.where}"
-                   f" for {reach}: no authentication, whoever connects can command the vehicle")
+        self._announce("FPRIME_LINK_OPEN", Severity.WARNING_LO,
+                       f"F Prime ground link ({cfg.framing}) {'on' if cfg.mode == 'server' else 'to'} "
+                       f"{self.fprime.where} for {reach}: no authentication, whoever connects can command the vehicle")
+
+    def _announce(self, name: str, severity: Severity, text: str) -> None:
+        """An event of setup's, raised once the stack is up (STACK_READY; or after _ANNOUNCE_NS without a
+        supervisor): raised in setup, it would go out before anyone subscribes to comm's events."""
+        self._announcements.append((name, severity, text))
+
+    def _say_announcements(self) -> None:
+        for name, severity, text in self._announcements:
+            self.event(name, severity, text)
+        self._announcements.clear()
+
+    def _fprime_connected(self, where: str) -> None:
+        self.event("FPRIME_GROUND_CONNECTED", Severity.WARNING_LO,
+                   f"an F Prime ground connected ({where}, {len(self.fprime.grounds)} now): no authentication")
 
     def teardown(self) -> None:
         for s in (self.router, self.zap):
@@ -301,6 +319,8 @@ class CommProcess(FlightProcess):
             self.fprime.send([raw for to, raw in down if to == FPRIME_PEER])
         for rid, user, raw in up:
             self._take(rid, user, raw, now)
+        if self._announcements and now - self._setup_wall_ns > _ANNOUNCE_NS:
+            self._say_announcements()
         for answer in self.ledger.expire(now, _ACK_TIMEOUT_NS):
             self._send_answer(answer)
         self._feed_transfers()
@@ -339,6 +359,8 @@ class CommProcess(FlightProcess):
 
     def _on_event(self, rec: Received) -> None:
         e = rec.msg
+        if e.name == "STACK_READY" and self._announcements:
+            self._say_announcements()
         if e.name == "MODE":
             self.mode = entered(e.text)
         self.event_seq += 1

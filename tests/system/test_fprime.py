@@ -42,6 +42,19 @@ def completed(gds: FprimeGds, command: str, start: int) -> list:
                                  api.get_event_pred("cmdDisp.OpCodeCompleted", [opcode])], start)
 
 
+def test_the_vehicle_says_its_f_prime_link_has_no_authentication(gds: FprimeGds) -> None:
+    """Once when the link opens (with the stack up, so the flight's record has it), and to each ground that
+    connects (so fprime-gds's own event log has it)."""
+    import json
+    from tests.conftest import wait_until
+    events = gds.vehicle.out / "events.jsonl"
+    said = lambda: [e for e in map(json.loads, events.read_text().splitlines()) if e["name"].startswith("FPRIME")]
+    found = wait_until(lambda: len(said()) >= 2 and said(), 30, what="the F Prime link's events")
+    assert {e["name"] for e in found} == {"FPRIME_LINK_OPEN", "FPRIME_GROUND_CONNECTED"}
+    assert all("no authentication" in e["text"] and e["severity"] == "WARNING_LO" for e in found)
+    assert "127.0.0.1:" in next(e["text"] for e in found if e["name"] == "FPRIME_LINK_OPEN")
+
+
 def test_a_refused_command_is_an_opcode_error_with_its_reason(gds: FprimeGds) -> None:
     api = gds.api
     start = api.get_event_test_history().size()

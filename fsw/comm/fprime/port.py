@@ -42,8 +42,10 @@ class Connection:
 
 class FprimePort:
     def __init__(self, cfg: FprimeConfig, max_packet: int, watch: Watch, unwatch: Callable[[int], None],
-                 on_packet: Callable[[bytes, int], None]) -> None:
+                 on_packet: Callable[[bytes, int], None],
+                 on_connect: Callable[[str], None] = lambda where: None) -> None:
         self.cfg = cfg
+        self._on_connect = on_connect
         self.max_packet = max_packet
         self._watch, self._unwatch, self._on_packet = watch, unwatch, on_packet
         self.listener: socket.socket | None = None
@@ -114,6 +116,11 @@ class FprimePort:
         self.grounds.append(c)
         self.connections += 1
         self._watch(c.fd, lambda: self._read(c))
+        try:
+            host, port = s.getpeername()[:2]
+        except OSError:
+            host, port = "?", 0
+        self._on_connect(f"{host}:{port}")
 
     def _read(self, c: Connection) -> None:
         if c not in self.grounds:
