@@ -222,6 +222,7 @@ def _ground_keys(keys: Path) -> Path:
 def _world_raw(req: SimRequest, plan: Plan, terrain: str, device_faults: list[str]) -> dict[str, Any]:
     raw = read_toml(req.world)
     raw.pop("script", None)  # the flight software flies this one
+    raw.update(event_listeners=1)  # this run's recorder (events.jsonl, the summary's modes)
     raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
                faults=list(raw.get("faults", [])) + device_faults)
     start = raw.get("start", {})  # the world's [start] moves the plan's start point (a campaign disperses it)

@@ -65,6 +65,8 @@ class WorldConfig:
     step_hz: float = 500.0
     lockstep: bool = True
     speed: float = 1.0  # real-time mode: how many times faster than real time
+    event_listeners: int = 0  # readers of the flight's events outside the flight software (`ginny sim`'s
+    # recorder: 1) that a hosted control's events wait for before time starts, so none misses its first mode
     hang_timeout_ms: int = 60_000  # lockstep: a participant that has not answered, and not used the CPU, for
     # this long of wall time is hung: the run ends (exit 5) naming it. Time never steps on without it.
     frame_lead_ms: float = 50.0  # lockstep: a frame must be in navigation's hands this soon after exposure
@@ -100,6 +102,7 @@ class WorldConfig:
                   f"{getattr(self, key)} is not a file")
         check(100.0 <= self.step_hz <= 2000.0, "step_hz", "must be 100..2000")
         check(0.01 <= self.speed <= 1000.0, "speed", "must be 0.01..1000")
+        check(0 <= self.event_listeners <= 8, "event_listeners", "must be 0..8")
         check(1_000 <= self.hang_timeout_ms <= 3_600_000, "hang_timeout_ms", "must be 1000..3600000 ms")
         check(0.0 <= self.render_ahead_ms <= 30.0, "render_ahead_ms", "must be 0..30 ms (under a frame period)")
         check_settings({"realtime_priority": self.realtime_priority, "render_priority": self.render_priority},

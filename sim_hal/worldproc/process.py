@@ -223,6 +223,7 @@ class WorldProcess(FlightProcess):
         for topic, readers in _CONTROL_READERS.items():
             running = [r for r in readers if r in self._running]
             counts[topic] = len(running) + (topic in logged and "logger" in self._running)
+        counts["event"] += self.cfg.event_listeners
         return counts
 
     def _waiting_for(self) -> str | None:

@@ -29,7 +29,9 @@ def seen(found: Any, what: str) -> Any:
     return found
 
 
-def events_in_order(gds: FprimeGds, preds: list, start: int, timeout_s: float = 30) -> list:
+def events_in_order(gds: FprimeGds, preds: list, start: int, timeout_s: float = 90) -> list:
+    """(A command may wait a while on a loaded two-core machine: the lockstep vehicle runs flat out while it
+    waits for the ground, and fprime-cli and fprime-gds are Python processes of their own.)"""
     found = gds.api.await_event_sequence(preds, start=start, timeout=timeout_s)
     assert len(found) == len(preds), f"fprime-gds saw {len(found)} of {preds}"
     return found
@@ -43,16 +45,13 @@ def completed(gds: FprimeGds, command: str, start: int) -> list:
 
 
 def test_the_vehicle_says_its_f_prime_link_has_no_authentication(gds: FprimeGds) -> None:
-    """Once when the link opens (with the stack up, so the flight's record has it), and to each ground that
-    connects (so fprime-gds's own event log has it)."""
-    import json
-    from tests.conftest import wait_until
-    events = gds.vehicle.out / "events.jsonl"
-    said = lambda: [e for e in map(json.loads, events.read_text().splitlines()) if e["name"].startswith("FPRIME")]
-    found = wait_until(lambda: len(said()) >= 2 and said(), 30, what="the F Prime link's events")
-    assert {e["name"] for e in found} == {"FPRIME_LINK_OPEN", "FPRIME_GROUND_CONNECTED"}
-    assert all("no authentication" in e["text"] and e["severity"] == "WARNING_LO" for e in found)
-    assert "127.0.0.1:" in next(e["text"] for e in found if e["name"] == "FPRIME_LINK_OPEN")
+    """Once the stack is up, and to each ground that connects: fprime-gds's own event log has both."""
+    api = gds.api
+    for name in ("comm.FPRIME_LINK_OPEN", "comm.FPRIME_GROUND_CONNECTED"):
+        event = seen(api.await_event(name, start=0, timeout=60), name)
+        assert "no authentication" in event.get_args()[0].val
+        assert str(event.get_severity()) == "EventSeverity.WARNING_LO"
+    assert "127.0.0.1:" in api.await_event("comm.FPRIME_LINK_OPEN", start=0, timeout=1).get_args()[0].val
 
 
 def test_a_refused_command_is_an_opcode_error_with_its_reason(gds: FprimeGds) -> None:
