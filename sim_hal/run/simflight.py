@@ -222,7 +222,6 @@ def _ground_keys(keys: Path) -> Path:
 def _world_raw(req: SimRequest, plan: Plan, terrain: str, device_faults: list[str]) -> dict[str, Any]:
     raw = read_toml(req.world)
     raw.pop("script", None)  # the flight software flies this one
-    raw.update(event_listeners=1)  # this run's recorder (events.jsonl, the summary's modes)
     raw.update(seed=req.seed, terrain=terrain, lockstep=not req.realtime,
                faults=list(raw.get("faults", [])) + device_faults)
     start = raw.get("start", {})  # the world's [start] moves the plan's start point (a campaign disperses it)
@@ -316,7 +315,8 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     lock_run_dir(run_dir)
     supervisor = build_supervisor(prep.stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
                                                                                          file=log, flush=True))
-    world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing"]
+    world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing",
+                  "--event-listeners", "1"]  # the recorder below (events.jsonl, the summary's modes)
     world = WorldRunner(supervisor, prep.stack_path,
                         world_args + (["--realtime"] if req.realtime else []),
                         run_dir, log)

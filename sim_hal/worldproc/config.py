@@ -65,8 +65,9 @@ class WorldConfig:
     step_hz: float = 500.0
     lockstep: bool = True
     speed: float = 1.0  # real-time mode: how many times faster than real time
-    event_listeners: int = 0  # readers of the flight's events outside the flight software (`ginny sim`'s
-    # recorder: 1) that a hosted control's events wait for before time starts, so none misses its first mode
+    event_listeners: int = 0  # readers of the flight's events outside the flight software that a hosted
+    # control's events wait for before time starts, so none misses its first mode (`ginny sim` passes its
+    # recorder's 1 on the world's command line: a world.toml repeated by `ginny run` has none)
     hang_timeout_ms: int = 60_000  # lockstep: a participant that has not answered, and not used the CPU, for
     # this long of wall time is hung: the run ends (exit 5) naming it. Time never steps on without it.
     frame_lead_ms: float = 50.0  # lockstep: a frame must be in navigation's hands this soon after exposure

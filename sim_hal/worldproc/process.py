@@ -551,7 +551,8 @@ def world_config(args: argparse.Namespace) -> WorldConfig:
     cfg = load_world(args.world)
     return cfg.with_overrides(faults=list(cfg.faults) + list(args.fault or []) or None,
                               seed=args.seed, terrain=args.terrain, speed=args.speed,
-                              lockstep=False if args.realtime else None)
+                              lockstep=False if args.realtime else None,
+                              event_listeners=getattr(args, "event_listeners", None))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -561,6 +562,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--terrain", default=None)
     p.add_argument("--fault", action="append", help="fault spec, e.g. navcam.drop@54 (repeatable)")
     p.add_argument("--realtime", action="store_true", help="pace to the wall clock instead of lockstep")
+    p.add_argument("--event-listeners", type=int, default=None,
+                   help="readers of the flight's events outside the stack that lockstep waits for (ginny sim's)")
     p.add_argument("--speed", type=float, default=None, help="real-time mode: multiple of real time")
     p.add_argument("--end-on-landing", action="store_true",
                    help="end the run once the vehicle is down after flying (settled or tipped over)")
