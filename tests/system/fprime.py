@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
 from ground.bench import free_port
+from tests.conftest import wait_until
 from tests.system.ground import PLANS, GroundFlight
 
 BIN = Path(sys.executable).parent
@@ -31,7 +31,9 @@ class FprimeGds:
 
     def start(self) -> "FprimeGds":
         self.vehicle.start()
-        _wait(lambda: self.dictionary.exists(), 60, "the vehicle's F Prime dictionary")
+        wait_until(lambda: self.dictionary.exists() or self.vehicle.proc.poll() is not None, 60,
+                   lambda: _waiting(self.vehicle.proc), what="the vehicle's F Prime dictionary")
+        assert self.dictionary.exists(), f"the vehicle ended first: {self.vehicle.proc.communicate()[0]}"
         self.proc = subprocess.Popen(
             [str(BIN / "fprime-gds"), "-n", "--dictionary", str(self.dictionary), "--ip-client", "--ip-address",
              "127.0.0.1", "--ip-port", str(self.port), "--framing-selection", self.framing, "--logs",
@@ -57,8 +59,9 @@ class FprimeGds:
 
     def cli(self, *args: str, timeout_s: float = 60) -> str:
         """`fprime-cli ARGS` against this fprime-gds; its output (a failure raises, with it)."""
-        run = subprocess.run([str(BIN / "fprime-cli"), *args, "--dictionary", str(self.dictionary),
-                              "--zmq-transport", *self.zmq], capture_output=True, text=True, timeout=timeout_s)
+        run = subprocess.run([str(BIN / "fprime-cli"), *args, "--dictionary", str(self.dictionary), "--logs",
+                              str(self.tmp / "cli-logs"), "--zmq-transport", *self.zmq],
+                             capture_output=True, text=True, timeout=timeout_s)
         assert run.returncode == 0, run.stdout + run.stderr
         return run.stdout
 
@@ -92,9 +95,9 @@ def satisfying(what: str, test: Callable[[Any], bool]) -> Any:
     return Satisfying()
 
 
-def _wait(ok, timeout_s: float, what: str) -> None:
-    end = time.monotonic() + timeout_s
-    while not ok():
-        if time.monotonic() > end:
-            raise TimeoutError(f"no {what} within {timeout_s} s")
-        time.sleep(0.05)
+def _waiting(proc: subprocess.Popen) -> None:
+    """Block briefly on the vehicle's process (its end, or another look at its output folder)."""
+    try:
+        proc.wait(timeout=0.05)
+    except subprocess.TimeoutExpired:
+        pass
