@@ -140,11 +140,19 @@ class NavcamFrame(Message):
 
 @dataclass(frozen=True, eq=False)
 class ColourImage(Message):
+    """A colour capture; t_ns is the start of its exposure. `pattern` is "RGB" for a picture (h, w, 3) uint8,
+    or the Bayer mosaic of a RAW frame (h, w) uint16 of `bits` (e.g. "RGGB": R at even rows and columns)."""
+
     capture_id: int
     exposure_us: float
     pixels: np.ndarray
+    gain: float
+    pattern: str
+    bits: int
+    readout_us: float  # rolling shutter: first row to last
 
     PAYLOAD = "pixels"
+    SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,9 +174,15 @@ class BoardHealth(Message):
 
 @dataclass(frozen=True, eq=False)
 class RteRequest(Message):
+    """A colour capture asked for, with where the vehicle thinks it is (for the picture's record)."""
+
     capture_id: int
     width_px: int
     height_px: int
+    pos_m: Vec3  # the nav estimate (NED from the takeoff point)
+    att_deg: Vec3  # roll, pitch, yaw
+
+    SCHEMA_VERSION = 2
 
 
 # --- navigation ----------------------------------------------------------------------------------------

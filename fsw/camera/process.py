@@ -1,7 +1,8 @@
 """Camera process: captures navcam frames through the HAL and publishes them as they arrive; takes colour
-stills when control asks for them. A still can take seconds (a full-resolution exposure and readout), so it
-is taken on a worker thread: the navcam frames keep flowing and the process keeps its heartbeat. The thread
-only talks to the colour camera; what it got is published from the process's own loop, woken through a pipe.
+stills when control asks for them. A still can take seconds (a full-resolution exposure and readout, then
+developing the RAW frame and keeping its files: `fsw/camera/store.py`), so it is taken on a worker thread: the
+navcam frames keep flowing and the process keeps its heartbeat. The thread only talks to the colour camera
+and writes the still's files; what it got is published from the process's own loop, woken through a pipe.
 """
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import queue
 import threading
 from collections import deque
 
-from fsw.bus.messages import ColourImage, RteRequest, Severity
+from fsw.bus.messages import RteRequest, Severity
 from fsw.bus.transport import Received
+from fsw.camera.develop import as_shot
+from fsw.camera.store import Kept, keep_capture
 from fsw.clock import NS_PER_MS
+from fsw.config.sensors import load_sensors
 from fsw.runtime.node import FlightProcess
 from hal.device import DeviceError
 
@@ -27,7 +31,9 @@ class CameraProcess(FlightProcess):
         self.stills = 0
         self.colour = None
         self._requests: deque[RteRequest] = deque()
-        self._results: queue.SimpleQueue[tuple[RteRequest, ColourImage | None, str]] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[tuple[RteRequest, Kept | None, str]] = queue.SimpleQueue()
+        colour = load_sensors().colour_camera
+        self._development, self._quality = as_shot(colour), colour.jpeg_quality
         self._worker: threading.Thread | None = None
         self._still_r, self._still_w = os.pipe()
         os.set_blocking(self._still_r, False)
@@ -70,12 +76,18 @@ class CameraProcess(FlightProcess):
         self._worker.start()
 
     def _take_still(self, req: RteRequest) -> None:
-        """On the worker thread: expose and read out, then wake the loop."""
+        """On the worker thread: expose and read out, develop and keep the files, then wake the loop."""
         try:
             image = self.colour.capture(req.capture_id, req.width_px, req.height_px)
-            self._results.put((req, image, "" if image is not None else "no camera"))
+            if image is None:
+                self._results.put((req, None, "no camera"))
+            else:
+                kept = keep_capture(self.ctx.files_root(), image, req, self._development, self._quality)
+                self._results.put((req, kept, ""))
         except DeviceError as exc:
             self._results.put((req, None, str(exc)))
+        except OSError as exc:
+            self._results.put((req, None, f"its files could not be kept: {exc}"))
         except Exception as exc:  # a failing camera must not take the process's stills with it
             self._results.put((req, None, f"{type(exc).__name__}: {exc}"))
         os.write(self._still_w, b"\0")
@@ -86,15 +98,17 @@ class CameraProcess(FlightProcess):
         except BlockingIOError:
             pass
         while not self._results.empty():
-            req, image, error = self._results.get()
-            if image is None:
+            req, kept, error = self._results.get()
+            if kept is None:
                 self.event("CAPTURE_FAILED", Severity.WARNING_HI, f"colour capture {req.capture_id}: {error}",
                            t_ns=req.t_ns)
                 continue
             self.stills += 1
+            image = kept.picture
             self.publish("rte", image)
             h, w = image.pixels.shape[:2]
-            self.event("CAPTURE_DONE", Severity.ACTIVITY_HI, f"colour capture {req.capture_id}: {w}x{h}",
+            self.event("CAPTURE_DONE", Severity.ACTIVITY_HI,
+                       f"colour capture {req.capture_id}: {w}x{h}, {', '.join(kept.files)}",
                        t_ns=image.t_ns)  # the exposure's time: not how far the clock got while it was read out
         if self._worker is not None:
             self._worker.join(timeout=1.0)

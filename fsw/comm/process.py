@@ -408,7 +408,7 @@ class CommProcess(FlightProcess):
 
     # --- comm's own commands --------------------------------------------------------------------------
     def _root(self) -> Path:
-        return Path(self.ctx.comm.files_dir or self.ctx.run_dir or ".")
+        return self.ctx.files_root()
 
     def _list_files(self, cmd: Command, args: dict) -> tuple[CommandResult, str]:
         try:

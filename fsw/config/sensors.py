@@ -43,12 +43,38 @@ class NavcamConfig:
 
 @dataclass(frozen=True)
 class ColourCameraConfig:
-    fov_deg: float
+    """The return-to-Earth camera (Sony IMX214): its geometry, the sensor's RAW output and how it is developed."""
+
+    fov_deg: float  # vertical: across the rows
     pitch_below_horizon_deg: float
     max_width_px: int
     max_height_px: int
     default_width_px: int
     default_height_px: int
+    readout_ms: float = 33.0  # rolling shutter: first row to last
+    exposure_us: float = 1000.0
+    gain: float = 1.0  # analogue gain
+    bits: int = 10
+    black_level_dn: int = 64
+    full_well_e: float = 4500.0
+    read_noise_e: float = 2.5
+    # the sensor's response to each colour of the scene: its filters' sensitivity per channel (rows R, G, B)
+    # times their crosstalk; what white balance and the colour matrix undo
+    sensitivity: Row = (0.52, 1.0, 0.66)
+    crosstalk: tuple[Row, Row, Row] = ((0.80, 0.15, 0.05), (0.10, 0.80, 0.10), (0.05, 0.20, 0.75))
+    jpeg_quality: int = 90
+
+    def __post_init__(self) -> None:
+        check(1.0 <= self.fov_deg <= 170.0, "fov_deg", "must be 1..170 deg")
+        check(0.0 <= self.readout_ms <= 200.0, "readout_ms", "must be 0..200 ms")
+        check(0.0 < self.exposure_us <= 1e6, "exposure_us", "must be 0..1e6 us")
+        check(1.0 <= self.gain <= 16.0, "gain", "must be 1..16")
+        check(8 <= self.bits <= 16, "bits", "must be 8..16")
+        check(0 <= self.black_level_dn < (1 << self.bits) // 2, "black_level_dn", "must be below half the range")
+        check(all(0.05 <= s <= 2.0 for s in self.sensitivity), "sensitivity", "each must be 0.05..2")
+        x = np.asarray(self.crosstalk, float)
+        check(x.shape == (3, 3) and abs(np.linalg.det(x)) > 1e-3, "crosstalk", "must be an invertible 3x3 matrix")
+        check(1 <= self.jpeg_quality <= 100, "jpeg_quality", "must be 1..100")
 
 
 @dataclass(frozen=True)

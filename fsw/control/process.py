@@ -5,6 +5,7 @@ reach the director through the nav feed (in lockstep at times independent of sch
 for navigation)."""
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from fsw.bus.messages import Command, CommandResult, ImuSample, ProcState, RteRequest, Severity
@@ -168,7 +169,10 @@ class ControlProcess(FlightProcess):
         while self.director.capture_requests:
             c = self.director.capture_requests.pop(0)
             self.captures += 1
-            self.publish("rte.request", RteRequest(t_ns, self.captures, c.width_px, c.height_px))
+            est = self.director.est
+            att = _euler_deg(est.R)
+            self.publish("rte.request", RteRequest(t_ns, self.captures, c.width_px, c.height_px,
+                                                   tuple(round(float(v), 3) for v in est.p), att))
             self.event("CAPTURE_REQUESTED", Severity.ACTIVITY_LO,
                        f"colour capture {self.captures} {_where(c)}: {c.width_px}x{c.height_px}")
 
@@ -187,3 +191,11 @@ class ControlProcess(FlightProcess):
 
 def _where(c: Capture) -> str:
     return "on command" if c.at_waypoint < 0 else f"at waypoint {c.at_waypoint}"
+
+
+def _euler_deg(r) -> tuple[float, float, float]:
+    """Roll, pitch, yaw (ZYX, degrees, rounded) of a body-to-NED rotation matrix."""
+    roll = math.atan2(r[2][1], r[2][2])
+    pitch = -math.asin(max(-1.0, min(1.0, r[2][0])))
+    yaw = math.atan2(r[1][0], r[0][0])
+    return tuple(round(math.degrees(a), 2) for a in (roll, pitch, yaw))

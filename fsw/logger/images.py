@@ -16,8 +16,9 @@ def write_image(log_dir: Path, topic: str, msg: NavcamFrame | ColourImage) -> di
     if topic == "navcam":
         name, meta = f"navcam_{msg.frame_seq:06d}.png", {"frame_seq": msg.frame_seq, "exposure_us": msg.exposure_us}
     else:
-        name, meta = f"colour_{msg.capture_id:03d}.png", {"capture_id": msg.capture_id,
-                                                          "exposure_us": msg.exposure_us}
+        name, meta = f"colour_{msg.capture_id:03d}.png", {
+            "capture_id": msg.capture_id, "exposure_us": msg.exposure_us, "gain": msg.gain, "pattern": msg.pattern,
+            "bits": msg.bits, "readout_us": msg.readout_us}
     pixels = msg.pixels if msg.pixels.ndim == 2 else cv2.cvtColor(msg.pixels, cv2.COLOR_RGB2BGR)
     (log_dir / "images").mkdir(parents=True, exist_ok=True)
     ok, png = cv2.imencode(".png", pixels)
@@ -42,4 +43,6 @@ def read_image(log_dir: Path, topic: str, t_ns: int, body: dict[str, Any]) -> Na
     if topic == "navcam":
         return NavcamFrame(t_ns, body["frame_seq"], body["exposure_us"], pixels)
     return ColourImage(t_ns, body.get("capture_id", 0), body.get("exposure_us", 0.0),
-                       cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB) if pixels.ndim == 3 else pixels)
+                       cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB) if pixels.ndim == 3 else pixels,
+                       body.get("gain", 1.0), body.get("pattern", "RGB"), body.get("bits", 8),
+                       body.get("readout_us", 0.0))

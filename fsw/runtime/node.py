@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import zmq
@@ -65,6 +66,10 @@ class ProcessContext:
     config_path: str = ""  # the stack config file (the logger records it)
     backend: Any = None  # hal.backend.Backend; fsw does not import the HAL's modules
     time_source: TimeSource | None = None  # what drives `clock` (the backend's); None: nothing to attach
+
+    def files_root(self) -> Path:
+        """The vehicle's file store: what LIST_FILES and DOWNLINK_FILE reach, where colour captures are kept."""
+        return Path(self.comm.files_dir or self.run_dir or ".")
 
 
 class FlightProcess:

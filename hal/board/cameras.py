@@ -184,4 +184,5 @@ class BoardColourCamera(_Camera):
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB)
         if rgb.shape[:2] != (height, width):
             rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-        return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(rgb))
+        # a UVC-style camera delivers a developed picture (no RAW): exposure and gain are its own
+        return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(rgb), 1.0, "RGB", 8, 0.0)

@@ -188,7 +188,7 @@ class SimColourCamera(_SimDevice):
         deadline, resend = now + self.TIMEOUT_MS * NS_PER_MS, now
         while link.wall.now_ns() < deadline:
             if link.wall.now_ns() >= resend:
-                request.publish(RteRequest(0, capture_id, width, height))
+                request.publish(RteRequest(0, capture_id, width, height, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
                 resend = link.wall.now_ns() + self.RETRY_MS * NS_PER_MS
             if sub.socket.poll(50):
                 for rec in sub.drain():

@@ -1,4 +1,4 @@
-"""Camera rendering (pure): the nadir fisheye navcam and the oblique colour camera, from terrain grids.
+"""Navcam rendering (pure): the nadir fisheye camera, from terrain grids (the colour camera: `colourcam.py`).
 
 Navcam: every pixel's ray is fixed in the camera, so for a pose its ground slope ratios (north/down,
 east/down) are one perspective transform of precomputed (x/z, y/z). The ground point is found in two passes
@@ -8,13 +8,11 @@ noise plate shifted per frame.
 """
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
 from fsw.camera.model import FisheyeModel
-from fsw.config.sensors import ColourCameraConfig, NavcamConfig
+from fsw.config.sensors import NavcamConfig
 from sim_hal.model import mathx as mx
 from sim_hal.model.mathx import Quat, Vec
 from sim_hal.model.terrain import Grid, Terrain
@@ -130,58 +128,3 @@ def _ratios(rays: np.ndarray) -> np.ndarray:
 
 def _planes(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(uv[..., 0], np.float32), np.ascontiguousarray(uv[..., 1], np.float32)
-
-
-class ColourRenderer:
-    """The colour camera: a pinhole looking forward and down; rays meet the terrain by fixed-point iteration
-    against its height, and the sky fills what looks above the horizon."""
-
-    SKY_RGB = (200, 170, 140)
-    TINT = np.array([1.0, 0.72, 0.5], np.float32)  # regolith's butterscotch, applied to the gray albedo
-
-    def __init__(self, cfg: ColourCameraConfig, terrain: Terrain) -> None:
-        self.cfg = cfg
-        self.terrain = terrain
-
-    def rays_body(self, width: int, height: int) -> np.ndarray:
-        """Unit rays (height, width, 3) in body axes (FRD) for a capture of that size."""
-        f = (width / 2) / math.tan(math.radians(self.cfg.fov_deg) / 2)
-        xs = (np.arange(width) - (width - 1) / 2) / f  # right
-        ys = (np.arange(height) - (height - 1) / 2) / f  # down in the image
-        x, y = np.meshgrid(xs, ys)
-        pitch = math.radians(self.cfg.pitch_below_horizon_deg)
-        # camera forward axis tilted down by `pitch`; image down is perpendicular to it
-        fwd = np.array([math.cos(pitch), 0.0, math.sin(pitch)])
-        down = np.array([-math.sin(pitch), 0.0, math.cos(pitch)])
-        right = np.array([0.0, 1.0, 0.0])
-        rays = fwd + x[..., None] * right + y[..., None] * down
-        return rays / np.linalg.norm(rays, axis=-1, keepdims=True)
-
-    def render(self, pos_m: Vec, q: Quat, width: int, height: int) -> np.ndarray:
-        """RGB uint8 image (height, width, 3)."""
-        d = self.rays_body(width, height) @ np.array(mx.matrix(q)).T  # world NED
-        dn, de, dd = d[..., 0], d[..., 1], d[..., 2]
-        ground = dd > 0.01
-        alt = -pos_m[2]
-        gn = np.where(ground, dn / np.where(ground, dd, 1.0), 0.0)
-        ge = np.where(ground, de / np.where(ground, dd, 1.0), 0.0)
-        coarse = self.terrain.coarse
-        win = self.terrain.window(pos_m[0], pos_m[1])
-        depth = np.full(gn.shape, alt - self.terrain.height_at(pos_m[0], pos_m[1]), np.float32)
-        gn32, ge32 = gn.astype(np.float32), ge.astype(np.float32)
-        for _ in range(6):  # converge on the heights along each ray (rises, the rover's deck)
-            h = _best(NavcamRenderer._sample(win, win.height, pos_m, gn32, ge32, depth, np.nan),
-                      NavcamRenderer._sample(coarse, coarse.height, pos_m, gn32, ge32, depth, 0.0))
-            depth = np.maximum(np.float32(alt) - h, np.float32(0.05))
-        gray = _best(NavcamRenderer._sample(win, win.shade, pos_m, gn32, ge32, depth, 0),
-                     NavcamRenderer._sample(coarse, coarse.shade, pos_m, gn32, ge32, depth, 0), sentinel=0)
-        rover = NavcamRenderer._sample(win, win.rover, pos_m, gn32, ge32, depth, 0)
-        rgb = gray[..., None].astype(np.float32) * np.where(rover[..., None] > 0, 1.0, self.TINT)
-        rgb = np.where(ground[..., None], rgb, np.array(self.SKY_RGB, np.float32))
-        return np.clip(rgb, 0, 255).astype(np.uint8)
-
-
-def _best(fine: np.ndarray, coarse: np.ndarray, sentinel: float | None = None) -> np.ndarray:
-    """The fine sample where there is one, else the coarse one."""
-    missing = np.isnan(fine) if sentinel is None else fine == sentinel
-    return np.where(missing, coarse, fine)

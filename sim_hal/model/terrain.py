@@ -201,7 +201,7 @@ def _add_rover(spec: TerrainSpec, g: tuple, height: np.ndarray, albedo: np.ndarr
     rover = spec.rover
     origin_n, origin_e, res, shape = g
     yaw = math.radians(rover.yaw_deg)
-    ground = _rover_ground(spec)
+    ground = rover_ground(spec)
     parts = [((0.0, 0.0), (1.5, 1.35), 1.1)]  # (centre fwd/right, half size fwd/right, top above ground)
     parts += [((f, s), (0.25, 0.2), 0.5) for f in (-1.2, 0.0, 1.2) for s in (-1.35, 1.35)]
     parts += [((1.0, -0.9), (0.15, 0.15), 2.2)]
@@ -220,7 +220,7 @@ def _add_rover(spec: TerrainSpec, g: tuple, height: np.ndarray, albedo: np.ndarr
 
 
 @lru_cache(maxsize=16)
-def _rover_ground(spec: TerrainSpec) -> float:
+def rover_ground(spec: TerrainSpec) -> float:
     """The ground the rover stands on: the mean height of the bare terrain under it (same in every tile)."""
     r = spec.rover
     g = (r.north_m - 2.0, r.east_m - 2.0, 0.25, (16, 16))

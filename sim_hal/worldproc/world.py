@@ -21,14 +21,15 @@ from sim_hal.worldproc.config import WorldConfig
 from sim_hal.model.dynamics import Command, Contact, Vehicle
 from sim_hal.model.faults import FaultyStream, Mutators, faults_for, parse_fault
 from sim_hal.model.params import VehicleParams
-from sim_hal.model.render import ColourRenderer, NavcamRenderer
+from sim_hal.model.colourcam import Motion
+from sim_hal.model.render import NavcamRenderer
+from sim_hal.model.stills import StillCamera
 from sim_hal.worldproc.render_worker import ProcessRenderer, RealTimeRender
 from sim_hal.model.script import Script, attitude_for
 from sim_hal.model.sensors import AltimeterModel, ImuModel, InclinometerModel, NoiseSource
 from sim_hal.model.terrain import RoverSpec, Terrain, TerrainSpec
 from sim_hal.worldproc.tilemaker import TileMaker
 
-_STILL_EXPOSURE_US = 1000.0
 _PREFETCH_EVERY_STEPS = 50  # real time: tiles made ahead are taken, and where the vehicle will be in a
 # second is told, this often
 
@@ -95,7 +96,7 @@ class World:
         helpers = render_process and not cfg.lockstep
         self._tiles = TileMaker(self.terrain.spec) if helpers else None
         self._render_tiles = TileMaker(self.terrain.spec, radius_tiles=2) if helpers else None
-        self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera) if helpers else None
+        self._stills = ColourWorker(self.terrain.spec, sensors.colour_camera, cfg.seed) if helpers else None
         start = (cfg.start.north_m, cfg.start.east_m, -12.0)
         realtime = RealTimeRender(cfg.render_priority, cfg.cpus, self._render_tiles.feed) if helpers else None
         self._worker = ProcessRenderer(self.terrain.spec, sensors, cfg.seed, warm_up_at=start, realtime=realtime,
@@ -104,7 +105,7 @@ class World:
             ground = -self.terrain.height_at(cfg.start.north_m, cfg.start.east_m)
             self._worker.warm_up((cfg.start.north_m, cfg.start.east_m, ground - sensors.navcam.min_altitude_m - 0.3))
             self.terrain.coarse_from(self._worker.coarse)  # the colour stills' far field: made once a run
-        self.colour = ColourRenderer(sensors.colour_camera, self.terrain)
+        self._colour: StillCamera | None = None  # lockstep draws stills here, when first asked for
         self._every = {"altimeter": max(1, round(cfg.step_hz / sensors.altimeter.rate_hz)),
                        "inclinometer": max(1, round(cfg.step_hz / sensors.inclinometer.rate_hz)),
                        "imu": max(1, round(cfg.step_hz / sensors.imu.rate_hz))}
@@ -274,19 +275,19 @@ class World:
 
     # --- on request and for the record ---------------------------------------------------------------
     def capture(self, req: RteRequest) -> ColourImage | None:
-        """A colour still of the vehicle's pose now; in real time it comes later, from `stills_ready`."""
-        c = self.sensors.colour_camera
-        w = min(max(req.width_px, 16), c.max_width_px)
-        h = min(max(req.height_px, 16), c.max_height_px)
+        """A RAW colour still whose exposure starts now; in real time it comes later, from `stills_ready`."""
         s = self.vehicle.state
+        motion = Motion(tuple(s.pos_m), tuple(s.vel_mps), tuple(s.q), tuple(s.omega_radps))
         if self._stills is not None:
-            self._stills.submit(req.capture_id, self.t_ns, s.pos_m, s.q, w, h)
+            self._stills.submit(req.capture_id, self.t_ns, motion, req.width_px, req.height_px)
             return None
-        return ColourImage(self.t_ns, req.capture_id, _STILL_EXPOSURE_US, self.colour.render(s.pos_m, s.q, w, h))
+        if self._colour is None:
+            self._colour = StillCamera(self.sensors.colour_camera, self.terrain, self.cfg.seed)
+        return self._colour.take(req.capture_id, self.t_ns, motion, req.width_px, req.height_px)
 
     def stills_ready(self) -> list[ColourImage]:
         """Real time: the colour stills drawn since last asked."""
-        return self._stills.ready(_STILL_EXPOSURE_US) if self._stills is not None else []
+        return self._stills.ready() if self._stills is not None else []
 
     def truth(self) -> SimTruth:
         s = self.vehicle.state

@@ -50,7 +50,8 @@ def test_navcam_frames_and_a_colour_capture(world, topology) -> None:
     assert frames[0].pixels.shape == (480, 640) and frames[0].pixels.std() > 5
     assert [f.frame_seq for f in frames] == sorted(f.frame_seq for f in frames)
     image = rte.capture(7, 320, 240)
-    assert image.capture_id == 7 and image.pixels.shape == (240, 320, 3)
+    assert image.capture_id == 7 and image.pixels.shape == (240, 320)  # a RAW frame, as the sensor gives it
+    assert image.pattern == "RGGB" and image.pixels.dtype == np.uint16 and image.pixels.max() < 1 << image.bits
     b.close()
 
 

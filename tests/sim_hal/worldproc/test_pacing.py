@@ -100,24 +100,25 @@ def test_tiles_made_in_the_tile_maker_are_those_made_here() -> None:
 
 def test_a_colour_still_from_the_worker_is_the_one_drawn_here() -> None:
     from fsw.config.sensors import load_sensors
+    from sim_hal.model.colourcam import Motion
+    from sim_hal.model.stills import StillCamera
     from sim_hal.worldproc.colour_worker import ColourWorker
-    from sim_hal.model.render import ColourRenderer
 
     spec = TerrainSpec(name="flat", seed=3, extent_m=200.0, tile_px=64)
     cfg = load_sensors().colour_camera
-    worker = ColourWorker(spec, cfg)
-    pose = ((1.0, 2.0, -10.0), (1.0, 0.0, 0.0, 0.0))
+    worker = ColourWorker(spec, cfg, seed=5)
+    motion = Motion((1.0, 2.0, -10.0), (1.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.5))
     try:
-        assert worker.submit(7, 123, *pose, 64, 48)
-        assert not worker.submit(7, 123, *pose, 64, 48)  # asked again while drawn: once is enough
+        assert worker.submit(7, 123, motion, 64, 48)
+        assert not worker.submit(7, 123, motion, 64, 48)  # asked again while drawn: once is enough
         stills = []
-        wait_until(lambda: bool(stills.extend(worker.ready(1000.0)) or stills), 20.0, lambda: worker.wait(0.05),
+        wait_until(lambda: bool(stills.extend(worker.ready()) or stills), 20.0, lambda: worker.wait(0.05),
                    "the still")
     finally:
         worker.close()
     (still,) = stills
-    assert (still.t_ns, still.capture_id) == (123, 7)
-    assert np.array_equal(still.pixels, ColourRenderer(cfg, Terrain(spec)).render(*pose, 64, 48))
+    assert (still.t_ns, still.capture_id, still.pattern) == (123, 7, "RGGB")
+    assert np.array_equal(still.pixels, StillCamera(cfg, Terrain(spec), seed=5).take(7, 123, motion, 64, 48).pixels)
 
 
 def test_a_window_built_a_tile_at_a_time_is_the_one_built_at_once() -> None:

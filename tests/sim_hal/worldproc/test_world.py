@@ -124,10 +124,10 @@ def test_a_lockstep_world_takes_its_coarse_map_from_the_renderer_and_draws_the_s
         with monkeypatch.context() as m:  # the world makes no map of its own (its renderer's process may)
             m.setattr(terrain, "make_grid", lambda spec, *a: make_grid(spec, *a) if a[-1]  # detail: a fine tile
                       else pytest.fail("the world made a coarse map"))
-            still = shared.capture(RteRequest(0, 1, 320, 240))
+            still = shared.capture(RteRequest(0, 1, 320, 240, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)))
         assert terrain.make_grid is make_grid
         own = world(lockstep=True)
         assert np.array_equal(shared.terrain.coarse.height, own.terrain.coarse.height)
-        assert np.array_equal(still.pixels, own.capture(RteRequest(0, 1, 320, 240)).pixels)
+        assert np.array_equal(still.pixels, own.capture(RteRequest(0, 1, 320, 240, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))).pixels)
     finally:
         shared.close()
