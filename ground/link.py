@@ -37,6 +37,7 @@ class Downlinked:
     tlm: dict[str, dict] = field(default_factory=dict)
     images: deque = field(default_factory=lambda: deque(maxlen=64))
     files: dict[str, bytes] = field(default_factory=dict)  # complete files by path
+    progress: dict[str, tuple[int, int]] = field(default_factory=dict)  # bytes come down and the file's size, by path
     errors: list[str] = field(default_factory=list)  # the vehicle's `error` frames (their reasons)
     error_frames: list[dict] = field(default_factory=list)  # ... whole: kind, reason, size and digest
     events_missed: int = 0  # gaps in the event sequence (frames lost on the air)
@@ -178,6 +179,7 @@ class GroundLink:
         buf = self._partial.setdefault(chunk.path, bytearray())
         if chunk.offset == len(buf):
             buf.extend(chunk.data)
+        self.got.progress[chunk.path] = (len(buf), chunk.size)
         if chunk.done:
             whole = bytes(self._partial.pop(chunk.path))
             if len(whole) == chunk.size:

@@ -27,6 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     render.add_argument("--terrain", default="jezero", choices=("jezero", "ripples", "flat"), help="the terrain drawn")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(func=bench_render)
+    camera = bench.add_parser("camera", help="the colour camera's capture: scene, RAW, develop, JPEG, PNG, "
+                              "at 4208x3120 and 1052x780")
+    camera.add_argument("--captures", type=int, default=3, help="captures timed at each size (after one warm-up)")
+    camera.add_argument("--json", action="store_true", help="print one JSON object")
+    camera.set_defaults(func=bench_camera)
     lockstep = bench.add_parser("lockstep", help="a whole flight in lockstep (Flight 51 by default): speed_x, "
                                 "cpu_s_per_sim_s, serial_ms_per_step")
     lockstep.add_argument("--plan", default="flight51", help="the plan flown with ginny sim (bundled name or file)")
@@ -95,6 +100,13 @@ def bench_render(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     return _simulation_bench("render", args.frames >= 1, "--frames must be at least 1",
                              lambda: bench.bench_render(args.frames, args.terrain), args, out)
+
+
+def bench_camera(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.run import bench
+
+    return _simulation_bench("camera", args.captures >= 1, "--captures must be at least 1",
+                             lambda: bench.bench_camera(args.captures), args, out)
 
 
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -251,7 +251,7 @@ def _files_get(args: argparse.Namespace) -> int:
             if ack["result"] != "OK":
                 print(f"DOWNLINK_FILE: {ack['result']}: {ack['reason']}", file=sys.stderr)
                 return EXIT_REFUSED
-            data = link.wait_for(lambda: link.got.files.get(args.path), max(args.timeout, 600), args.path)
+            data = link.wait_for(_Progress(link, args.path), max(args.timeout, 600), args.path)
         except TimeoutError as exc:
             print(f"DOWNLINK_FILE: {exc}", file=sys.stderr)
             return EXIT_TIMEOUT
@@ -259,6 +259,24 @@ def _files_get(args: argparse.Namespace) -> int:
     out.write_bytes(data)
     print(f"{args.path}: {len(data)} bytes -> {out}")
     return 0
+
+
+class _Progress:
+    """A file's arrival, as a condition to wait on that prints how far it got each time another tenth of
+    it has come down (chunks come at the radio's pace: a full RAW frame takes minutes at 250 kbit/s)."""
+
+    def __init__(self, link, path: str) -> None:
+        self.link, self.path, self.shown, self.start = link, path, -1, link.clock()
+
+    def __call__(self) -> bytes | None:
+        data = self.link.got.files.get(self.path)
+        got, size = self.link.got.progress.get(self.path, (0, 0))
+        tenth = 10 if data is not None else (10 * got // size if size else -1)
+        if tenth > self.shown:
+            self.shown = tenth
+            rate = got / max(self.link.clock() - self.start, 1e-3) / 1000
+            print(f"{self.path}: {10 * tenth}% ({got} of {size} bytes, {rate:.1f} kB/s)", file=sys.stderr, flush=True)
+        return data
 
 
 def _dict(args: argparse.Namespace) -> int:

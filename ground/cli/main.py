@@ -6,9 +6,11 @@ import logging
 import os
 import sys
 
-from ground.cli import bench_cmd, board_cmd, bus_cmd, campaign_cmd, chaos_cmd, ground_cmd, log_cmd, plan_cmd, replay_cmd, run_cmd, sim_cmd
+from ground.cli import (bench_cmd, board_cmd, bus_cmd, campaign_cmd, chaos_cmd, ground_cmd, image_cmd, log_cmd, plan_cmd,
+                       replay_cmd, run_cmd, sim_cmd)
 
-COMMANDS = (run_cmd, sim_cmd, ground_cmd, board_cmd, campaign_cmd, chaos_cmd, log_cmd, bus_cmd, bench_cmd, replay_cmd, plan_cmd)
+COMMANDS = (run_cmd, sim_cmd, ground_cmd, board_cmd, campaign_cmd, chaos_cmd, log_cmd, bus_cmd, bench_cmd, replay_cmd, plan_cmd,
+            image_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

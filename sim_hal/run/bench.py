@@ -1,4 +1,4 @@
-"""Simulation benchmarks: navcam render time, and the whole stack's speed in lockstep."""
+"""Simulation benchmarks: navcam and colour-camera render times, and the whole stack's speed in lockstep."""
 from __future__ import annotations
 
 import json
@@ -42,6 +42,47 @@ def bench_render(frames: int = 500, terrain: str = "jezero", altitude_m: float =
             "render_p50_ms": round(float(np.percentile(ms, 50)), 3),
             "render_p99_ms": round(float(np.percentile(ms, 99)), 3), "render_max_ms": round(float(ms.max()), 3),
             "tiles_made": t.made_tiles, "tile_ms_mean": round(t.making_ns / 1e6 / max(t.made_tiles, 1), 1)}
+
+
+def bench_camera(captures: int = 3, sizes: tuple[tuple[int, int], ...] = ((4208, 3120), (1052, 780))) -> dict:
+    """Flight 51's colour capture (12 m up, facing the rover over `jezero`) at each size, through the whole
+    chain: the scene, the RAW frame, developing it, its JPEG and its 16-bit PNG. Each size is taken once to
+    warm up (its first arrays touch fresh memory: reported apart), then `captures` times (the median)."""
+    import cv2
+
+    from fsw.camera.develop import as_shot, develop, jpeg
+    from sim_hal.model.colourcam import Motion
+    from sim_hal.model.stills import StillCamera
+    from sim_hal.model.terrain import RoverSpec
+
+    cfg = load_sensors().colour_camera
+    t = Terrain(TerrainSpec(name="jezero", seed=1, rover=RoverSpec(60.0, -40.0, 30.0)))
+    camera, dev = StillCamera(cfg, t, seed=1), as_shot(cfg)
+    motion = Motion((80.0, 0.0, -(t.height_at(0.0, 0.0) + 12.0)), q=mx.q_from_euler(0.0, 0.0, math.atan2(-40.0, -20.0)))
+    t.coarse, t.window(*motion.pos_m[:2])  # made once per world, and as the flight nears the capture
+    out: dict = {"captures": captures}
+
+    def chain(w: int, h: int) -> dict[str, float]:
+        marks = [time.perf_counter()]
+        still = camera.take(1, 0, motion, w, h)
+        marks.append(time.perf_counter())
+        picture = develop(still.pixels, dev)
+        marks.append(time.perf_counter())
+        jpeg(picture, cfg.jpeg_quality)
+        marks.append(time.perf_counter())
+        cv2.imencode(".png", still.pixels)
+        marks.append(time.perf_counter())
+        stages = dict(zip(("raw_s", "develop_s", "jpeg_s", "png_s"), np.diff(marks)))
+        return {**stages, "total_s": marks[-1] - marks[0]}
+
+    for w, h in sizes:
+        first = chain(w, h)["total_s"]
+        runs = [chain(w, h) for _ in range(captures)]
+        key = f"{w}x{h}"
+        out[f"{key}_first_s"] = round(first, 3)
+        for stage in runs[0]:
+            out[f"{key}_{stage}"] = round(float(np.median([r[stage] for r in runs])), 3)
+    return out
 
 
 def bench_lockstep(plan: str = "flight51", seed: int = 1, sim_seconds: float | None = None,
