@@ -187,6 +187,38 @@ def test_the_client_in_the_protocol_document_works(flight, ground) -> None:
         ctx.term()
 
 
+def test_a_colour_capture_sends_its_thumbnail_first_and_its_raw_frame_on_request(flight, ground, tmp_path) -> None:
+    """As Ingenuity's team worked: the thumbnail comes by itself; the full RAW frame when asked for, with its
+    progress; the ground develops it again as it likes."""
+    import json
+
+    from ground.cli.main import build_parser
+
+    mark, images = ground.mark(), len(ground.link.got.images)
+    ground.send_and_assert_command("CAPTURE_RTE", {"width_px": 320, "height_px": 240})
+    done = ground.await_event("CAPTURE_DONE", timeout_s=60, after=mark)
+    assert "320x240" in done["text"] and "captures/raw_" in done["text"]
+    raw_path = next(w.strip(",") for w in done["text"].split() if w.startswith("captures/raw_"))
+    thumb = ground.link.wait_for(lambda: next((i for i in list(ground.link.got.images)[images:]
+                                               if i["kind"] == "rte"), None), 30, "the capture's thumbnail")
+    assert thumb["width"] <= 640 and thumb["jpeg"][:2] == b"\xff\xd8"
+    assert raw_path not in ground.link.got.progress  # nothing of the full frame until it is asked for
+    ground.send_and_assert_command("DOWNLINK_FILE", {"path": raw_path})
+    data = ground.link.wait_for(lambda: ground.link.got.files.get(raw_path), 120, raw_path)
+    assert data == (flight.out / raw_path).read_bytes()
+    assert ground.link.got.progress[raw_path] == (len(data), len(data))
+    record = raw_path.replace("raw_", "colour_").replace(".png", ".json")
+    ground.send_and_assert_command("DOWNLINK_FILE", {"path": record})
+    meta = ground.link.wait_for(lambda: ground.link.got.files.get(record), 60, record)
+    assert json.loads(meta)["development"]["white_balance"]
+    local = tmp_path / "raw_001.png"
+    local.write_bytes(data)
+    (tmp_path / "colour_001.json").write_bytes(meta)
+    args = build_parser().parse_args(["image", "develop", str(local), "--white-balance", "grey-world",
+                                      "--out", str(tmp_path / "grey.jpg")])
+    assert args.func(args) == 0 and (tmp_path / "grey.jpg").stat().st_size > 1000
+
+
 def test_a_plan_uploaded_from_the_ground_is_flown(flight, ground) -> None:
     text = (PLANS / "hop.toml").read_text()
     ground.send_and_assert_command("PLAN_UPLOAD", {"name": "hop", "text": text})
