@@ -14,7 +14,8 @@ from sim_hal.model.colourcam import (OWN_SHADOW, ROVER, ROVER_SHADOW, SKY, Colou
                                      sun_vector)
 from sim_hal.model.raster import shadow_map
 from sim_hal.model.rover import perseverance
-from sim_hal.model.terrain import Grid, RoverSpec, Terrain, TerrainSpec, rover_ground
+from sim_hal.model.terrain import RoverSpec, Terrain, TerrainSpec, rover_ground
+from tests.sim_hal.model.painted import DARK, PaintedTerrain
 
 CFG = load_sensors().colour_camera
 ROVER_AT = RoverSpec(north_m=60.0, east_m=-40.0, yaw_deg=30.0)  # where Flight 51 finds it
@@ -109,24 +110,12 @@ def test_a_level_capture_has_the_sky_band_at_the_top_and_the_sky_is_bluer_toward
     assert blue_ratio(toward) > 1.3 * blue_ratio(away)
 
 
-class StripeTerrain(Terrain):
-    """Level, dark ground with one bright stripe 0.2 m wide running north along east = 0 (and the same coarse)."""
-
-    def __init__(self) -> None:
-        super().__init__(TerrainSpec(name="flat", seed=1))
-        res, px = 0.02, 3000
-        shade = np.full((px, px), 40, np.uint8)
-        centre = px // 2
-        shade[:, centre - 5:centre + 5] = 250
-        self._fine = Grid(-10.0, -30.0, res, np.zeros((px, px), np.float32), shade, np.zeros_like(shade))
-        self._coarse = Grid(-500.0, -500.0, 1.0, np.zeros((1000, 1000), np.float32),
-                            np.full((1000, 1000), 40, np.uint8), np.zeros((1000, 1000), np.uint8))
-
-    def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
-        return self._fine
-
-    def height_at(self, north_m: float, east_m: float) -> float:
-        return 0.0
+def stripe_terrain() -> PaintedTerrain:
+    """Level, dark ground with one bright stripe 0.2 m wide running north along east = 0."""
+    res, px = 0.02, 3000
+    shade = np.full((px, px), DARK, np.uint8)
+    shade[:, px // 2 - 5:px // 2 + 5] = 250
+    return PaintedTerrain(-10.0, -30.0, res, shade)
 
 
 def stripe_columns(radiance: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -138,7 +127,7 @@ def stripe_columns(radiance: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def test_a_vertical_edge_is_skewed_by_what_the_readout_time_predicts_during_a_60_deg_s_yaw() -> None:
-    terrain = StripeTerrain()
+    terrain = stripe_terrain()
     rate = math.radians(60.0)
     motion = Motion((0.0, 0.0, -6.0), q=mx.IDENTITY, omega_radps=(0.0, 0.0, rate))  # looking north along it
     still = Motion((0.0, 0.0, -6.0), q=mx.IDENTITY)

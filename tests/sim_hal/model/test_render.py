@@ -10,7 +10,8 @@ from fsw.camera.model import FisheyeModel
 from fsw.config.sensors import load_sensors
 from sim_hal.model import mathx as mx
 from sim_hal.model.render import NavcamRenderer
-from sim_hal.model.terrain import Grid, RoverSpec, Terrain, TerrainSpec
+from sim_hal.model.terrain import RoverSpec, Terrain, TerrainSpec
+from tests.sim_hal.model.painted import DARK, PaintedTerrain
 
 SENSORS = load_sensors()
 ROVER = RoverSpec(north_m=4.0, east_m=-3.0, yaw_deg=0.0)
@@ -26,26 +27,17 @@ def centroid(mask: np.ndarray) -> tuple[float, float]:
     return float(xs.mean()), float(ys.mean())
 
 
-class MarkerTerrain(Terrain):
+class MarkerTerrain(PaintedTerrain):
     """Level ground, dark, with one bright 0.3 m square at a known point (and a coarse map of the same)."""
 
     MARK = (6.0, -9.0)
 
     def __init__(self) -> None:
-        super().__init__(TerrainSpec(name="flat", seed=1))
         res, px = 0.03, 2000
-        shade = np.full((px, px), 40, np.uint8)
+        shade = np.full((px, px), DARK, np.uint8)
         r, c = (int((m + 30.0) / res) for m in self.MARK)
         shade[r - 5:r + 5, c - 5:c + 5] = 250
-        self._fine = Grid(-30.0, -30.0, res, np.zeros((px, px), np.float32), shade, np.zeros_like(shade))
-        self._coarse = Grid(-500.0, -500.0, 1.0, np.zeros((1000, 1000), np.float32),
-                            np.full((1000, 1000), 40, np.uint8), np.zeros((1000, 1000), np.uint8))
-
-    def window(self, north_m: float, east_m: float, radius_tiles: int = 2) -> Grid:
-        return self._fine
-
-    def height_at(self, north_m: float, east_m: float) -> float:
-        return 0.0
+        super().__init__(-30.0, -30.0, res, shade)
 
 
 @pytest.mark.parametrize("pos, euler_deg", [
