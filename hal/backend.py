@@ -24,6 +24,7 @@ BACKENDS: dict[str, str] = {
     "null": "hal.backend:NullBackend",
     "sim": "sim_hal.backend:SimBackend",
     "board": "hal.board.backend:BoardBackend",
+    "board-loop": "sim_hal.backend.boardloop:BoardLoopBackend",  # the board's drivers on chips the world feeds
 }
 DEVICE_KINDS = ("navcam", "colour_camera", "imu", "altimeter", "inclinometer", "actuators", "board_health")
 

@@ -36,6 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--realtime", action="store_true",
                    help="pace to the wall clock instead of lockstep (the bundled config then fuses frames without "
                         "delay and takes 600 ms of silence for a hang)")
+    p.add_argument("--backend", choices=("sim", "board"), default="sim",
+                   help="sim: the simulated devices; board: the board backend's real drivers (BMI-160, LIDAR-Lite, "
+                        "SCA100T, MCU UART, V4L2 capture path) on register-level chips the world feeds "
+                        "(board in the loop; the config's [board.*] tables, [board.emulation] faults)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="inject a fault (repeatable; times in seconds from the start): a device's, "
                         "DEVICE.KIND@START[:DURATION][=VALUE] (navcam.drop@54, imu.noise@10:5=20); a process's, "
@@ -80,7 +84,7 @@ def request(args: argparse.Namespace) -> SimRequest:
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
                       max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
                       endpoint=args.endpoint, truth_endpoint=args.truth_endpoint, fprime=args.fprime,
-                      fprime_port=args.fprime_port)
+                      fprime_port=args.fprime_port, backend=args.backend)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:

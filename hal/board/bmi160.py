@@ -3,9 +3,10 @@
 Open: check the chip id (0xD1), soft-reset, power the accelerometer and gyroscope to normal mode through the
 command register, set output data rate and range, and check the error register. Read: when the status register
 says new data is ready, one burst read of the gyro and accel data registers and the sensor time (15 bytes from
-0x0C), converted to SI (rad/s, m/s^2). The sample's time is the driver's monotonic clock at the read; the
-chip's 24-bit sensor time (39.0625 us ticks) counts the samples the chip made in between that were not read
-(`skipped`: the chip runs faster than the 500 Hz control loop reads it, which takes the newest).
+0x0C), converted to SI (rad/s, m/s^2) and turned into the body's axes (`body_from_chip`: how the chip is
+mounted). The sample's time is the driver's monotonic clock at the read; the chip's 24-bit sensor time
+(39.0625 us ticks) counts the samples the chip made in between that were not read (`skipped`: the chip runs
+faster than the 500 Hz control loop reads it, which takes the newest).
 """
 from __future__ import annotations
 
@@ -83,8 +84,14 @@ class Bmi160(RegisterDevice):
         sensortime = int.from_bytes(raw[12:15], "little")
         self._count(sensortime)
         temp_c = 23.0 + struct.unpack("<h", bytes(self._block(REG_TEMPERATURE, 2)))[0] / 512.0
-        return [ImuSample(self.clock_ns(), (gx * self.gyro_scale, gy * self.gyro_scale, gz * self.gyro_scale),
-                          (ax * self.accel_scale, ay * self.accel_scale, az * self.accel_scale), temp_c)]
+        gyro = self._to_body((gx * self.gyro_scale, gy * self.gyro_scale, gz * self.gyro_scale))
+        accel = self._to_body((ax * self.accel_scale, ay * self.accel_scale, az * self.accel_scale))
+        return [ImuSample(self.clock_ns(), gyro, accel, temp_c)]
+
+    def _to_body(self, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        """A chip-axes vector in the body's axes, as the board config says the chip is mounted."""
+        m = self.cfg.body_from_chip
+        return tuple(m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2] for i in range(3))
 
     def _count(self, sensortime: int) -> None:
         """Samples the chip made since the last read that were never read (sensor time wraps at 2^24)."""

@@ -181,6 +181,9 @@ class BoardColourCamera(_Camera):
         ok, image = self.cap.read()
         if not ok or image is None:
             return None
+        if self.cfg.raw and image.ndim == 2 and image.dtype == np.uint16:  # the sensor's RAW Bayer frame
+            return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(image), 1.0, self.cfg.raw,
+                               self.cfg.raw_bits, 0.0)
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB)
         if rgb.shape[:2] != (height, width):
             rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from fsw import config
 from fsw.typed import check
 
@@ -22,12 +24,26 @@ class CameraConfig:
     fps: float = 30.0
     timeout_ms: int = 500  # no frame for this long: a camera timeout
     enabled: bool = True
+    raw: str = ""  # colour camera: "RGGB" when the sensor gives its RAW Bayer frame (16-bit, `raw_bits` used)
+    raw_bits: int = 10
 
     def __post_init__(self) -> None:
         check(self.api in ("v4l2", "any"), "api", "must be 'v4l2' or 'any'")
+        check(self.raw in ("", "RGGB"), "raw", "must be \"\" (a developed picture) or \"RGGB\"")
+        check(8 <= self.raw_bits <= 16, "raw_bits", "must be 8..16")
         check(16 <= self.width <= 8192 and 16 <= self.height <= 8192, "width", "must be 16..8192 pixels")
         check(0 < self.fps <= 240, "fps", "must be 0..240")
         check(10 <= self.timeout_ms <= 60_000, "timeout_ms", "must be 10..60000 ms")
+
+
+Row = tuple[float, float, float]
+IDENTITY: tuple[Row, Row, Row] = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+
+
+def check_rotation(m: tuple[Row, Row, Row], key: str) -> None:
+    r = np.asarray(m, dtype=float)
+    check(r.shape == (3, 3) and bool(np.allclose(r @ r.T, np.eye(3), atol=1e-3))
+          and bool(np.isclose(np.linalg.det(r), 1.0, atol=1e-3)), key, "must be a rotation (3x3, orthonormal, det +1)")
 
 
 @dataclass(frozen=True)
@@ -37,8 +53,10 @@ class ImuConfig:
     odr_hz: float = 800.0  # read at 500 Hz by the control loop; the newest sample each time
     accel_range_g: int = 4
     gyro_range_dps: int = 2000
+    body_from_chip: tuple[Row, Row, Row] = IDENTITY  # how the chip is mounted: its axes in the body's (FRD)
 
     def __post_init__(self) -> None:
+        check_rotation(self.body_from_chip, "body_from_chip")
         check(self.address in (0x68, 0x69), "address", "a BMI-160 answers at 0x68 or 0x69")
         check(self.odr_hz in BMI160_ODRS_HZ, "odr_hz", f"must be one of {BMI160_ODRS_HZ}")
         check(self.accel_range_g in BMI160_ACCEL_RANGES_G, "accel_range_g", f"must be one of {BMI160_ACCEL_RANGES_G}")
@@ -86,9 +104,24 @@ class HealthConfig:
     disk: str = "/"
 
 
+EMULATED_FAULTS = ("imu.flip_x", "imu.flip_z", "altimeter.millimetres", "mcu.corrupt")
+
+
 @dataclass(frozen=True)
 class EmulationConfig:
     enabled: bool = False  # every chip is its register-level emulator (demos and tests without a board)
+    # board in the loop (`ginny sim --backend board`): how the emulated IMU is really mounted (None: as
+    # `[board.imu] body_from_chip` says), and wiring or firmware faults of the emulated hardware
+    imu_body_from_chip: tuple[Row, Row, Row] | None = None
+    faults: tuple[str, ...] = ()
+    corrupt_every: int = 50  # mcu.corrupt: one frame in this many from the MCU has a bad CRC
+
+    def __post_init__(self) -> None:
+        if self.imu_body_from_chip is not None:
+            check_rotation(self.imu_body_from_chip, "imu_body_from_chip")
+        for f in self.faults:
+            check(f in EMULATED_FAULTS, "faults", f"{f!r} is not one of {', '.join(EMULATED_FAULTS)}")
+        check(2 <= self.corrupt_every <= 100_000, "corrupt_every", "must be 2..100000")
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class SimRequest:
     truth_endpoint: str = ""  # publish the truth for a ground station's map here ("" = not at all)
     fprime: str = ""  # open the F Prime ground link with this framing ("" = not at all)
     fprime_port: int = 50000  # on 127.0.0.1, for fprime-gds --ip-client
+    backend: str = "sim"  # or "board": the board backend's drivers on chips the world feeds (board in the loop)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, An
     faults = checked.faults
     stack_raw.setdefault("health", {})["faults"] = faults.process
     _host_control(stack_raw, stack, req, faults.process)
+    if req.backend == "board":
+        _board_in_the_loop(stack_raw)
     radio = stack_raw.setdefault("comm", {}).setdefault("radio", {})
     radio["outages"] = [[f.start_s, f.duration_s] for f in faults.link if f.kind == "outage"]
     radio["loss_windows"] = [[f.start_s, f.duration_s, f.loss_pct] for f in faults.link if f.kind == "loss"]
@@ -178,14 +181,25 @@ def _host_control(stack_raw: dict[str, Any], stack: LoadedStack, req: SimRequest
         control["host"] = ""
 
 
+def _board_in_the_loop(stack_raw: dict[str, Any]) -> None:
+    """The board backend's drivers on chips the world feeds: control runs as its own process (as on the
+    board: its devices are its own), the inclinometer is fitted and the colour camera gives RAW frames (the
+    emulated IMX214) unless the config's `[board.*]` tables say otherwise."""
+    stack_raw["stack"]["backend"] = "board-loop"
+    stack_raw.setdefault("processes", {}).setdefault("control", {})["host"] = ""
+    board = stack_raw.setdefault("board", {})
+    board.setdefault("inclinometer", {}).setdefault("enabled", True)
+    board.setdefault("colour_camera", {}).setdefault("raw", "RGGB")
+
+
 def check_sim_backend(stack: LoadedStack) -> None:
     """A stack the simulated world can fly: on the sim backend (the world drives its devices only: on another
     backend the stack would wait for a world it never hears), and spinning the rotors up for at least as long
     as the simulated rotors take (shorter, the director takes off on slow rotors and never leaves the
     ground). ConfigError naming the file and key."""
-    if stack.config.stack.backend != "sim":
+    if stack.config.stack.backend not in ("sim", "board-loop"):
         raise ConfigError(stack.path, "stack.backend", f"{stack.config.stack.backend!r}: the simulated world "
-                                                       "needs the 'sim' backend")
+                                                       "needs the 'sim' backend (or 'board-loop': --backend board)")
     rotors_s = load_vehicle().rotor.spin_up_s
     if stack.config.flight.spin_up_s < rotors_s:
         raise ConfigError(stack.path, "flight.spin_up_s", f"{stack.config.flight.spin_up_s:g} s: the simulated "

@@ -105,7 +105,10 @@ class EmulatedBmi160:
         """The data registers of the newest sample (reading them clears data-ready)."""
         index = self._sample_index()
         self._last_read_sample = index
-        t = index / self._odr_hz()
+        return self._pack(index / self._odr_hz())
+
+    def _pack(self, t: float) -> bytes:
+        """The data registers (gyro, accel, sensor time) of the sample `reading` gives for time `t`."""
         gyro, accel = self.reading(t)
         gyr_range = {v: k for k, v in reg.GYR_RANGE_CODE.items()}[self.regs[reg.REG_GYR_RANGE]]
         acc_range = {v: k for k, v in reg.ACC_RANGE_CODE.items()}[self.regs[reg.REG_ACC_RANGE]]

@@ -1,0 +1,272 @@
+"""Board in the loop: the board backend's real drivers (BMI-160 and LIDAR-Lite v3 on I2C, SCA100T on SPI, the
+MCU on a UART, cameras through the VideoCapture path) talking to register-level chip emulators that the
+simulated world feeds. What the world senses goes into the chips' registers in the chips' own terms (axes as
+the chip is really mounted, LSBs of the configured range, centimetres, counts, CRC-framed UART bytes); what
+the drivers make of them is what the flight software gets. Nothing in the flight code changes: an axis
+flipped or a range in the wrong unit shows up as it would on the first real vehicle.
+
+The chips tick with simulated time (the backend's flight clock is the world's), so the board path flies in
+lockstep as the sim backend does, and in real time. Emulated hardware faults (`[board.emulation] faults`)
+break one thing at a time: an IMU axis wired backwards, an altimeter firmware reporting millimetres, a chip
+mounted otherwise than the config says (`imu_body_from_chip`), a UART that corrupts some of the MCU's frames.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import cv2
+import numpy as np
+import serial
+
+from fsw.bus.messages import ActuatorCommand
+from fsw.clock import NS_PER_MS
+from hal.board import bmi160 as bmi
+from hal.board.bmi160 import Bmi160
+from hal.board.cameras import BoardColourCamera, BoardNavcam
+from hal.board.config import BoardConfig, board_config
+from hal.board.emulated.bmi160 import EmulatedBmi160
+from hal.board.emulated.lidarlite import EmulatedLidarLite
+from hal.board.emulated.mcu import EmulatedMcu
+from hal.board.emulated.sca100t import EmulatedSca100t
+from hal.board.lidarlite import LidarLiteV3
+from hal.board.mculink import McuLink
+from hal.board.sca100t import Sca100t
+from hal.inclinometer import NullInclinometer
+from sim_hal.backend.devices import SimBackend, SimLink
+from sim_hal.backend.topics import sim_topics as TOPICS
+
+__all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
+
+
+def _no_delay(seconds: float) -> None:
+    """The emulated chips are ready at once: a driver's datasheet waits cost no simulated time."""
+
+
+class WorldBmi160(EmulatedBmi160):
+    """A BMI-160 whose data registers hold the world's newest IMU sample, in the chip's axes (as it is really
+    mounted); data-ready when the world has stepped since the last read."""
+
+    def __init__(self, link: SimLink, chip_from_body: np.ndarray, faults: tuple[str, ...]) -> None:
+        super().__init__(lambda: link.time_source.clock.now_ns() / 1e9)
+        self.link = link
+        flip = np.diag([-1.0 if "imu.flip_x" in faults else 1.0, 1.0, -1.0 if "imu.flip_z" in faults else 1.0])
+        self.chip_from_body = flip @ chip_from_body  # a flipped axis is a wiring or firmware fault of the chip
+        self._held = bytes(15)
+
+    def _byte(self, r: int, data: bytes) -> int:
+        if r == bmi.REG_STATUS:
+            ready = self.acc_on and self.gyr_on and bool(self.link.imu)
+            return (bmi.STATUS_DRDY_ACC | bmi.STATUS_DRDY_GYR) if ready else 0
+        return super()._byte(r, data)
+
+    def _data(self) -> bytes:
+        samples = list(self.link.imu)
+        self.link.imu.clear()
+        if samples:  # without data ready the registers hold what they held
+            s = samples[-1]
+            gyro = self.chip_from_body @ np.asarray(s.gyro_radps)
+            accel = self.chip_from_body @ np.asarray(s.accel_mps2)
+            self.reading = lambda t: (tuple(gyro.tolist()), tuple(accel.tolist()))
+            self._held = self._pack(s.t_ns / 1e9)
+        return self._held
+
+
+class WorldLidarLite(EmulatedLidarLite):
+    """A LIDAR-Lite v3 measuring the world's newest range (no return where the world's laser has none)."""
+
+    def __init__(self, link: SimLink, faults: tuple[str, ...]) -> None:
+        super().__init__(lambda: link.time_source.clock.now_ns() / 1e9, self._range)
+        self.link = link
+        self.scale = 10.0 if "altimeter.millimetres" in faults else 1.0  # firmware that reports mm as cm
+        self._last = (0.0, False)
+
+    def _range(self, t_s: float) -> float:
+        if self.link.altimeter:
+            s = self.link.altimeter[-1]
+            self.link.altimeter.clear()
+            self._last = (s.range_m, s.valid)
+        r, valid = self._last
+        return r * self.scale if valid else 0.0
+
+
+class WorldSca100t(EmulatedSca100t):
+    """An SCA100T inclined as the world's inclinometer says."""
+
+    def __init__(self, link: SimLink) -> None:
+        super().__init__()
+        self.link = link
+
+    def xfer2(self, data: list[int]) -> list[int]:
+        if self.link.inclinometer:
+            s = self.link.inclinometer[-1]
+            self.link.inclinometer.clear()
+            if s.valid:
+                self.roll_deg, self.pitch_deg = np.degrees(s.roll_rad), np.degrees(s.pitch_rad)
+        return super().xfer2(data)
+
+
+class WorldMcu(EmulatedMcu):
+    """The flight-control MCU: each ACTUATORS frame it takes becomes the world's actuator input (after its
+    STATUS answer is on the wire); with `mcu.corrupt` one answer in `corrupt_every` has its CRC broken."""
+
+    def __init__(self, fd: int, link: SimLink, corrupt_every: int) -> None:
+        super().__init__(fd)
+        self.link = link
+        self.corrupt_every = corrupt_every
+        self.answers = 0
+
+    def _answer(self, f) -> None:
+        from hal.board import mculink
+        self.answers += 1
+        if self.corrupt_every and self.answers % self.corrupt_every == 0:
+            self.corrupt.set()
+        super()._answer(f)
+        self.corrupt.clear()
+        t_ns, armed, thrust, *torque = mculink.ACTUATORS.unpack(f.payload)
+        self.link.publisher("sim.actuators").publish(ActuatorCommand(t_ns, bool(armed), thrust, tuple(torque)))
+
+
+class WorldNavcamCapture:
+    """Shaped like cv2.VideoCapture on V4L2: `read` gives the world's next navcam frame as it comes (waiting
+    at most `timeout_ms`, as a V4L2 read timeout does), `CAP_PROP_POS_MSEC` its exposure time."""
+
+    def __init__(self, link: SimLink, timeout_ms: int) -> None:
+        self.link, self.timeout_ms = link, timeout_ms
+        self._frames: list = []
+        self._t_ms = -1.0
+        self.props: dict[int, float] = {}
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        self.props[prop] = float(value)
+        return True
+
+    def get(self, prop: int) -> float:
+        return self._t_ms if prop == cv2.CAP_PROP_POS_MSEC else self.props.get(prop, 0.0)
+
+    def read(self) -> tuple[bool, Any]:
+        sub = self.link.subscription("sim.navcam")
+        if not self._frames and sub.socket.poll(self.timeout_ms):
+            self._frames.extend(r.msg for r in sub.drain())
+        if not self._frames:
+            return False, None
+        frame = self._frames.pop(0)
+        self._t_ms = frame.t_ns / NS_PER_MS
+        return True, frame.pixels
+
+    def release(self) -> None:
+        pass
+
+
+class WorldStillCapture:
+    """The colour camera's VideoCapture path: a still is the world's RAW frame, asked for at `read`."""
+
+    def __init__(self, link: SimLink) -> None:
+        self.link = link
+        self.props: dict[int, float] = {}
+        self.captures = 0
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        self.props[prop] = float(value)
+        return True
+
+    def get(self, prop: int) -> float:
+        return self.props.get(prop, 0.0)
+
+    def grab(self) -> bool:
+        return True
+
+    def read(self) -> tuple[bool, Any]:
+        from sim_hal.backend.devices import SimColourCamera
+
+        self.captures += 1
+        w = int(self.props.get(cv2.CAP_PROP_FRAME_WIDTH, 1052))
+        h = int(self.props.get(cv2.CAP_PROP_FRAME_HEIGHT, 780))
+        still = SimColourCamera(self.link).capture(self.captures, w, h)
+        return (True, still.pixels) if still is not None else (False, None)
+
+    def release(self) -> None:
+        pass
+
+
+class Fed:
+    """A driver whose chip the world feeds: each read first takes in what the world has sent (which moves
+    the flight clock to the world's step). The IMU's `wait_handle` wakes control when a step comes."""
+
+    def __init__(self, driver: Any, link: SimLink, wakes: bool = False) -> None:
+        self.driver, self.link, self.wakes = driver, link, wakes
+        self.name = driver.name
+
+    def open(self) -> None:
+        self.driver.open()
+        if self.wakes:
+            self.wait_handle = self.link.subscription("sim.sensors").socket
+
+    def read(self, *args: Any) -> Any:
+        self.link.pump_sensors()
+        return self.driver.read(*args)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.driver, attr)
+
+
+class BoardLoopBackend(SimBackend):
+    """The board backend's drivers on chips the simulated world feeds (`ginny sim --backend board`)."""
+
+    name = "board-loop"
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        options = context.options
+        self.cfg: BoardConfig = board_config(options.get("board", {}), options.get("config_path", "<config>"))
+        self.clock_ns = self.time_source().clock.now_ns
+        em = self.cfg.emulation
+        mounted = np.asarray(em.imu_body_from_chip if em.imu_body_from_chip is not None
+                             else self.cfg.imu.body_from_chip, dtype=float)
+        self.imu_chip = WorldBmi160(self.link, mounted.T, em.faults)
+        self.altimeter_chip = WorldLidarLite(self.link, em.faults)
+        self.mcu: WorldMcu | None = None
+
+    def imu(self) -> Fed:
+        return Fed(Bmi160(lambda: self.imu_chip, self.cfg.imu, self.clock_ns, _no_delay), self.link, wakes=True)
+
+    def altimeter(self) -> Fed:
+        return Fed(LidarLiteV3(lambda: self.altimeter_chip, self.cfg.altimeter, self.clock_ns, _no_delay), self.link)
+
+    def inclinometer(self) -> Fed | NullInclinometer:
+        if not self.cfg.inclinometer.enabled:
+            return NullInclinometer()
+        return Fed(Sca100t(lambda: WorldSca100t(self.link), self.cfg.inclinometer, self.clock_ns), self.link)
+
+    def actuators(self) -> McuLink:
+        self.link.publisher("sim.actuators")  # bound now: the world joins it before the first command
+        return McuLink(self._uart, self.cfg.mcu, self.clock_ns)
+
+    def _uart(self) -> serial.Serial:
+        """A pseudo-terminal with the world's MCU on its master side."""
+        master, slave = os.openpty()
+        em = self.cfg.emulation
+        self.mcu = WorldMcu(master, self.link, em.corrupt_every if "mcu.corrupt" in em.faults else 0)
+        self.mcu.start()
+        return serial.Serial(os.ttyname(slave), self.cfg.mcu.baud, timeout=0)
+
+    def navcam(self) -> BoardNavcam:
+        cfg = self.cfg.navcam
+        return BoardNavcam(cfg, self.clock_ns, lambda device, api: WorldNavcamCapture(self.link, cfg.timeout_ms))
+
+    def colour_camera(self) -> BoardColourCamera:
+        return BoardColourCamera(self.cfg.colour_camera, self.clock_ns,
+                                 lambda device, api: WorldStillCapture(self.link))
+
+    def close(self) -> None:
+        if self.mcu is not None:
+            self.mcu.stop()
+        super().close()
+
+
