@@ -252,7 +252,7 @@ class StackConfig:
     logger: LoggerConfig = field(default_factory=LoggerConfig)
     comm: CommConfig = field(default_factory=CommConfig)
     # the board backend's devices, one table each ([board.imu] ...): checked by hal/board/config.py
-    board: dict[str, dict[str, int | float | bool | str | list[int]]] = field(default_factory=dict)
+    board: dict[str, dict[str, int | float | bool | str | list[int] | list[str] | list[list[float]]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ _ALT_GAIN_VEL = 0.5  # 1/s: vertical speed correction per metre of height error
 _ALT_PERIOD_S = 0.02  # between laser altimeter samples (50 Hz)
 _GROUND_THRUST = 0.6  # landing: thrust under this share of the weight ...
 _GROUND_ACCEL = 0.9  # ... while the accelerometers read more than this share of gravity: on the ground
+_REST_GAIN = 0.02  # preflight: the accelerometers averaged at rest (a 50-sample time constant)
+_GRAVITY_ANGLE_DEG = 10.0  # ... and their direction may differ from gravity's this much (noise, a lean)
+_GRAVITY_SCALE = 0.15  # ... and their size by this share
+_SAY_REFUSAL_NS = 1_000_000_000
+_GROUND_RANGE_MAX_M = 1.0  # preflight: the laser on the ground reads under this (its minimum is 0.3 m)
 _NEAR_GROUND_M = 0.6  # a last laser range under this, then none: the vehicle is under the laser's minimum ...
 _UNDER_RANGE_S = 0.5  # ... and after this long there (at the descent rate) it is on the ground
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
@@ -65,6 +70,9 @@ class FlightDirector:
         self._yaw_sp: float | None = None
         self._last_thrust = 0.0
         self._accel_norm = 0.0
+        self._accel_rest: np.ndarray | None = None
+        self._refused, self._refused_t = "", -_SAY_REFUSAL_NS  # the last reason autostart's arming was refused
+        self.preflight_failures: list[str] = []  # ... each new one, for the process to say
         self._imu_seen = False
         self._altimeter_seen = False
         self._last_range_m: float | None = None  # the last valid laser range
@@ -127,7 +135,12 @@ class FlightDirector:
         if self.cfg.autostart and m is Mode.IDLE and self.est.valid and self.plan is not None:
             self._go(self.modes.preflight, t_ns)
         elif self.cfg.autostart and m is Mode.PREFLIGHT:
-            self._go(self.modes.arm, t_ns, self._facts())
+            try:
+                self.transitions.append(self.modes.arm(t_ns, self._facts()))
+            except ModeRefused as exc:  # tried again each cycle; a new reason said at most once a second
+                if str(exc) != self._refused and t_ns - self._refused_t >= _SAY_REFUSAL_NS:
+                    self._refused, self._refused_t = str(exc), t_ns
+                    self.preflight_failures.append(self._refused)
         elif self.cfg.autostart and m is Mode.ARMED:
             self._go(self.modes.step, t_ns, Mode.SPIN_UP, "spinning up")
         elif m is Mode.SPIN_UP and (t_ns - self._mode_t0) * NS >= self.cfg.spin_up_s:
@@ -143,7 +156,34 @@ class FlightDirector:
 
     def _facts(self) -> PreflightFacts:
         return PreflightFacts(self.est.valid, self._imu_seen, self._altimeter_seen, self._tilt_deg(),
-                              self.plan is not None)
+                              self.plan is not None, imu_gravity_problem=self._gravity_problem(),
+                              altimeter_problem=self._ground_range_problem())
+
+    def _gravity_problem(self) -> str:
+        """At rest the accelerometers read gravity's reaction: up, of gravity's size, along the body's tilt
+        as navigation has it (from the inclinometer). A flipped axis, a chip mounted otherwise than the config
+        says, or a wrong scale shows here, before the rotors turn."""
+        if self._accel_rest is None:
+            return ""
+        g = self.controller.cfg.gravity_mps2
+        expected = self.est.R.T @ np.array([0.0, 0.0, -g])
+        measured = self._accel_rest
+        norm = float(np.linalg.norm(measured))
+        angle = math.degrees(math.acos(max(-1.0, min(1.0, float(measured @ expected) / max(norm * g, 1e-9)))))
+        reads = f"({measured[0]:.2f}, {measured[1]:.2f}, {measured[2]:.2f}) m/s^2"
+        if angle > _GRAVITY_ANGLE_DEG:
+            return f"IMU disagrees with gravity: reads {reads} at rest, {angle:.0f} deg from the expected"
+        if abs(norm - g) > _GRAVITY_SCALE * g:
+            return f"IMU disagrees with gravity: reads {norm:.2f} m/s^2 at rest, not {g:.2f}"
+        return ""
+
+    def _ground_range_problem(self) -> str:
+        """On the ground the laser sees the ground under its minimum range (or just above): a height of
+        metres before takeoff is a wrong unit or something under the vehicle."""
+        r = self._last_range_m
+        if r is not None and r > _GROUND_RANGE_MAX_M:
+            return f"altimeter reads {r:.2f} m on the ground (more than {_GROUND_RANGE_MAX_M:.1f} m)"
+        return ""
 
     # --- ground commands: each returns its transition or raises ModeRefused with the reason --------------
     def arm(self, t_ns: int) -> Transition:
@@ -271,6 +311,9 @@ class FlightDirector:
         w = self._carry(imu)
         self._accel_norm = float(np.linalg.norm(imu.accel_mps2))
         self._imu_seen = True
+        if self.modes.mode in (Mode.IDLE, Mode.PREFLIGHT):  # at rest: the accelerometers' mean, for preflight
+            a = np.asarray(imu.accel_mps2, dtype=float)
+            self._accel_rest = a if self._accel_rest is None else self._accel_rest + _REST_GAIN * (a - self._accel_rest)
         t = imu.t_ns
         self._sequence(t)
         m = self.modes.mode

@@ -51,6 +51,8 @@ class PreflightFacts:
     plan_valid: bool
     plan_problem: str = ""
     max_level_deg: float = 5.0
+    imu_gravity_problem: str = ""  # the accelerometers at rest disagree with gravity (a flipped or unscaled axis)
+    altimeter_problem: str = ""  # the laser reads a height on the ground (a wrong unit, or something below it)
 
     def problems(self) -> list[str]:
         out = []
@@ -62,6 +64,10 @@ class PreflightFacts:
             out.append("nav not ready")
         if self.level_deg > self.max_level_deg:
             out.append(f"not level: {self.level_deg:.1f} deg > {self.max_level_deg:.1f} deg")
+        if self.imu_gravity_problem:
+            out.append(self.imu_gravity_problem)
+        if self.altimeter_problem:
+            out.append(self.altimeter_problem)
         if not self.plan_valid:
             out.append(f"plan invalid: {self.plan_problem}" if self.plan_problem else "no valid plan")
         return out

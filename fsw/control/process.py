@@ -42,6 +42,8 @@ class ControlProcess(FlightProcess):
         self._restarts: dict[str, int] = {}  # the supervisor's restart count of each process, as last seen
         self.subscribe("nav.state", self._on_nav)
         self.subscribe("health.procs", self._on_procs)
+        self._link_errors = 0  # the actuator link's bad frames, as last said
+        self.timers.every(_LINK_CHECK_NS, self._check_link, name="actuator_link")
         handle = getattr(self.imu, "wait_handle", None)
         if handle is not None:
             self.watch(handle, self._read_sensors)
@@ -180,6 +182,17 @@ class ControlProcess(FlightProcess):
         while self.director.transitions:
             tr = self.director.transitions.pop(0)
             self.event("MODE", Severity.ACTIVITY_HI, describe(tr))
+        while self.director.preflight_failures:
+            self.event("PREFLIGHT_FAILED", Severity.WARNING_HI, self.director.preflight_failures.pop(0))
+
+    def _check_link(self) -> None:
+        """Bad frames on the link to the actuators (a UART's failed CRCs), said when there are new ones."""
+        errors = getattr(self.actuators, "link_errors", 0)
+        if errors > self._link_errors:
+            self.event("ACTUATOR_LINK_ERRORS", Severity.WARNING_LO,
+                       f"{errors - self._link_errors} bad frames from the flight-control MCU ({errors} in all): "
+                       "dropped, the link carries on")
+            self._link_errors = errors
 
     def telemetry(self) -> dict:
         channels = {f"{k}_samples": v for k, v in self.samples.items()}
@@ -191,6 +204,9 @@ class ControlProcess(FlightProcess):
 
 def _where(c: Capture) -> str:
     return "on command" if c.at_waypoint < 0 else f"at waypoint {c.at_waypoint}"
+
+
+_LINK_CHECK_NS = 1_000_000_000
 
 
 def _euler_deg(r) -> tuple[float, float, float]:

@@ -50,6 +50,7 @@ class Counters:
     vision_updates: int = 0
 
 
+ALTIMETER_REFUSED_SAY = 25  # laser ranges refused in a row (half a second at 50 Hz) before it is said
 _FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
 _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
 _GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
@@ -71,6 +72,7 @@ class NavPipeline:
             imu_rate_hz=sensors.imu.rate_hz, altimeter_std_m=2 * sensors.altimeter.noise_std_m,
             focal_px=sensors.navcam.fx_px), model.body_from_camera)
         self.R_bc = model.body_from_camera
+        self._ranges_refused = 0  # laser ranges refused in a row by the filter's gate
         self.frames: deque[NavcamFrame] = deque()
         self.ranges: deque[AltimeterSample] = deque()
         self.counters = Counters()
@@ -214,7 +216,7 @@ class NavPipeline:
         due = []
         while self.ranges and self.ranges[0].t_ns <= t_ns:
             r = self.ranges.popleft()
-            due.append((r.t_ns, 1, lambda out, r=r: self._apply_range(r)))
+            due.append((r.t_ns, 1, lambda out, r=r: self._apply_range(r, out)))
         while self.frames and self.frames[0].t_ns <= t_ns:
             f = self.frames.popleft()
             due.append((f.t_ns, 0, lambda out, f=f: self._apply_frame(f, out)))
@@ -242,14 +244,21 @@ class NavPipeline:
         self._still_gyro.clear()
         self._still_accel.clear()
 
-    def _apply_range(self, r: AltimeterSample) -> None:
+    def _apply_range(self, r: AltimeterSample, out: Outputs) -> None:
         if not r.valid:
             if self._resting(r.t_ns):
                 self._update_at_rest()
             return
         self._left_ground = True
-        if not self.est.update_altimeter(r.range_m):
-            self.counters.altimeter_rejected += 1
+        if self.est.update_altimeter(r.range_m):
+            self._ranges_refused = 0
+            return
+        self.counters.altimeter_rejected += 1
+        self._ranges_refused += 1
+        if self._ranges_refused == ALTIMETER_REFUSED_SAY:  # once an episode: the laser and the estimate part
+            out.events.append(("ALTIMETER_REJECTED", Severity.WARNING_HI,
+                               f"{self._ranges_refused} ranges in a row disagree with the estimate: the laser reads "
+                               f"{r.range_m:.2f} m, the estimate is {self.altitude_m():.2f} m above the ground"))
 
     def altitude_m(self) -> float:
         """Height of the legs above the ground under the vehicle."""

@@ -182,10 +182,19 @@ class BoardColourCamera(_Camera):
         if not ok or image is None:
             return None
         if self.cfg.raw and image.ndim == 2 and image.dtype == np.uint16:  # the sensor's RAW Bayer frame
-            return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(image), 1.0, self.cfg.raw,
-                               self.cfg.raw_bits, 0.0)
+            return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(_window(image, width, height)),
+                               1.0, self.cfg.raw, self.cfg.raw_bits, 0.0)
         rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB)
         if rgb.shape[:2] != (height, width):
             rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
         # a UVC-style camera delivers a developed picture (no RAW): exposure and gain are its own
         return ColourImage(self.clock_ns(), capture_id, 0.0, np.ascontiguousarray(rgb), 1.0, "RGB", 8, 0.0)
+
+
+def _window(raw: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The centre of a RAW frame at the size asked for (no larger than the frame), on whole Bayer cells: a
+    mosaic cannot be resized, only windowed, as a sensor's region of interest is."""
+    h, w = raw.shape
+    width, height = min(width, w) & ~1, min(height, h) & ~1
+    top, left = ((h - height) // 2) & ~1, ((w - width) // 2) & ~1
+    return raw[top:top + height, left:left + width]

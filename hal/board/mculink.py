@@ -100,6 +100,11 @@ class McuLink:
         self._opened_ns = 0
         self._status_seq: int | None = None
 
+    @property
+    def link_errors(self) -> int:
+        """Frames from the MCU that failed their CRC."""
+        return self.reader.crc_errors
+
     def open(self) -> None:
         self.port = self.port_factory()
         self._opened_ns = self.clock_ns()

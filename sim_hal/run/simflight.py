@@ -30,6 +30,7 @@ from fsw.bus.reader import BusReader
 from fsw.bus.topology import Topology
 from fsw.config import ConfigError, read_toml
 from fsw.config.stack import LoadedStack, load_stack
+from fsw.config.sensors import load_sensors
 from fsw.control.modes import entered
 from fsw.health.faults import parse_process_fault
 from fsw.control.plan import Plan
@@ -189,7 +190,11 @@ def _board_in_the_loop(stack_raw: dict[str, Any]) -> None:
     stack_raw.setdefault("processes", {}).setdefault("control", {})["host"] = ""
     board = stack_raw.setdefault("board", {})
     board.setdefault("inclinometer", {}).setdefault("enabled", True)
-    board.setdefault("colour_camera", {}).setdefault("raw", "RGGB")
+    colour = board.setdefault("colour_camera", {})
+    colour.setdefault("raw", "RGGB")
+    camera = load_sensors().colour_camera  # read out binned, at the size captures are taken by default
+    colour.setdefault("width", camera.default_width_px)
+    colour.setdefault("height", camera.default_height_px)
 
 
 def check_sim_backend(stack: LoadedStack) -> None:

@@ -9,9 +9,9 @@ import pytest
 from fsw.bus import messages as m
 from hal import backend as hb
 
-# Backends that can run on this machine without hardware: the sim one against a running world. The board
-# backend joins this list when it lands, against its chip emulators.
-BACKENDS = ["null", "sim"]
+# Backends that can run on this machine without hardware: the sim one against a running world, and the board
+# backend's drivers on chips that world feeds (board in the loop).
+BACKENDS = ["null", "sim", "board-loop"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -21,8 +21,9 @@ def backend(request, topology):
         return
     from tests.sim_hal.worldproc.world_thread import WorldThread
 
+    options = {"board": {"colour_camera": {"width": 64, "height": 48, "raw": "RGGB"}}}  # board-loop: a small still
     with WorldThread(topology):
-        b = hb.select_backend("sim", hb.BackendContext(topology.run_dir, {}, "control", topology))
+        b = hb.select_backend(request.param, hb.BackendContext(topology.run_dir, options, "control", topology))
         yield b
         b.close()
 
@@ -79,7 +80,7 @@ def test_actuators_accept_commands(backend) -> None:
 
 
 def test_unknown_backend_is_refused_with_the_known_names() -> None:
-    with pytest.raises(hb.BackendError, match="unknown HAL backend 'gpu' \\(known: null, sim, board\\)"):
+    with pytest.raises(hb.BackendError, match="unknown HAL backend 'gpu' \\(known: null, sim, board, board-loop\\)"):
         hb.select_backend("gpu", hb.BackendContext(""))
 
 
