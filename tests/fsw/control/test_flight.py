@@ -254,3 +254,20 @@ def test_a_fast_descent_brakes_to_the_landing_speed_from_where_the_vehicle_is() 
     assert later.vel_mps[2] == pytest.approx(cfg.land_speed_mps) and later.acc_mps2[2] == 0.0
     slow = replace(sp, vel_mps=np.array([0.0, 0.0, 0.8]))
     assert FlightDirector(cfg, d.plan)._slow_near_ground(slow, t0) is slow  # slower than the landing speed: as is
+
+
+@pytest.mark.parametrize("accel, range_m, reason", [
+    ((0.0, 0.0, 3.71), None, "IMU disagrees with gravity: reads (0.00, 0.00, 3.71) m/s^2 at rest, 180 deg"),
+    ((0.0, 3.71, 0.0), None, "90 deg from the expected"),  # an axis of a chip mounted otherwise than configured
+    ((0.0, 0.0, -37.1), None, "reads 37.10 m/s^2 at rest, not 3.71"),  # a scale 10x off
+    ((0.0, 0.0, -3.71), 1.3, "altimeter reads 1.30 m on the ground"),  # centimetres read as decimetres
+])
+def test_preflight_refuses_sensors_that_disagree_with_the_ground_and_says_why_once(accel, range_m, reason) -> None:
+    d = FlightDirector(FlightConfig(plan="flight1", autostart=True, spin_up_s=2.0), load_plan("flight1"))
+    d.on_nav(REST)
+    d.on_altimeter(AltimeterSample(0, range_m or 0.13, range_m is not None))
+    for k in range(1, 400):
+        d.on_nav(replace(REST, t_ns=k * 2_000_000))
+        d.cycle(ImuSample(k * 2_000_000, (0.0, 0.0, 0.0), accel, 20.0))
+    assert d.modes.mode is Mode.PREFLIGHT  # never armed
+    assert len(d.preflight_failures) == 1 and reason in d.preflight_failures[0]  # said once, not every cycle
