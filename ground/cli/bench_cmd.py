@@ -32,6 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     camera.add_argument("--captures", type=int, default=3, help="captures timed at each size (after one warm-up)")
     camera.add_argument("--json", action="store_true", help="print one JSON object")
     camera.set_defaults(func=bench_camera)
+    bio = bench.add_parser("board-io", help="board in the loop: the drivers' bus time per 2 ms control cycle on the "
+                           "emulated chips (I2C, SPI, UART), p50/p99")
+    bio.add_argument("--cycles", type=int, default=5000, help="control cycles timed")
+    bio.add_argument("--json", action="store_true", help="print one JSON object")
+    bio.set_defaults(func=bench_board_io)
     lockstep = bench.add_parser("lockstep", help="a whole flight in lockstep (Flight 51 by default): speed_x, "
                                 "cpu_s_per_sim_s, serial_ms_per_step")
     lockstep.add_argument("--plan", default="flight51", help="the plan flown with ginny sim (bundled name or file)")
@@ -107,6 +112,13 @@ def bench_camera(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     return _simulation_bench("camera", args.captures >= 1, "--captures must be at least 1",
                              lambda: bench.bench_camera(args.captures), args, out)
+
+
+def bench_board_io(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from sim_hal.run import bench
+
+    return _simulation_bench("board-io", args.cycles >= 1, "--cycles must be at least 1",
+                             lambda: bench.bench_board_io(args.cycles), args, out)
 
 
 def bench_lockstep(args: argparse.Namespace, out: TextIO | None = None) -> int:

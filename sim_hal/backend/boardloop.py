@@ -216,21 +216,18 @@ class Fed:
         return getattr(self.driver, attr)
 
 
-class BoardLoopBackend(SimBackend):
-    """The board backend's drivers on chips the simulated world feeds (`ginny sim --backend board`)."""
+class WorldBoard:
+    """The board's devices, their drivers on chips fed through `link` (the world's samples in its queues;
+    the flight clock `link.time_source.clock`)."""
 
-    name = "board-loop"
-
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        options = context.options
-        self.cfg: BoardConfig = board_config(options.get("board", {}), options.get("config_path", "<config>"))
-        self.clock_ns = self.time_source().clock.now_ns
-        em = self.cfg.emulation
+    def __init__(self, link: SimLink, cfg: BoardConfig) -> None:
+        self.link, self.cfg = link, cfg
+        self.clock_ns = link.time_source.clock.now_ns
+        em = cfg.emulation
         mounted = np.asarray(em.imu_body_from_chip if em.imu_body_from_chip is not None
-                             else self.cfg.imu.body_from_chip, dtype=float)
-        self.imu_chip = WorldBmi160(self.link, mounted.T, em.faults)
-        self.altimeter_chip = WorldLidarLite(self.link, em.faults)
+                             else cfg.imu.body_from_chip, dtype=float)
+        self.imu_chip = WorldBmi160(link, mounted.T, em.faults)
+        self.altimeter_chip = WorldLidarLite(link, em.faults)
         self.mcu: WorldMcu | None = None
 
     def imu(self) -> Fed:
@@ -261,12 +258,41 @@ class BoardLoopBackend(SimBackend):
         return BoardNavcam(cfg, self.clock_ns, lambda device, api: WorldNavcamCapture(self.link, cfg.timeout_ms))
 
     def colour_camera(self) -> BoardColourCamera:
-        return BoardColourCamera(self.cfg.colour_camera, self.clock_ns,
-                                 lambda device, api: WorldStillCapture(self.link))
+        return BoardColourCamera(self.cfg.colour_camera, self.clock_ns, lambda device, api: WorldStillCapture(self.link))
 
     def close(self) -> None:
         if self.mcu is not None:
             self.mcu.stop()
+
+
+class BoardLoopBackend(SimBackend):
+    """The board backend's drivers on chips the simulated world feeds (`ginny sim --backend board`)."""
+
+    name = "board-loop"
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        options = context.options
+        self.board = WorldBoard(self.link, board_config(options.get("board", {}), options.get("config_path", "<config>")))
+
+    def navcam(self) -> BoardNavcam:
+        return self.board.navcam()
+
+    def colour_camera(self) -> BoardColourCamera:
+        return self.board.colour_camera()
+
+    def imu(self) -> Fed:
+        return self.board.imu()
+
+    def altimeter(self) -> Fed:
+        return self.board.altimeter()
+
+    def inclinometer(self) -> Fed | NullInclinometer:
+        return self.board.inclinometer()
+
+    def actuators(self) -> McuLink:
+        return self.board.actuators()
+
+    def close(self) -> None:
+        self.board.close()
         super().close()
-
-

@@ -85,6 +85,68 @@ def bench_camera(captures: int = 3, sizes: tuple[tuple[int, int], ...] = ((4208,
     return out
 
 
+def bench_board_io(cycles: int = 5000) -> dict:
+    """The board path's bus time per 2 ms control cycle, on the emulated chips: what the control process's
+    drivers spend each cycle (BMI-160 status and 15-byte burst and temperature over I2C, the LIDAR-Lite's
+    status or distance at 50 Hz, the SCA100T's two axes over SPI, one ACTUATORS frame out on the UART and the
+    MCU's STATUS frames taken in), timed around the driver calls as control makes them. The world is stood in
+    for by samples put straight into the link's queues (the chips' registers are filled from them)."""
+    from fsw.bus.messages import ActuatorCommand, AltimeterSample, ImuSample, InclinometerSample
+
+    from collections import deque
+
+    from fsw.clock import ManualClock
+    from hal.board.config import board_config
+    from sim_hal.backend.boardloop import WorldBoard
+
+    class Link:  # the world's side of the link, without sockets: its samples appear in the queues
+        def __init__(self) -> None:
+            self.imu, self.altimeter, self.inclinometer = deque(), deque(), deque()
+            self.time_source = type("TimeSource", (), {"clock": ManualClock(0)})()
+
+        def pump_sensors(self) -> None:
+            pass
+
+        def subscription(self, topic: str):
+            return type("Subscription", (), {"socket": None})()
+
+        def publisher(self, topic: str):
+            return type("Publisher", (), {"publish": lambda self, msg: None})()
+
+    link = Link()
+    board = WorldBoard(link, board_config({"inclinometer": {"enabled": True}}, "<bench>"))
+    imu, alt, incl, act = board.imu(), board.altimeter(), board.inclinometer(), board.actuators()
+    for d in (imu, alt, incl, act):
+        d.open()
+    times = []
+    try:
+        for k in range(cycles):
+            t = (k + 1) * 2_000_000
+            link.time_source.clock.set_ns(t)
+            link.imu.append(ImuSample(t, (0.01, -0.02, 0.003), (0.1, 0.05, -3.71), 20.0))
+            if k % 10 == 0:
+                link.altimeter.append(AltimeterSample(t, 5.0, True))
+                link.inclinometer.append(InclinometerSample(t, 0.01, -0.02, True))
+            t0 = time.perf_counter_ns()
+            alt.read()
+            samples = imu.read()
+            incl.read()
+            act.write(ActuatorCommand(t, True, 6.0, (0.0, 0.01, 0.0)))
+            times.append(time.perf_counter_ns() - t0)
+            assert len(samples) == 1
+            while len(board.mcu.commands) <= k:  # as the world waits for the actuators before it steps
+                time.sleep(0)
+    finally:
+        for d in (imu, alt, incl, act):
+            d.close()
+        board.close()
+    us = np.array(times) / 1000.0
+    return {"cycles": cycles, "bus_p50_us": round(float(np.percentile(us, 50)), 1),
+            "bus_p99_us": round(float(np.percentile(us, 99)), 1), "bus_max_us": round(float(us.max()), 1),
+            "cycle_budget_us": 2000.0, "p99_share_of_cycle": round(float(np.percentile(us, 99)) / 2000.0, 3),
+            "mcu_statuses": act.statuses, "mcu_crc_errors": act.link_errors}
+
+
 def bench_lockstep(plan: str = "flight51", seed: int = 1, sim_seconds: float | None = None,
                    profile_dir: Path | None = None) -> dict:
     """Fly `plan` with `ginny sim` in lockstep (or, given `sim_seconds`, the scripted hop with `ginny run
