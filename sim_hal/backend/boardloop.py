@@ -12,14 +12,20 @@ mounted otherwise than the config says (`imu_body_from_chip`), a UART that corru
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import signal
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import cv2
 import numpy as np
 import serial
+import zmq
 
 from fsw.bus.messages import ActuatorCommand
+from fsw.bus.transport import Publisher
 from fsw.clock import NS_PER_MS
 from hal.board import bmi160 as bmi
 from hal.board.bmi160 import Bmi160
@@ -32,9 +38,10 @@ from hal.board.emulated.sca100t import EmulatedSca100t
 from hal.board.lidarlite import LidarLiteV3
 from hal.board.mculink import McuLink
 from hal.board.sca100t import Sca100t
+from hal.device import DeviceError
 from hal.inclinometer import NullInclinometer
 from sim_hal.backend.devices import SimBackend, SimLink
-from sim_hal.backend.topics import sim_topics as TOPICS
+from sim_hal.backend.topics import sim_registry, sim_topics as TOPICS
 
 __all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
 
@@ -220,8 +227,10 @@ class WorldBoard:
     """The board's devices, their drivers on chips fed through `link` (the world's samples in its queues;
     the flight clock `link.time_source.clock`)."""
 
-    def __init__(self, link: SimLink, cfg: BoardConfig) -> None:
-        self.link, self.cfg = link, cfg
+    def __init__(self, link: SimLink, cfg: BoardConfig, mcu_in_thread: bool = False) -> None:
+        self.link, self.cfg, self.mcu_in_thread = link, cfg, mcu_in_thread
+        self._mcu_proc: BaseProcess | None = None
+        self._mcu_conn: Connection | None = None
         self.clock_ns = link.time_source.clock.now_ns
         em = cfg.emulation
         mounted = np.asarray(em.imu_body_from_chip if em.imu_body_from_chip is not None
@@ -242,16 +251,28 @@ class WorldBoard:
         return Fed(Sca100t(lambda: WorldSca100t(self.link), self.cfg.inclinometer, self.clock_ns), self.link)
 
     def actuators(self) -> McuLink:
-        self.link.publisher("sim.actuators")  # bound now: the world joins it before the first command
         return McuLink(self._uart, self.cfg.mcu, self.clock_ns)
 
     def _uart(self) -> serial.Serial:
-        """A pseudo-terminal with the world's MCU on its master side."""
-        master, slave = os.openpty()
+        """A pseudo-terminal with the world's MCU on its master side: in a process of its own, as the MCU is
+        a chip of its own (a thread would share the flight process's interpreter, and be starved with it)."""
         em = self.cfg.emulation
-        self.mcu = WorldMcu(master, self.link, em.corrupt_every if "mcu.corrupt" in em.faults else 0)
-        self.mcu.start()
-        return serial.Serial(os.ttyname(slave), self.cfg.mcu.baud, timeout=0)
+        corrupt = em.corrupt_every if "mcu.corrupt" in em.faults else 0
+        if self.mcu_in_thread:
+            master, slave = os.openpty()
+            self.mcu = WorldMcu(master, self.link, corrupt)
+            self.mcu.start()
+            return serial.Serial(os.ttyname(slave), self.cfg.mcu.baud, timeout=0)
+        owner = self.link.topology.registry["sim.actuators"].publisher
+        endpoint = self.link.topology.endpoint(owner, "sim.actuators")
+        ctx = mp.get_context("spawn")
+        self._mcu_conn, child = ctx.Pipe()
+        self._mcu_proc = ctx.Process(target=_serve_mcu, args=(endpoint, self.link.context.process or owner, corrupt,
+                                                              child), daemon=True, name="emulated-mcu")
+        self._mcu_proc.start()
+        if not self._mcu_conn.poll(30):
+            raise DeviceError("actuators", "emulated MCU", "did not start within 30 s")
+        return serial.Serial(self._mcu_conn.recv(), self.cfg.mcu.baud, timeout=0)
 
     def navcam(self) -> BoardNavcam:
         cfg = self.cfg.navcam
@@ -263,6 +284,45 @@ class WorldBoard:
     def close(self) -> None:
         if self.mcu is not None:
             self.mcu.stop()
+        if self._mcu_proc is not None:
+            try:
+                self._mcu_conn.send(None)
+            except OSError:
+                pass
+            self._mcu_proc.join(5)
+            if self._mcu_proc.is_alive():
+                self._mcu_proc.kill()
+            self._mcu_proc = None
+
+
+def _serve_mcu(endpoint: str, name: str, corrupt_every: int, conn: Connection) -> None:
+    """The emulated MCU's process: a pseudo-terminal (its slave's path sent back), the MCU on its master
+    side, publishing the commands it takes to the world; until told to end (or its parent is gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack ends it, not the terminal's Ctrl-C
+    master, slave = os.openpty()
+    ctx = zmq.Context()
+    pub = Publisher(ctx, sim_registry()["sim.actuators"], endpoint, name)
+    pub.open()
+    mcu = WorldMcu(master, _Publishing(pub), corrupt_every)
+    mcu.start()
+    conn.send(os.ttyname(slave))
+    try:
+        conn.recv()
+    except (EOFError, OSError):
+        pass
+    mcu.stop()
+    pub.close()
+    ctx.term()
+
+
+class _Publishing:
+    """What WorldMcu needs of a link: the actuators' publisher."""
+
+    def __init__(self, pub: Publisher) -> None:
+        self.pub = pub
+
+    def publisher(self, topic: str) -> Publisher:
+        return self.pub
 
 
 class BoardLoopBackend(SimBackend):

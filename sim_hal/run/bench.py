@@ -114,7 +114,7 @@ def bench_board_io(cycles: int = 5000) -> dict:
             return type("Publisher", (), {"publish": lambda self, msg: None})()
 
     link = Link()
-    board = WorldBoard(link, board_config({"inclinometer": {"enabled": True}}, "<bench>"))
+    board = WorldBoard(link, board_config({"inclinometer": {"enabled": True}}, "<bench>"), mcu_in_thread=True)
     imu, alt, incl, act = board.imu(), board.altimeter(), board.inclinometer(), board.actuators()
     for d in (imu, alt, incl, act):
         d.open()
