@@ -32,6 +32,7 @@ from hal.board.bmi160 import Bmi160
 from hal.board.cameras import BoardColourCamera, BoardNavcam
 from hal.board.config import BoardConfig, board_config
 from hal.board.emulated.bmi160 import EmulatedBmi160
+from hal.board.emulated.camera import CaptureShape
 from hal.board.emulated.lidarlite import EmulatedLidarLite
 from hal.board.emulated.mcu import EmulatedMcu
 from hal.board.emulated.sca100t import EmulatedSca100t
@@ -134,25 +135,15 @@ class WorldMcu(EmulatedMcu):
         self.link.publisher("sim.actuators").publish(ActuatorCommand(t_ns, bool(armed), thrust, tuple(torque)))
 
 
-class WorldNavcamCapture:
+class WorldNavcamCapture(CaptureShape):
     """Shaped like cv2.VideoCapture on V4L2: `read` gives the world's next navcam frame as it comes (waiting
     at most `timeout_ms`, as a V4L2 read timeout does), `CAP_PROP_POS_MSEC` its exposure time."""
 
     def __init__(self, link: SimLink, timeout_ms: int) -> None:
+        super().__init__()
         self.link, self.timeout_ms = link, timeout_ms
         self._frames: list = []
         self._t_ms = -1.0
-        self.props: dict[int, float] = {}
-
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
-        return True
-
-    def set(self, prop: int, value: float) -> bool:
-        self.props[prop] = float(value)
-        return True
-
-    def get(self, prop: int) -> float:
-        return self._t_ms if prop == cv2.CAP_PROP_POS_MSEC else self.props.get(prop, 0.0)
 
     def read(self) -> tuple[bool, Any]:
         sub = self.link.subscription("sim.navcam")
@@ -164,30 +155,14 @@ class WorldNavcamCapture:
         self._t_ms = frame.t_ns / NS_PER_MS
         return True, frame.pixels
 
-    def release(self) -> None:
-        pass
 
-
-class WorldStillCapture:
+class WorldStillCapture(CaptureShape):
     """The colour camera's VideoCapture path: a still is the world's RAW frame, asked for at `read`."""
 
     def __init__(self, link: SimLink) -> None:
+        super().__init__()
         self.link = link
-        self.props: dict[int, float] = {}
         self.captures = 0
-
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
-        return True
-
-    def set(self, prop: int, value: float) -> bool:
-        self.props[prop] = float(value)
-        return True
-
-    def get(self, prop: int) -> float:
-        return self.props.get(prop, 0.0)
-
-    def grab(self) -> bool:
-        return True
 
     def read(self) -> tuple[bool, Any]:
         from sim_hal.backend.devices import SimColourCamera
@@ -197,9 +172,6 @@ class WorldStillCapture:
         h = int(self.props.get(cv2.CAP_PROP_FRAME_HEIGHT, 780))
         still = SimColourCamera(self.link).capture(self.captures, w, h)
         return (True, still.pixels) if still is not None else (False, None)
-
-    def release(self) -> None:
-        pass
 
 
 class Fed:

@@ -9,16 +9,12 @@ import cv2
 import numpy as np
 
 
-class EmulatedCapture:
-    def __init__(self, clock_s: Callable[[], float], device: str = "emulated",
-                 delay: Callable[[float], None] = time.sleep) -> None:
-        self.clock_s = clock_s
-        self.delay = delay
-        self.device = device
-        self.props = {cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0, cv2.CAP_PROP_FPS: 30.0,
-                      cv2.CAP_PROP_EXPOSURE: 20.0}
-        self._next = 0
-        self._scene = np.random.default_rng(7).integers(0, 255, (480, 640), dtype=np.uint8)
+class CaptureShape:
+    """What the drivers use of cv2.VideoCapture: properties set and got (the buffer time, CAP_PROP_POS_MSEC,
+    is the last frame's), open, grab, release; a subclass gives `read`."""
+
+    def __init__(self, props: dict[int, float] | None = None) -> None:
+        self.props: dict[int, float] = dict(props or {})
         self._t_ms = 0.0
 
     def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
@@ -34,6 +30,21 @@ class EmulatedCapture:
     def grab(self) -> bool:
         return True
 
+    def release(self) -> None:
+        pass
+
+
+class EmulatedCapture(CaptureShape):
+    def __init__(self, clock_s: Callable[[], float], device: str = "emulated",
+                 delay: Callable[[float], None] = time.sleep) -> None:
+        super().__init__({cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0, cv2.CAP_PROP_FPS: 30.0,
+                          cv2.CAP_PROP_EXPOSURE: 20.0})
+        self.clock_s = clock_s
+        self.delay = delay
+        self.device = device
+        self._next = 0
+        self._scene = np.random.default_rng(7).integers(0, 255, (480, 640), dtype=np.uint8)
+
     def read(self) -> tuple[bool, np.ndarray]:
         """The next frame: waits for its time, as a V4L2 dequeue does (on the caller's clock)."""
         period = 1.0 / self.props[cv2.CAP_PROP_FPS]
@@ -45,6 +56,3 @@ class EmulatedCapture:
         w, h = int(self.props[cv2.CAP_PROP_FRAME_WIDTH]), int(self.props[cv2.CAP_PROP_FRAME_HEIGHT])
         frame = np.roll(self._scene, self._next, axis=1)
         return True, frame if (w, h) == (640, 480) else cv2.resize(frame, (w, h))
-
-    def release(self) -> None:
-        pass
