@@ -97,7 +97,7 @@ class McuLink:
         self.status_gaps = 0
         self.last_status: tuple[int, int, float] | None = None  # (acknowledged seq, flags, rpm)
         self._last_heard_ns: int | None = None
-        self._opened_ns = 0
+        self._first_write_ns: int | None = None  # the MCU owes an answer from the first command on, not from open
         self._status_seq: int | None = None
 
     @property
@@ -107,7 +107,7 @@ class McuLink:
 
     def open(self) -> None:
         self.port = self.port_factory()
-        self._opened_ns = self.clock_ns()
+        self._first_write_ns = None
 
     def close(self) -> None:
         if self.port is not None:
@@ -117,6 +117,8 @@ class McuLink:
     def write(self, command: ActuatorCommand) -> None:
         if self.port is None:
             raise DeviceError(self.name, self.cfg.port, "not open")
+        if self._first_write_ns is None:
+            self._first_write_ns = self.clock_ns()
         self.seq = (self.seq + 1) & 0xFFFF
         payload = ACTUATORS.pack(command.t_ns, int(command.armed), command.thrust_n, *command.torque_nm)
         try:
@@ -143,7 +145,7 @@ class McuLink:
             self._last_heard_ns = self.clock_ns()
 
     def _check_link(self) -> None:
-        since = self._last_heard_ns if self._last_heard_ns is not None else self._opened_ns
+        since = self._last_heard_ns if self._last_heard_ns is not None else self._first_write_ns
         silent_ms = (self.clock_ns() - since) / 1e6
         if silent_ms > self.cfg.link_timeout_ms:
             raise DeviceError(self.name, self.cfg.port,

@@ -71,3 +71,19 @@ def test_a_silent_or_garbled_mcu_is_a_lost_link(pty) -> None:
         while time.monotonic() < deadline:
             link.write(cmd(1))
     assert link.reader.crc_errors > 0 and link.statuses == 0
+
+
+@pytest.mark.timeout(20)
+def test_the_links_silence_counts_from_the_first_command_not_from_open(pty) -> None:
+    """A stack opens its devices seconds before its first control cycle: the MCU owes no answer meanwhile."""
+    mcu, port = pty
+    now = [0]
+    link = McuLink(lambda: port, McuConfig(port="/dev/pts/x", link_timeout_ms=100), lambda: now[0])
+    link.open()
+    now[0] = 10_000_000_000  # the first command, 10 s after open
+    link.write(cmd(1))  # no DeviceError: nothing was owed before it
+    wait_until(lambda: link.statuses >= 1, 5, lambda: link.poll(0.01), what="the first status")
+    now[0] += 200_000_000
+    mcu.silent.set()
+    with pytest.raises(DeviceError, match="link lost: no status for 200 ms"):
+        link.write(cmd(2))
