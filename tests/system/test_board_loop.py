@@ -52,13 +52,13 @@ def test_a_plan_flown_through_the_board_drivers_lands_where_the_sim_backends_fli
 
 @pytest.mark.timeout(400)
 def test_emulated_hardware_broken_one_thing_at_a_time_is_caught(tmp_path: Path) -> None:
-    hop = ("--plan", str(PLANS / "hop.toml"), "--seed", "2", "--backend", "board")
-    brief = (*hop, "--max-sim-seconds", "4")  # preflight is over in the first second
+    bounce = ("--plan", str(PLANS / "bounce.toml"), "--seed", "2", "--backend", "board")
+    brief = (*bounce, "--max-sim-seconds", "3")  # preflight is over in the first second
     cases = {
         "flip_z": (brief, {"faults": ["imu.flip_z"]}),  # the IMU's z axis wired backwards
         "mounting": (brief, {"imu_body_from_chip": UPSIDE_DOWN}),  # mounted upside down; the config says nothing
-        "millimetres": (hop, {"faults": ["altimeter.millimetres"]}),  # the laser's firmware reports mm as cm
-        "crc": (hop, {"faults": ["mcu.corrupt"], "corrupt_every": 40}),  # one MCU frame in 40 fails its CRC
+        "millimetres": (bounce, {"faults": ["altimeter.millimetres"]}),  # the laser's firmware reports mm as cm
+        "crc": (bounce, {"faults": ["mcu.corrupt"], "corrupt_every": 40}),  # one MCU frame in 40 fails its CRC
     }
     runs = ginny_sims({name: (tmp_path / name, (*args, "--config", str(board_config(tmp_path, name, em))))
                        for name, (args, em) in cases.items()}, timeout=380)
