@@ -6,7 +6,6 @@ under its name or not at all."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import cv2
 
 from fsw.bus.messages import ColourImage, RteRequest
 from fsw.camera.develop import Development, develop, jpeg
+from fsw.runtime.outputs import write_whole
 
 FOLDER = "captures"  # under the vehicle's file store
 
@@ -55,8 +55,5 @@ def record(image: ColourImage, req: RteRequest, dev: Development, files: list[st
 
 
 def _write(path: Path, data: bytes) -> str:
-    part = path.with_name(f".{path.name}.part")
-    with open(part, "wb") as f:
-        f.write(data)
-    os.replace(part, path)
+    write_whole(path, data)
     return path.name

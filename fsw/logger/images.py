@@ -2,13 +2,13 @@
 log, its IMAGE record's metadata, and the message read back from both."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import cv2
 
 from fsw.bus.messages import ColourImage, NavcamFrame
+from fsw.runtime.outputs import write_whole
 
 
 def write_image(log_dir: Path, topic: str, msg: NavcamFrame | ColourImage) -> dict[str, Any] | None:
@@ -24,12 +24,8 @@ def write_image(log_dir: Path, topic: str, msg: NavcamFrame | ColourImage) -> di
     ok, png = cv2.imencode(".png", pixels)
     if not ok:
         return None
-    final = log_dir / "images" / name
-    part = final.with_name(f".{name}.part")  # a kill mid-write leaves only this, never a torn PNG by its name
     try:
-        with open(part, "wb") as f:
-            f.write(png.tobytes())
-        os.replace(part, final)
+        write_whole(log_dir / "images" / name, png.tobytes())
     except OSError:
         return None
     return {"file": f"images/{name}", "shape": list(msg.pixels.shape), **meta}

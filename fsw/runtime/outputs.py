@@ -1,6 +1,6 @@
 """Where the host tools write (a flight's output folder, an export, a report) and listen (an endpoint): every
 target checked before anything runs or is written, each refusal a ValueError naming the flag and the reason,
-and an earlier flight's records never overwritten."""
+and an earlier flight's records never overwritten. And how a file is written whole (`write_whole`)."""
 from __future__ import annotations
 
 import os
@@ -78,3 +78,12 @@ def check_endpoint(endpoint: str, flag: str) -> None:
         return
     raise ValueError(f"{flag}: {endpoint!r} is not an endpoint (tcp://HOST:PORT with a port 1..65535, "
                      "or ipc://PATH)")
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `path` under a hidden temporary name beside it, then rename it: a kill mid-write leaves only the
+    temporary, never a torn file by its name (OSError if it cannot be written)."""
+    part = path.with_name(f".{path.name}.part")
+    with open(part, "wb") as f:
+        f.write(data)
+    os.replace(part, path)

@@ -133,13 +133,12 @@ class _Rays:
         dd = np.where(self.ground, self.d[2], np.float32(1.0))
         self.gn, self.ge = self.d[0] / dd, self.d[1] / dd  # ground slope ratios: north and east per metre down
 
-    def sample(self, grid: Grid, image: np.ndarray, depth: np.ndarray, outside: float,
-               interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    def sample(self, grid: Grid, image: np.ndarray, depth: np.ndarray, outside: float) -> np.ndarray:
         """`image` (on `grid`) where each ray is `depth` metres below its camera."""
         k = depth * np.float32(1.0 / grid.res_m)
         col0 = ((self.pos[:, 1] - grid.origin_e) / grid.res_m - 0.5).astype(np.float32)[:, None]
         row0 = ((self.pos[:, 0] - grid.origin_n) / grid.res_m - 0.5).astype(np.float32)[:, None]
-        return cv2.remap(image, self.ge * k + col0, self.gn * k + row0, interpolation,
+        return cv2.remap(image, self.ge * k + col0, self.gn * k + row0, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=outside)
 
     def ground_points(self, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +157,7 @@ class ColourRenderer:
         spec = terrain.spec
         self.sun = sun_vector(spec.sun_elevation_deg, spec.sun_azimuth_deg)
         self.rover = rover
-        self._rover_light = _face_light(rover, self.sun) if rover is not None else None
+        self._rover_colours = _face_colours(rover, self.sun) if rover is not None else None
         self._rover_shadow = shadow_map(rover, self.sun, rover_ground_up_m) if rover is not None else None
         self._ground_up = rover_ground_up_m
         self._bare: dict[int, tuple[Grid, Grid]] = {}
@@ -207,9 +206,7 @@ class ColourRenderer:
                 radiance: np.ndarray, label: np.ndarray) -> None:
         """One band of rows: the ground its rays meet (refined once at full resolution), shadows, haze, sky."""
         alt = (-rays.pos[:, 2]).astype(np.float32)[:, None]
-        fine = rays.sample(win, win.height, depth, np.nan)  # NaN wherever the fine window does not reach
-        depth = np.maximum(alt - _best(fine, rays.sample(coarse, coarse.height, depth, 0.0)), np.float32(0.05))
-        outside = np.isnan(fine)
+        depth, outside = self._step(rays, win, coarse, depth, alt)
         shade = np.where(outside, rays.sample(coarse, coarse.shade, depth, 0), rays.sample(win, win.shade, depth, 0))
         far = (shade == 0) | ~rays.ground
         radiance[:] = (shade.astype(np.float32) * np.float32(1 / 230.0))[..., None] * REGOLITH
@@ -235,13 +232,18 @@ class ColourRenderer:
         h0 = self.terrain.height_at(motion.pos_m[0], motion.pos_m[1])
         depth = np.broadcast_to(alt - np.float32(h0), rays.gn.shape).astype(np.float32)
         for _ in range(6):  # converge on the heights along each ray
-            depth = self._step(rays, win, coarse, depth, alt)
+            depth, _ = self._step(rays, win, coarse, depth, alt)
         return cv2.resize(depth, (geo.width, geo.height), interpolation=cv2.INTER_LINEAR)
 
     @staticmethod
-    def _step(rays: _Rays, win: Grid, coarse: Grid, depth: np.ndarray, alt: np.ndarray) -> np.ndarray:
-        h = _best(rays.sample(win, win.height, depth, np.nan), rays.sample(coarse, coarse.height, depth, 0.0))
-        return np.maximum(alt - h, np.float32(0.05))
+    def _step(rays: _Rays, win: Grid, coarse: Grid, depth: np.ndarray,
+              alt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One pass of the depth iteration: each ray's depth to the height found where it is now, from the
+        fine window where it reaches (else the coarse map); and where it does not reach."""
+        fine = rays.sample(win, win.height, depth, np.nan)  # NaN wherever the fine window does not reach
+        outside = np.isnan(fine)
+        h = np.where(outside, rays.sample(coarse, coarse.height, depth, 0.0), fine)
+        return np.maximum(alt - h, np.float32(0.05)), outside
 
     @staticmethod
     def _shadows(rays: _Rays, depth: np.ndarray, casts: list, radiance: np.ndarray, label: np.ndarray) -> None:
@@ -275,19 +277,13 @@ class ColourRenderer:
         if face is None:
             return
         hit = face >= 0
-        colours = (self.rover.albedo * self._rover_light[:, None])[front].astype(np.float32)
-        radiance[hit] = colours[face[hit]]
+        radiance[hit] = self._rover_colours[front][face[hit]]
         label[hit] |= ROVER
 
 
-def _face_light(mesh: Mesh, sun: np.ndarray) -> np.ndarray:
-    """Each face's light, as the terrain's shading has it: sky light plus the sun by its incidence, 1.0 for
-    level ground."""
+def _face_colours(mesh: Mesh, sun: np.ndarray) -> np.ndarray:
+    """Each face's radiance (float32 RGB): its albedo in the light the terrain's shading has, sky light plus
+    the sun by its incidence (1.0 for level ground)."""
     lit = np.clip(mesh.normals() @ sun, 0.0, 1.0)
-    return AMBIENT + (1 - AMBIENT) * lit / -sun[2]
-
-
-def _best(fine: np.ndarray, coarse: np.ndarray, sentinel: float | None = None) -> np.ndarray:
-    """The fine sample where there is one, else the coarse one."""
-    missing = np.isnan(fine) if sentinel is None else fine == sentinel
-    return np.where(missing, coarse, fine)
+    light = AMBIENT + (1 - AMBIENT) * lit / -sun[2]
+    return (mesh.albedo * light[:, None]).astype(np.float32)
