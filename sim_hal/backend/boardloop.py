@@ -12,9 +12,7 @@ mounted otherwise than the config says (`imu_body_from_chip`), a UART that corru
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import signal
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -43,6 +41,7 @@ from hal.device import DeviceError
 from hal.inclinometer import NullInclinometer
 from sim_hal.backend.devices import SimBackend, SimLink
 from sim_hal.backend.topics import sim_registry, sim_topics as TOPICS
+from sim_hal.helper_process import start_helper, stop_helper
 
 __all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
 
@@ -69,10 +68,9 @@ class WorldBmi160(EmulatedBmi160):
         return super()._byte(r, data)
 
     def _data(self) -> bytes:
-        samples = list(self.link.imu)
-        self.link.imu.clear()
-        if samples:  # without data ready the registers hold what they held
-            s = samples[-1]
+        if self.link.imu:  # without data ready the registers hold what they held
+            s = self.link.imu[-1]
+            self.link.imu.clear()
             gyro = self.chip_from_body @ np.asarray(s.gyro_radps)
             accel = self.chip_from_body @ np.asarray(s.accel_mps2)
             self.reading = lambda t: (tuple(gyro.tolist()), tuple(accel.tolist()))
@@ -125,13 +123,12 @@ class WorldMcu(EmulatedMcu):
         self.answers = 0
 
     def _answer(self, f) -> None:
-        from hal.board import mculink
         self.answers += 1
         if self.corrupt_every and self.answers % self.corrupt_every == 0:
             self.corrupt.set()
-        super()._answer(f)
+        super()._answer(f)  # takes the command (into `commands`) and answers it
         self.corrupt.clear()
-        t_ns, armed, thrust, *torque = mculink.ACTUATORS.unpack(f.payload)
+        t_ns, armed, thrust, *torque = self.commands[-1]
         self.link.publisher("sim.actuators").publish(ActuatorCommand(t_ns, bool(armed), thrust, tuple(torque)))
 
 
@@ -237,11 +234,8 @@ class WorldBoard:
             return serial.Serial(os.ttyname(slave), self.cfg.mcu.baud, timeout=0)
         owner = self.link.topology.registry["sim.actuators"].publisher
         endpoint = self.link.topology.endpoint(owner, "sim.actuators")
-        ctx = mp.get_context("spawn")
-        self._mcu_conn, child = ctx.Pipe()
-        self._mcu_proc = ctx.Process(target=_serve_mcu, args=(endpoint, self.link.context.process or owner, corrupt,
-                                                              child), daemon=True, name="emulated-mcu")
-        self._mcu_proc.start()
+        self._mcu_conn, self._mcu_proc = start_helper(_serve_mcu, endpoint, self.link.context.process or owner,
+                                                      corrupt)
         if not self._mcu_conn.poll(30):
             raise DeviceError("actuators", "emulated MCU", "did not start within 30 s")
         return serial.Serial(self._mcu_conn.recv(), self.cfg.mcu.baud, timeout=0)
@@ -257,20 +251,13 @@ class WorldBoard:
         if self.mcu is not None:
             self.mcu.stop()
         if self._mcu_proc is not None:
-            try:
-                self._mcu_conn.send(None)
-            except OSError:
-                pass
-            self._mcu_proc.join(5)
-            if self._mcu_proc.is_alive():
-                self._mcu_proc.kill()
+            stop_helper(self._mcu_conn, self._mcu_proc)
             self._mcu_proc = None
 
 
 def _serve_mcu(endpoint: str, name: str, corrupt_every: int, conn: Connection) -> None:
     """The emulated MCU's process: a pseudo-terminal (its slave's path sent back), the MCU on its master
     side, publishing the commands it takes to the world; until told to end (or its parent is gone)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack ends it, not the terminal's Ctrl-C
     master, slave = os.openpty()
     ctx = zmq.Context()
     pub = Publisher(ctx, sim_registry()["sim.actuators"], endpoint, name)

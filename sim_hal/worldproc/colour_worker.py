@@ -15,7 +15,7 @@ import numpy as np
 
 from fsw.bus.messages import ColourImage
 from fsw.config.sensors import ColourCameraConfig
-from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.model.colourcam import Motion
 from sim_hal.model.stills import StillCamera
 from sim_hal.model.terrain import Terrain, TerrainSpec

@@ -21,7 +21,7 @@ from fsw.bus.messages import NavcamFrame
 from fsw.config.sensors import SensorsConfig
 from fsw.runtime.node import profiled
 from fsw.runtime.realtime import apply_realtime
-from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.model.render import NavcamRenderer
 from sim_hal.model.terrain import Grid, Terrain, TerrainSpec, load_grid, save_grid
 from sim_hal.model.terraincache import is_cached, load_coarse

@@ -11,7 +11,7 @@ import tempfile
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sim_hal.worldproc.helper_process import start_helper, stop_helper, write_whole
+from sim_hal.helper_process import start_helper, stop_helper, write_whole
 from sim_hal.model.terrain import Terrain, TerrainSpec, load_grid, make_tile, save_grid, tile_index
 
 

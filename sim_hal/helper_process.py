@@ -1,6 +1,7 @@
-"""The world's helper processes (navcam renderer, tile maker, colour stills): started with the spawn method (a
-clean interpreter, whatever the parent's threads), spoken to over a pipe, asked to end with None. What is too
-big to send whole without the receiver waiting on it (a tile, a still) goes as a file, named once written."""
+"""The simulator's helper processes (the world's navcam renderer, tile maker and colour stills; board in the
+loop's emulated MCU): started with the spawn method (a clean interpreter, whatever the parent's threads),
+spoken to over a pipe, asked to end with None. What is too big to send whole without the receiver waiting on
+it (a tile, a still) goes as a file, named once written."""
 from __future__ import annotations
 
 import multiprocessing as mp
