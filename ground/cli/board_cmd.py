@@ -1,8 +1,12 @@
-"""`ginny board`: run the flight stack on the board backend, or `--check` every configured device."""
+"""`ginny board`: run the flight stack on the board backend, or `--check` every configured device; with
+`--world`, fly a plan against a simulated world on another host (processor in the loop, in lockstep)."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TextIO
@@ -19,16 +23,31 @@ DEFAULT_BOARD = Path(__file__).resolve().parents[2] / "deploy" / "board.example.
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("board", help="the flight stack on the board's real devices; --check probes them")
-    p.add_argument("--config", default=str(DEFAULT_BOARD), help="board stack config (deploy/board.example.toml)")
+    p.add_argument("--config", default=None,
+                   help="board stack config (default deploy/board.example.toml; with --world, the simulated "
+                        "flight's, fsw/config/sim_flight.toml)")
     p.add_argument("--check", action="store_true", help="probe every configured device and print a table")
     p.add_argument("--emulate", action="store_true", help="with --check: every chip is its emulator")
     p.add_argument("--seconds", type=float, default=1.0, help="with --check: how long to exercise each device")
     p.add_argument("--run-dir", default=None, help="folder for sockets and process logs (default: /tmp/ginny-UID)")
+    p.add_argument("--world", default="", metavar="tcp://HOST[:PORT]",
+                   help="fly --plan against the simulated world at HOST (`ginny sim --backend board --board "
+                        "tcp://THIS_HOST` there, the same plan; world port default 7160), in lockstep: the board "
+                        "backend's drivers on chips the world's samples feed")
+    p.add_argument("--plan", default="flight51", help="with --world: the plan to fly (bundled or a file)")
+    p.add_argument("--bind", default="", metavar="HOST[:PORT]",
+                   help="with --world: this host's address for the flight processes (default: the one that "
+                        "routes to the world; first port 7100)")
+    p.add_argument("--out", default=None, help="with --world: a new or empty output folder for the flight log "
+                                               "and configs (default: board-out/PLAN, -2 ... when used)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if args.world:
+        return against_world(args, out)
+    args.config = args.config or str(DEFAULT_BOARD)
     try:
         loaded = load_stack(args.config)
         if loaded.config.stack.backend != "board":
@@ -42,6 +61,38 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from ground.cli import run_cmd
     return run_cmd.run(argparse.Namespace(config=args.config, seconds=None, run_dir=args.run_dir, world=None,
                                           sim_seconds=None, realtime=False, fault=[]), out)
+
+
+def against_world(args: argparse.Namespace, out: TextIO) -> int:
+    """The flight stack of `ginny sim --backend board`, here, against the world on another host; until the
+    world says it is done (its SIM_DONE event) or Ctrl-C. 0 if no critical process was lost, 2 on bad input."""
+    from fsw.health.stack import StackBusy, build_supervisor, lock_run_dir, run_stack
+    from fsw.runtime.outputs import fresh_out_folder
+    from sim_hal.run.simflight import SIM_STACK, prepare_board
+    from sim_hal.run.split import WorldDone, stack_side
+
+    folder = Path(args.out or fresh_out_folder(Path(f"board-out/{Path(args.plan).stem}")))
+    try:
+        split = stack_side(args.world, args.bind)
+        stack_path = prepare_board(args.plan, Path(args.config or SIM_STACK), folder, split)
+        run_dir = args.run_dir or tempfile.mkdtemp(prefix=f"ginny-board-{os.getuid()}-")
+        lock_run_dir(run_dir)
+        supervisor = build_supervisor(stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
+                                                                                         file=out, flush=True))
+    except (ConfigError, ValueError, StackBusy) as exc:
+        print(f"ginny board: {exc}", file=sys.stderr)
+        return 2
+    print(f"ginny board: {args.plan} against the world at {split.world_host}:{split.world_port}, the flight "
+          f"processes at {split.stack_host}:{split.stack_port}...; output in {folder}", file=out, flush=True)
+    done = WorldDone(supervisor, load_stack(stack_path).topology_path, run_dir)
+    try:
+        code = run_stack(supervisor)
+    finally:
+        done.close()
+        shutil.copytree(Path(run_dir) / "logs", folder / "logs", dirs_exist_ok=True)
+    said = f"said: {done.said}" if done.said else "said nothing (stopped before it was done)"
+    print(f"ginny board: the world {said}", file=out, flush=True)
+    return code
 
 
 def check(loaded, args: argparse.Namespace, out: TextIO) -> int:

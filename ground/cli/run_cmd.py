@@ -11,7 +11,7 @@ from fsw.config.stack import DEFAULT_STACK, load_stack
 from fsw.health.process import HealthProcess
 from fsw.health.stack import StackBusy, build_supervisor, default_run_dir, lock_run_dir, run_stack
 from fsw.health.supervision import Verdict
-from sim_hal.run.launch import WorldRunner
+from sim_hal.run.launch import SupervisedStack, WorldRunner
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"ginny run: {exc}", file=sys.stderr)
         return 2
     print(f"ginny run: stack {args.config}, run folder {run_dir}", file=out, flush=True)
-    world = WorldRunner(supervisor, args.config, world_args(args), run_dir, out) if args.world else None
+    world = WorldRunner(SupervisedStack(supervisor), args.config, world_args(args), run_dir, out) if args.world else None
     code = run_stack(supervisor, args.seconds)
     if world is not None:
         code = code or world.finish()

@@ -40,6 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="sim: the simulated devices; board: the board backend's real drivers (BMI-160, LIDAR-Lite, "
                         "SCA100T, MCU UART, V4L2 capture path) on register-level chips the world feeds "
                         "(board in the loop; the config's [board.*] tables, [board.emulation] faults)")
+    p.add_argument("--board", default="", metavar="tcp://HOST[:PORT]",
+                   help="with --backend board: the flight stack runs on another host (`ginny board --world "
+                        "tcp://THIS_HOST` there, the same plan), publishing from this first port (default 7100); "
+                        "this side runs the world, in lockstep")
+    p.add_argument("--bind", default="", metavar="HOST[:PORT]",
+                   help="with --board: this host's address for the world (default: the one that routes to the "
+                        "board; port 7160)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="inject a fault (repeatable; times in seconds from the start): a device's, "
                         "DEVICE.KIND@START[:DURATION][=VALUE] (navcam.drop@54, imu.noise@10:5=20); a process's, "
@@ -84,7 +91,8 @@ def request(args: argparse.Namespace) -> SimRequest:
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
                       max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
                       endpoint=args.endpoint, truth_endpoint=args.truth_endpoint, fprime=args.fprime,
-                      fprime_port=args.fprime_port, backend=args.backend)
+                      fprime_port=args.fprime_port, backend=args.backend,
+                      board=args.board, bind=args.bind)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -136,6 +144,8 @@ def flight_report(out: Path) -> str | None:
 def _pace(req: SimRequest) -> str:
     if req.ground:
         return f"{'real time' if req.realtime else 'lockstep'}, waiting for the ground station on {req.endpoint}"
+    if req.board:
+        return f"lockstep, the flight stack on {req.board} (`ginny board --world` there)"
     return "real time" if req.realtime else "lockstep"
 
 

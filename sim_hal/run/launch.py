@@ -1,46 +1,88 @@
-"""Starting the world process beside a supervised flight stack: it starts once every flight process is
-ready, and the stack stops when the world is done."""
+"""Starting the world process beside a flight stack: it starts once every flight process is ready, and the
+stack stops when the world is done. The stack is supervised on this host (`SupervisedStack`) or runs on
+another (`sim_hal.run.split.RemoteStack`)."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from fsw.bus.message import DecodeError
 from fsw.clock import NS_PER_MS
 from fsw.health.process import HealthProcess
+from fsw.health.stack import run_stack
+from fsw.runtime.timers import Timers
 from sim_hal.backend.messages import WorldSummary
 from sim_hal.worldproc.process import EXIT_HANG, SUMMARY_FILE, read_summary
 
 _OWN_END_S = 10.0  # how long a world stopped by Ctrl-C has to end on its own
 
 
+class StackHost(Protocol):
+    """What the world's runner needs of the flight stack it flies with."""
+
+    timers: Timers
+    signalled: bool
+
+    def ready(self) -> bool: ...  # every flight process is ready: the world may start
+
+    def lost(self) -> list[str]: ...  # critical processes that could not start: nothing would fly
+
+    def stop(self) -> None: ...
+
+    def run(self, seconds: float | None) -> int: ...  # until stopped; 0 if no critical process was lost
+
+
+class SupervisedStack:
+    """The flight stack under its supervisor on this host, as the world's runner sees it."""
+
+    def __init__(self, supervisor: HealthProcess) -> None:
+        self.supervisor = supervisor
+        self.timers = supervisor.timers
+
+    def ready(self) -> bool:
+        return self.supervisor.supervision.all_ready()
+
+    def lost(self) -> list[str]:
+        return self.supervisor.supervision.lost_critical()
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+
+    @property
+    def signalled(self) -> bool:
+        return self.supervisor.signalled
+
+    def run(self, seconds: float | None) -> int:
+        return run_stack(self.supervisor, seconds)
+
+
 class WorldRunner:
-    def __init__(self, supervisor: HealthProcess, config: str | Path, world_args: list[str], run_dir: str,
+    def __init__(self, stack: StackHost, config: str | Path, world_args: list[str], run_dir: str,
                  out: TextIO) -> None:
         """`world_args`: the world process's own arguments (`--world F`, `--seconds S`, ...)."""
-        self.supervisor, self.run_dir, self.out = supervisor, run_dir, out
+        self.stack, self.run_dir, self.out = stack, run_dir, out
         self.cmd = [sys.executable, "-m", "sim_hal.worldproc.process", "--config", str(Path(config).resolve()),
                     "--run-dir", run_dir, *world_args]
         self.proc: subprocess.Popen | None = None
         self.summary: dict | None = None
-        supervisor.timers.every(50 * NS_PER_MS, self.check, name="world")
+        stack.timers.every(50 * NS_PER_MS, self.check, name="world")
 
     def check(self) -> None:
-        if self.proc is None and self.supervisor.supervision.all_ready():
+        if self.proc is None and self.stack.ready():
             log = open(Path(self.run_dir) / "logs" / "world.log", "ab")  # noqa: SIM115 - the child keeps it
             self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
             log.close()
             print(f"  world    started (pid {self.proc.pid})", file=self.out, flush=True)
-        elif self.proc is None and self.supervisor.supervision.lost_critical():
-            lost = ", ".join(self.supervisor.supervision.lost_critical())
+        elif self.proc is None and self.stack.lost():
+            lost = ", ".join(self.stack.lost())
             print(f"  world    not started: {lost} could not start (see {self.run_dir}/logs)", file=self.out,
                   flush=True)
-            self.supervisor.stop()  # nothing would ever fly: end the run now, not at its time limit
+            self.stack.stop()  # nothing would ever fly: end the run now, not at its time limit
         elif self.proc is not None and self.proc.poll() is not None:
-            self.supervisor.stop()
+            self.stack.stop()
 
     def finish(self) -> int:
         """Stop the world if it still runs; 0 if it ended well, EXIT_HANG if a lockstep participant stopped
@@ -48,7 +90,7 @@ class WorldRunner:
         if self.proc is None:
             return 0
         try:  # after a Ctrl-C (the whole group has it) the world ends and sums up by itself
-            self.proc.wait(timeout=_OWN_END_S if self.supervisor.signalled else 0)
+            self.proc.wait(timeout=_OWN_END_S if self.stack.signalled else 0)
         except subprocess.TimeoutExpired:
             self.proc.terminate()
         self.proc.communicate(timeout=30)

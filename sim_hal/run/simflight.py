@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import tomli_w
 
-from fsw.bus.messages import Severity
+from fsw.bus.messages import ProcessStats, Severity
 from fsw.bus.reader import BusReader
 from fsw.bus.topology import Topology
 from fsw.config import ConfigError, read_toml
@@ -34,16 +34,17 @@ from fsw.config.sensors import load_sensors
 from fsw.control.modes import entered
 from fsw.health.faults import parse_process_fault
 from fsw.control.plan import Plan
-from fsw.health.stack import build_supervisor, lock_run_dir, run_stack
+from fsw.health.stack import build_supervisor, lock_run_dir
 from fsw.logger.images import write_image
 from fsw.comm.fprime.dictionary import write_dictionary
 from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
 from sim_hal.backend.topics import sim_registry
 from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
-from sim_hal.run.launch import WorldRunner
+from sim_hal.run.launch import SupervisedStack, WorldRunner
 from sim_hal.run.plancheck import CheckedPlan, check_plan
 from sim_hal.run.procwatch import ProcessWatch
+from sim_hal.run.split import TOPOLOGY, RemoteStack, Split, world_side, write_topology
 from sim_hal.run.truthfeed import TruthFeed
 
 SIM_STACK = Path(__file__).resolve().parent.parent.parent / "fsw" / "config" / "sim_flight.toml"
@@ -65,6 +66,7 @@ MAX_SEED = 2**32 - 1  # numpy's seeds
 FPRIME_DICTIONARY = "fprime-dictionary.json"  # with --fprime, in the output folder: fprime-gds --dictionary FILE
 _GROUND_MAX_S = 3600.0  # simulated time a ground-commanded flight may take, waiting included
 _WALL_PER_SIM = 10.0  # the run is stopped if it takes longer than this many wall seconds per simulated one
+_WALL_PER_SIM_REMOTE = 200.0  # ... with the flight stack on another host (an emulated CPU's, perhaps)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class SimRequest:
     fprime: str = ""  # open the F Prime ground link with this framing ("" = not at all)
     fprime_port: int = 50000  # on 127.0.0.1, for fprime-gds --ip-client
     backend: str = "sim"  # or "board": the board backend's drivers on chips the world feeds (board in the loop)
+    board: str = ""  # with backend "board": tcp://HOST[:PORT] where the flight stack runs (`ginny board --world`)
+    bind: str = ""  # ... and this host's address for the world, HOST[:PORT] (default: the one routing there)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ def prepare(req: SimRequest) -> Prepared:
     world_raw = _world_raw(req, checked.plan, checked.terrain, checked.faults.device)
     run_dir = Path(tempfile.mkdtemp(prefix=f"ginny-sim-{os.getuid()}-"))  # short: ipc paths are limited
     try:
+        if req.board:  # the flight stack on another host: the topology of the two, beside the stack config
+            _split_topology(stack_raw, run_dir, world_side(req.board, req.bind))
         stack_path = _write_checked(run_dir / "stack.toml", stack_raw, load_stack, req.config)
         world_path = _write_checked(run_dir / "world.toml", world_raw, load_world, req.world)
         spin_up_s = load_stack(stack_path).config.flight.spin_up_s
@@ -117,6 +123,8 @@ def prepare(req: SimRequest) -> Prepared:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     stack_path = Path(shutil.copy(stack_path, out / "stack.toml"))
+    if req.board:
+        shutil.copy(run_dir / TOPOLOGY, out / TOPOLOGY)
     world_path = Path(shutil.copy(world_path, out / "world.toml"))
     if req.fprime:
         write_dictionary(out / FPRIME_DICTIONARY, load_stack(stack_path).config.comm.fprime)
@@ -138,6 +146,45 @@ def check_request(req: SimRequest) -> None:
         check_endpoint(req.truth_endpoint, "--truth-endpoint")
     if req.fprime and not 1 <= req.fprime_port <= 65535:
         raise ValueError(f"--fprime-port: {req.fprime_port} is not a TCP port (1..65535)")
+    if req.board:
+        _check_remote_stack(req)
+
+
+def _check_remote_stack(req: SimRequest) -> None:
+    """A flight stack on another host flies the board path in lockstep, on its own (no ground link here)."""
+    if req.backend != "board":
+        raise ValueError("--board: the flight stack on another host flies the board path: add --backend board")
+    for flag, given in (("--realtime", req.realtime), ("--ground", req.ground), ("--fprime", req.fprime)):
+        if given:
+            raise ValueError(f"--board: not with {flag} (the stack on the board flies its plan in lockstep)")
+    world_side(req.board, req.bind)
+
+
+def _split_topology(stack_raw: dict[str, Any], folder: Path, split: Split) -> None:
+    """The stack config names a topology of the two hosts, written beside it in `folder`."""
+    stack_raw["stack"]["topology"] = write_topology(folder, Path(stack_raw["stack"]["topology"]), split)
+
+
+def prepare_board(plan: str, config: Path, out: Path, split: Split) -> Path:
+    """The board's side of a flight across two hosts (`ginny board --world`): the stack config `ginny sim
+    --backend board` would fly, on the split's topology, written into the fresh folder `out` (stack.toml,
+    topology.toml); its path. ConfigError or ValueError (naming the file, key or flag) before anything is
+    written."""
+    req = SimRequest(plan=plan, config=config, out=out, backend="board")
+    checked = check_plan(req.plan, None, (), False)
+    out = Path(out).resolve()
+    check_out_folder(out, "--out")
+    stack_raw = _stack_raw(req, checked, out)
+    staging = Path(tempfile.mkdtemp(prefix="ginny-board-"))
+    try:
+        _split_topology(stack_raw, staging, split)
+        _write_checked(staging / "stack.toml", stack_raw, load_stack, config)
+        make_folder(out, "--out")
+        for name in ("stack.toml", TOPOLOGY):
+            shutil.copy(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "stack.toml"
 
 
 def _stack_raw(req: SimRequest, checked: CheckedPlan, out: Path) -> dict[str, Any]:
@@ -260,6 +307,7 @@ class Recorded:
     events: dict[str, int] = field(default_factory=lambda: {"warning": 0, "error": 0, "fatal": 0})
     modes: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    procs: ProcessStats | None = None  # the supervisor's newest table
 
 
 class Recorder(threading.Thread):
@@ -313,6 +361,7 @@ class Recorder(threading.Thread):
                 g.modes.append(msg.text)
                 g.mode = entered(msg.text)
         elif topic == "health.procs" and self.processes is not None:
+            g.procs = msg
             self.processes.add(msg)
         elif topic == "rte":
             meta = write_image(self.out, topic, msg)
@@ -331,28 +380,24 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     """Fly it; return the summary (also written to OUT/summary.json). `report` writes the flight report (the
     ground's, injected: the simulation does not import the ground station)."""
     run_dir = str(prep.run_dir)
-    lock_run_dir(run_dir)
-    supervisor = build_supervisor(prep.stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
-                                                                                         file=log, flush=True))
-    world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing",
-                  "--event-listeners", "1"]  # the recorder below (events.jsonl, the summary's modes)
-    world = WorldRunner(supervisor, prep.stack_path,
-                        world_args + (["--realtime"] if req.realtime else []),
-                        run_dir, log)
     recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent,
                         req.truth_endpoint)
+    stack = _stack_host(req, prep, recorder, log)
+    world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing",
+                  "--event-listeners", "1"]  # the recorder below (events.jsonl, the summary's modes)
+    world = WorldRunner(stack, prep.stack_path, world_args + (["--realtime"] if req.realtime else []), run_dir, log)
     recorder.start()
     recorder.ready.wait(10)
     if progress is not None:
-        supervisor.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
+        stack.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
     started = time.monotonic()
-    stack_code = run_stack(supervisor, prep.max_sim_s * _WALL_PER_SIM + 120)
+    stack_code = stack.run(prep.max_sim_s * (_WALL_PER_SIM_REMOTE if req.board else _WALL_PER_SIM) + 120)
     world.finish()
     wall_s = time.monotonic() - started
     recorder.stop()
     shutil.copytree(prep.run_dir / "logs", prep.stack_path.parent / "logs", dirs_exist_ok=True)
     shutil.rmtree(prep.run_dir, ignore_errors=True)
-    summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s, supervisor.signalled)
+    summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s, stack.signalled)
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
     summary["cpu_s"] = cpu_by_process(summary)
@@ -363,6 +408,18 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary["report"] = report(prep.stack_path.parent) if report is not None else None
     summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def _stack_host(req: SimRequest, prep: Prepared, recorder: Recorder, log: TextIO) -> SupervisedStack | RemoteStack:
+    """The flight stack under its supervisor here, or (`--board`) on another host, known by its table."""
+    if req.board:
+        (prep.run_dir / "logs").mkdir(exist_ok=True)
+        print(f"  stack    on {req.board}: start it there with `ginny board --world ...` "
+              f"(docs/board-in-the-loop.md)", file=log, flush=True)
+        return RemoteStack(lambda: recorder.got.procs)
+    lock_run_dir(str(prep.run_dir))
+    return SupervisedStack(build_supervisor(prep.stack_path, str(prep.run_dir), on_verdict=lambda v: print(
+        f"  {v.what:<8} {v.text}", file=log, flush=True)))
 
 
 def cpu_by_process(summary: dict[str, Any]) -> dict[str, float]:

@@ -1,11 +1,17 @@
 """Board in the loop: `ginny sim --backend board` flies the stack on the board backend's real drivers, their
-chips fed by the simulated world, to where the sim backend's flight of the same seed lands; and the stack
+chips fed by the simulated world, to where the sim backend's flight of the same seed lands (the stack on
+another host, as `ginny board --world` runs it on a board); and the stack
 catches emulated hardware broken one thing at a time (a failed preflight check or a clear event, never a
 silent flight on bad data)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,22 +38,54 @@ def events(out: Path, name: str) -> list[dict]:
     return [e for e in map(json.loads, (out / "events.jsonl").read_text().splitlines()) if e["name"] == name]
 
 
+def free_ports(host: str, count: int) -> int:
+    """The first of `count` consecutive tcp ports free on `host`."""
+    for first in range(20000 + os.getpid() % 1000 * 40, 65000 - count, 997):
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    s = held.enter_context(socket.socket())
+                    s.bind((host, port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} free ports on {host}")
+
+
 @pytest.mark.timeout(400)
-def test_a_plan_flown_through_the_board_drivers_lands_where_the_sim_backends_flight_does(tmp_path: Path) -> None:
+def test_a_plan_flown_through_the_board_drivers_on_another_host_lands_where_the_sim_backends_flight_does(
+        tmp_path: Path) -> None:
+    """The board path split across two hosts as processor in the loop does it (`ginny board --world` on the
+    board, `ginny sim --board` beside the world), here two loopback addresses, against the sim backend's flight."""
     args = ("--plan", str(PLANS / "hop.toml"), "--seed", "2")
-    runs = ginny_sims({"sim": (tmp_path / "sim", args), "board": (tmp_path / "board", (*args, "--backend", "board"))})
+    world, stack = f"127.0.0.1:{free_ports('127.0.0.1', 10)}", f"127.0.0.2:{free_ports('127.0.0.2', 50)}"
+    board_side = subprocess.Popen([sys.executable, "-m", "ground.cli.main", "board", "--world", f"tcp://{world}",
+                                   "--bind", stack, "--plan", args[1], "--out", str(tmp_path / "on-board")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        runs = ginny_sims({"sim": (tmp_path / "sim", args),
+                           "board": (tmp_path / "board", (*args, "--backend", "board", "--board", f"tcp://{stack}",
+                                                          "--bind", world))}, timeout=380)
+        said = board_side.communicate(timeout=30)[0]
+    finally:
+        board_side.kill()
     (run_sim, sim), (run_board, board) = runs["sim"], runs["board"]
     assert run_sim.returncode == 0 and run_board.returncode == 0, run_board.stdout[-3000:] + run_board.stderr[-3000:]
+    assert board_side.returncode == 0 and "the world said: landed" in said, said[-3000:]
     assert sim["outcome"] == board["outcome"] == "landed"
     f, g = sim["flight"], board["flight"]
     apart = math.hypot(f["final_north_m"] - g["final_north_m"], f["final_east_m"] - g["final_east_m"])
     assert apart <= 0.3, (f, g)
     assert abs(f["max_tilt_deg"] - g["max_tilt_deg"]) <= 1.0, (f, g)
     assert board["nav"]["final_position_error_m"] < 0.5 and board["tracker"]["dropped_frames"] == 0
-    stack = read_toml(tmp_path / "board" / "stack.toml")
-    assert stack["stack"]["backend"] == "board-loop" and stack["processes"]["control"]["host"] == ""
+    assert set(board["processes"]) >= {"control", "nav", "camera"}  # the remote stack's table came across
+    stack_cfg = read_toml(tmp_path / "on-board" / "stack.toml")
+    assert stack_cfg["stack"]["backend"] == "board-loop" and stack_cfg["processes"]["control"]["host"] == ""
+    topology = read_toml(tmp_path / "on-board" / "topology.toml")
+    assert topology == read_toml(tmp_path / "board" / "topology.toml") and topology["transport"] == "tcp"
     assert not events(tmp_path / "board", "IMU_IMPLAUSIBLE") and not events(tmp_path / "board", "ALTIMETER_REJECTED")
-    assert list((tmp_path / "board" / "captures").glob("raw_*.png"))  # the still came through the capture path
+    assert list((tmp_path / "on-board" / "captures").glob("raw_*.png"))  # the still came through the capture path
+    assert list((tmp_path / "on-board" / "flightlog").glob("flight-*.glog"))  # logged on board
 
 
 @pytest.mark.timeout(400)

@@ -1,0 +1,78 @@
+"""The flight stack and the world on two hosts: addresses, the topology both sides write, and bad input said
+before anything starts."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from fsw.bus.topology import Topology
+from fsw.config.stack import DEFAULT_DIR, load_stack
+from ground.cli import board_cmd
+from ground.cli.main import build_parser
+from sim_hal.backend.topics import sim_registry
+from sim_hal.run.simflight import SimRequest, check_request, prepare_board
+from sim_hal.run.split import Split, parse_address, stack_side, topology_raw, world_side, write_topology
+
+FLIGHT = ["health", "camera", "nav", "control", "logger", "comm"]
+
+
+def test_addresses_take_a_default_port_and_bad_ones_are_named() -> None:
+    assert parse_address("tcp://10.0.0.2", "--world", 7160) == ("10.0.0.2", 7160)
+    assert parse_address("board.local:7300", "--board", 7100) == ("board.local", 7300)
+    for bad in ("udp://10.0.0.2", "tcp://10.0.0.2:0", "tcp://10.0.0.2:70000", "tcp://:7100", "tcp://a b"):
+        with pytest.raises(ValueError, match="--world: .* is not tcp://HOST"):
+            parse_address(bad, "--world", 7160)
+
+
+def test_each_side_finds_its_own_address_from_the_route_to_the_other() -> None:
+    assert stack_side("tcp://127.0.0.1", "") == Split("127.0.0.1", 7160, "127.0.0.1", 7100)
+    assert world_side("tcp://127.0.0.2:9000", "127.0.0.1:9100") == Split("127.0.0.1", 9100, "127.0.0.2", 9000)
+
+
+def test_every_topic_of_the_split_has_a_port_of_its_own_at_its_host(tmp_path: Path) -> None:
+    split = Split("127.0.0.1", 7160, "127.0.0.1", 7100)  # one host: the blocks must not meet
+    name = write_topology(tmp_path, DEFAULT_DIR / "topology.toml", split)
+    topology = Topology.load(tmp_path / name, sim_registry(), str(tmp_path))
+    assert topology.spec.transport == "tcp" and sorted(topology.processes) == sorted(FLIGHT + ["world"])
+    endpoints = [topology.endpoint(p, t.name) for p in topology.processes for t in sim_registry().published_by(p)]
+    assert len(endpoints) == len(set(endpoints))  # no two topics on one port
+    assert topology.endpoint("world", "sim.sensors").startswith("tcp://127.0.0.1:716")
+    assert topology.endpoint("health", "heartbeat") == "tcp://127.0.0.1:7100"
+
+
+def test_ports_that_meet_on_one_host_or_leave_the_range_are_refused() -> None:
+    with pytest.raises(ValueError, match="meet on 127.0.0.1"):
+        topology_raw(Split("127.0.0.1", 7120, "127.0.0.1", 7100), FLIGHT)
+    assert topology_raw(Split("127.0.0.1", 7120, "127.0.0.2", 7100), FLIGHT)["processes"]["world"]["port"] == 7120
+    with pytest.raises(ValueError, match="above 65000"):
+        topology_raw(Split("127.0.0.1", 7160, "127.0.0.2", 64990), FLIGHT)
+
+
+def test_the_world_side_needs_the_board_backend_in_lockstep() -> None:
+    for req, said in ((SimRequest(board="tcp://127.0.0.2"), "add --backend board"),
+                      (SimRequest(board="tcp://127.0.0.2", backend="board", realtime=True), "not with --realtime"),
+                      (SimRequest(board="tcp://127.0.0.2", backend="board", bind="x:0"), "--bind")):
+        with pytest.raises(ValueError, match=said):
+            check_request(req)
+
+
+def test_the_board_side_writes_the_stack_config_ginny_sim_would_fly_on_the_split(tmp_path: Path) -> None:
+    split = Split("127.0.0.1", 7160, "127.0.0.2", 7100)
+    path = prepare_board("flight1", DEFAULT_DIR / "sim_flight.toml", tmp_path / "out", split)
+    stack = load_stack(path)
+    assert stack.config.stack.backend == "board-loop" and stack.topology_path == tmp_path / "out" / "topology.toml"
+    assert stack.config.flight.autostart and stack.config.flight.plan.endswith("flight1.toml")
+    with pytest.raises(ValueError, match="--out"):  # a used folder is refused, nothing written
+        prepare_board("flight1", DEFAULT_DIR / "sim_flight.toml", tmp_path / "out", split)
+
+
+def test_ginny_board_against_a_world_refuses_bad_input_before_it_starts(tmp_path: Path, capsys) -> None:
+    parser = build_parser()
+    for argv, said in ((["--world", "tcp://127.0.0.1:99999"], "--world"),
+                       (["--world", "tcp://127.0.0.1", "--plan", "nosuchplan"], "nosuchplan")):
+        args = parser.parse_args(["board", *argv, "--out", str(tmp_path / "o"), "--run-dir", str(tmp_path / "r")])
+        assert board_cmd.run(args, io.StringIO()) == 2
+        assert said in capsys.readouterr().err
+        assert not (tmp_path / "o").exists()
