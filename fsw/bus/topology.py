@@ -52,6 +52,22 @@ class Topology:
     run_dir: str
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.spec.transport == "tcp":
+            self._check_ports()
+
+    def _check_ports(self) -> None:
+        """With tcp, each process takes one port per topic it publishes from its first: no two processes of one
+        host may share a port (TopologyError naming both)."""
+        taken: dict[tuple[str, int], str] = {}
+        for name, ep in self.spec.processes.items():
+            for port in range(ep.port, ep.port + len(self.registry.published_by(name))):
+                other = taken.setdefault((ep.host, port), name)
+                if other != name:
+                    raise TopologyError(f"processes.{name}.port: {name} publishes on {ep.host}:{port}, which "
+                                        f"{other} takes too ({len(self.registry.published_by(other))} topics from "
+                                        f"{self.spec.processes[other].port})")
+
     @classmethod
     def load(cls, path: str | Path, registry: TopicRegistry, run_dir: str) -> "Topology":
         return cls(config.load(path, TopologyFile), registry, run_dir)

@@ -79,6 +79,15 @@ def test_bad_topology(tmp_path: Path) -> None:
         Topology.load(write(tmp_path, 'transport = "udp"\n[processes.nav]\n', "t.toml"), default_registry(), "")
     with pytest.raises(ConfigError, match="processes.nav.port.*tcp needs a port"):
         Topology.load(write(tmp_path, 'transport = "tcp"\n[processes.nav]\n', "t.toml"), default_registry(), "")
+    clash = 'transport = "tcp"\n[processes.control]\nport = 7000\n[processes.nav]\nport = 7005\n'
+    with pytest.raises(TopologyError, match="processes.nav.port: nav publishes on 127.0.0.1:7005, which control"):
+        Topology.load(write(tmp_path, clash, "t.toml"), default_registry(), "")
+    spread = Topology.load(write(tmp_path, clash.replace("7005", "7010") + 'host = "10.0.0.3"\n', "t.toml"),
+                           default_registry(), "")  # the same ports on another host are its own
+    assert spread.endpoint("nav", "heartbeat") == "tcp://10.0.0.3:7010"
+    from sim_hal.backend.topics import sim_registry  # the default ports leave room for the sim backend's topics
+    tcp_default = (DEFAULT_DIR / "topology.toml").read_text().replace('transport = "ipc"', 'transport = "tcp"')
+    assert Topology.load(write(tmp_path, tcp_default, "t.toml"), sim_registry(), "").spec.transport == "tcp"
     long_dir = "/tmp/" + "x" * 120
     with pytest.raises(TopologyError, match="ipc path too long"):
         Topology.load(DEFAULT_DIR / "topology.toml", default_registry(), long_dir).endpoint("nav", "tlm")
