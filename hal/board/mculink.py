@@ -10,6 +10,7 @@ resynchronises on the sync bytes; bad CRCs and sequence gaps are counted. With n
 """
 from __future__ import annotations
 
+import binascii
 import select
 import struct
 from collections.abc import Callable
@@ -27,14 +28,8 @@ _HEADER = struct.Struct("<BHB")
 
 
 def crc16(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF)."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF), in C: 500 frames a second each way."""
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def frame(kind: int, seq: int, payload: bytes) -> bytes:
