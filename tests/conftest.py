@@ -14,9 +14,19 @@ from fsw.bus.topology import Topology
 from fsw.config.stack import DEFAULT_DIR
 
 
+TIMEOUT_SCALE_ENV = "GINNY_TEST_TIMEOUT_SCALE"  # waits take this many times longer to give up (an emulated CPU)
+
+
+def timeout_scale() -> float:
+    """How many times longer than written a wait may take before it gives up: 1, or what TIMEOUT_SCALE_ENV says
+    (deploy/arm64/check.sh runs the suite under qemu-user, 10-30x slower)."""
+    return max(1.0, float(os.environ.get(TIMEOUT_SCALE_ENV, "1") or 1))
+
+
 def wait_until(condition: Callable[[], object], timeout_s: float = 5.0, step: Callable[[], object] | None = None,
                what: str = "condition") -> object:
     """Call `step` (which should block briefly, e.g. a poll) until `condition()` is truthy or time runs out."""
+    timeout_s *= timeout_scale()
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()
@@ -53,3 +63,14 @@ def run_dir() -> Iterator[str]:
 @pytest.fixture
 def topology(run_dir: str) -> Topology:
     return Topology.load(DEFAULT_DIR / "topology.toml", sim_registry(), run_dir)  # with the simulator's topics
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under an emulated CPU (TIMEOUT_SCALE_ENV) a test's own time limit grows with its waits."""
+    scale = timeout_scale()
+    if scale == 1.0:
+        return
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        if marker is not None and marker.args:
+            item.add_marker(pytest.mark.timeout(marker.args[0] * scale), append=False)

@@ -2,18 +2,22 @@
 # The proof that ginny runs on aarch64: a Debian bookworm arm64 root made by debootstrap and run through
 # qemu-user-static (binfmt_misc), ginny installed with pip in a venv inside it, and the test suite run there.
 #
-#   sudo deploy/arm64/check.sh                  # unit tests + the stack's system test (about an hour)
+#   sudo deploy/arm64/check.sh                  # unit tests, the stack's and the board path's system tests
 #   TESTS="tests/fsw/comm" deploy/arm64/check.sh
 #
 # Environment: ARM64_ROOT (default /var/tmp/ginny-arm64-root, reused between runs), MIRROR (Debian mirror),
-# TESTS (pytest arguments). Needs root (debootstrap, chroot, mounts). Everything runs under emulation: the
-# simulated flights of tests/system are left out by default (they take hours there), the dashboard's browser
-# test too (no chromium in the root).
+# TESTS (pytest arguments), TIMEOUT_SCALE (how many times longer the tests' waits and limits may take under
+# emulation, default 20). Needs root (debootstrap, chroot, mounts). Everything runs under emulation: of the
+# simulated flights of tests/system only the board path's flight runs by default (its drivers, chips and a
+# world split across two loopback addresses: the others take hours there), the dashboard's browser test not
+# at all (no chromium in the root). deploy/arm64/pil.sh flies the stack in this root against a world on the host.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 ROOT=${ARM64_ROOT:-/var/tmp/ginny-arm64-root}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-TESTS=${TESTS:-tests --ignore=tests/system tests/system/test_stack.py}
+BOARD_FLIGHT=tests/system/test_board_loop.py::test_a_plan_flown_through_the_board_drivers_on_another_host_lands_where_the_sim_backends_flight_does
+TESTS=${TESTS:-tests --ignore=tests/system tests/system/test_stack.py $BOARD_FLIGHT}
+TIMEOUT_SCALE=${TIMEOUT_SCALE:-20}
 CA=/etc/ssl/certs/ca-certificates.crt
 start=$(date +%s)
 say() { echo "[arm64 $(( $(date +%s) - start ))s] $*"; }
@@ -70,7 +74,8 @@ chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
 
 say "running: pytest $TESTS"
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR=/tmp \
+    GINNY_TEST_TIMEOUT_SCALE="$TIMEOUT_SCALE" \
     /bin/bash -c "cd /opt/ginny && .venv/bin/python -c 'import platform, cv2, zmq, numpy; \
 print(platform.machine(), \"opencv\", cv2.__version__, \"zmq\", zmq.zmq_version(), \"numpy\", numpy.__version__)' \
-        && .venv/bin/python -m pytest -q -p no:cacheprovider --timeout 1800 $TESTS"
+        && .venv/bin/python -m pytest -q -p no:cacheprovider --timeout 1800 --durations=10 $TESTS"
 say "aarch64 check passed"

@@ -19,6 +19,7 @@ import tomli_w
 
 from fsw.config import read_toml
 from fsw.config.stack import DEFAULT_DIR
+from tests.conftest import timeout_scale
 from tests.system.test_sim_flight import PLANS, ginny_sims
 
 UPSIDE_DOWN = [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]]
@@ -66,7 +67,7 @@ def test_a_plan_flown_through_the_board_drivers_on_another_host_lands_where_the_
         runs = ginny_sims({"sim": (tmp_path / "sim", args),
                            "board": (tmp_path / "board", (*args, "--backend", "board", "--board", f"tcp://{stack}",
                                                           "--bind", world))}, timeout=380)
-        said = board_side.communicate(timeout=30)[0]
+        said = board_side.communicate(timeout=30 * timeout_scale())[0]
     finally:
         board_side.kill()
     (run_sim, sim), (run_board, board) = runs["sim"], runs["board"]

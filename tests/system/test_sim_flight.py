@@ -14,6 +14,7 @@ import pytest
 
 from fsw.logger.read import info
 from sim_hal.backend.topics import sim_registry
+from tests.conftest import timeout_scale
 
 PLANS = Path(__file__).parent / "plans"
 KEYS = {"plan", "terrain", "seed", "mode", "outcome", "sim_time_s", "wall_time_s", "flight", "nav", "tracker",
@@ -27,7 +28,7 @@ TRACKER_KEYS = {"frames", "dropped_frames", "p50_ms", "p99_ms", "max_ms", "deadl
 
 def ginny_sim(out: Path, *args: str, timeout: float = 240) -> tuple[subprocess.CompletedProcess, dict | None]:
     run = subprocess.run([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args],
-                         capture_output=True, text=True, timeout=timeout)
+                         capture_output=True, text=True, timeout=timeout * timeout_scale())
     summary = out / "summary.json"
     return run, json.loads(summary.read_text()) if summary.exists() else None
 
@@ -41,7 +42,7 @@ def ginny_sims(flights: dict[str, tuple[Path, tuple[str, ...]]], timeout: float 
              for name, (out, args) in flights.items()}
     results = {}
     for name, (out, proc) in procs.items():
-        stdout, stderr = proc.communicate(timeout=timeout)
+        stdout, stderr = proc.communicate(timeout=timeout * timeout_scale())
         run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
         summary = out / "summary.json"
         results[name] = run, json.loads(summary.read_text()) if summary.exists() else None
