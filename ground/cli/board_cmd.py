@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    if args.world:
+    if getattr(args, "world", ""):  # callers that build their own arguments may leave it out
         return against_world(args, out)
     args.config = args.config or str(DEFAULT_BOARD)
     try:
