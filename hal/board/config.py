@@ -81,9 +81,11 @@ class InclinometerConfig:
     enabled: bool = False  # optional on the board
     device: str = "/dev/spidev0.0"
     speed_hz: int = 500_000
+    rate_hz: float = 10.0  # readings a second: the chip's output is filtered to 8-18 Hz (a faster read repeats it)
 
     def __post_init__(self) -> None:
         check(1_000 <= self.speed_hz <= 8_000_000, "speed_hz", "must be 1 kHz..8 MHz")
+        check(0.1 <= self.rate_hz <= 100, "rate_hz", "must be 0.1..100 Hz")
 
 
 @dataclass(frozen=True)

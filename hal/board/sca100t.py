@@ -42,6 +42,8 @@ class Sca100t:
         self.bus: SpiBus | None = None
         self.errors = 0
         self.temperature_c = math.nan
+        self.period_ns = round(1e9 / cfg.rate_hz)
+        self._next_ns = 0  # the next reading is due then
 
     def open(self) -> None:
         self.bus = self.bus_factory()
@@ -60,13 +62,18 @@ class Sca100t:
             self.bus = None
 
     def read(self) -> InclinometerSample | None:
+        """A reading when one is due at the configured rate (else None: the caller may ask every cycle)."""
+        now = self.clock_ns()
+        if now < self._next_ns:
+            return None
         x = count_of(self._xfer([CMD_RDAX, 0, 0]))
         y = count_of(self._xfer([CMD_RDAY, 0, 0]))
+        self._next_ns = max(self._next_ns + self.period_ns, now)  # read: the next is due a period on (no catching up)
         gx, gy = (x - ZERO_G_COUNT) / self.sensitivity, (y - ZERO_G_COUNT) / self.sensitivity
         valid = abs(gx) <= 1.0 and abs(gy) <= 1.0 and 0 < x < 2047 and 0 < y < 2047
         clip = lambda g: math.asin(max(-1.0, min(1.0, g)))
         # x along the body's forward axis: its tilt is pitch (nose up positive); y gives roll
-        return InclinometerSample(self.clock_ns(), clip(gy), clip(gx), valid)
+        return InclinometerSample(now, clip(gy), clip(gx), valid)
 
     def _xfer(self, data: list[int]) -> list[int]:
         if self.bus is None:

@@ -43,3 +43,16 @@ def test_nothing_on_the_bus_and_spi_errors_are_named() -> None:
     with pytest.raises(DeviceError, match="SPI transfer"):
         s.read()
     assert s.read().valid
+
+
+def test_readings_come_at_the_configured_rate_however_often_it_is_asked() -> None:
+    now = [0]
+    s = Sca100t(lambda: EmulatedSca100t(roll_deg=1.0), InclinometerConfig(enabled=True, rate_hz=10.0), lambda: now[0])
+    s.open()
+    times = []
+    for cycle in range(500):  # a second of 500 Hz control cycles
+        now[0] = cycle * 2_000_000
+        r = s.read()
+        if r is not None:
+            times.append(r.t_ns)
+    assert times == [i * 100_000_000 for i in range(10)]
