@@ -56,6 +56,8 @@ class EmulatedBmi160:
     def read_i2c_block_data(self, address: int, register: int, length: int) -> list[int]:
         self._check(address)
         data = self._data() if register < reg.REG_DATA + 15 and register + length > reg.REG_DATA else b""
+        if register == reg.REG_DATA and length <= 15:  # the driver's burst: the data registers as they are
+            return list(data[:length])
         return [self._byte(register + i, data) for i in range(length)]
 
     def close(self) -> None:
@@ -110,12 +112,16 @@ class EmulatedBmi160:
     def _pack(self, t: float) -> bytes:
         """The data registers (gyro, accel, sensor time) of the sample `reading` gives for time `t`."""
         gyro, accel = self.reading(t)
-        gyr_range = {v: k for k, v in reg.GYR_RANGE_CODE.items()}[self.regs[reg.REG_GYR_RANGE]]
-        acc_range = {v: k for k, v in reg.ACC_RANGE_CODE.items()}[self.regs[reg.REG_ACC_RANGE]]
+        gyr_range = _GYR_RANGE_DPS[self.regs[reg.REG_GYR_RANGE]]
+        acc_range = _ACC_RANGE_G[self.regs[reg.REG_ACC_RANGE]]
         g = [_lsb(w / (math.radians(gyr_range) / 32768.0)) for w in gyro]
         a = [_lsb(f / (acc_range * reg.STANDARD_G / 32768.0)) for f in accel]
         sensortime = round(t / reg.SENSORTIME_TICK_S) % (1 << 24)
         return struct.pack("<6h", *g, *a) + sensortime.to_bytes(3, "little")
+
+
+_GYR_RANGE_DPS = {code: dps for dps, code in reg.GYR_RANGE_CODE.items()}  # a range register's value -> its range
+_ACC_RANGE_G = {code: g for g, code in reg.ACC_RANGE_CODE.items()}
 
 
 def _lsb(x: float) -> int:
