@@ -39,6 +39,7 @@ _REST_GAIN = 0.02  # preflight: the accelerometers averaged at rest (a 50-sample
 _GRAVITY_ANGLE_DEG = 10.0  # ... and their direction may differ from gravity's this much (noise, a lean)
 _GRAVITY_SCALE = 0.15  # ... and their size by this share
 _SAY_REFUSAL_NS = 1_000_000_000
+_ABORT_DROP_M = 1.0  # a takeoff aborted below this height stops the rotors (Ingenuity's legs take a 1 m drop)
 _GROUND_RANGE_MAX_M = 1.0  # preflight: the laser on the ground reads under this (its minimum is 0.3 m)
 _NEAR_GROUND_M = 0.6  # a last laser range under this, then none: the vehicle is under the laser's minimum ...
 _UNDER_RANGE_S = 0.5  # ... and after this long there (at the descent rate) it is on the ground
@@ -111,6 +112,15 @@ class FlightDirector:
     def on_process_lost(self, name: str) -> None:
         if name in self.cfg.critical:
             self._lost = name
+
+    def abort_takeoff(self, t_ns: int, why: str) -> None:
+        """The vehicle turns against its commands in its takeoff: within `_ABORT_DROP_M` of the ground the rotors
+        stop (a drop it stands); higher, it lands now, on what it has."""
+        height = self._height()
+        if height < _ABORT_DROP_M:
+            self._go(self.modes.abort_takeoff, t_ns, f"takeoff aborted {height:.2f} m up: {why}")
+        else:
+            self._go(self.modes.land_now, t_ns, why)
 
     def _nav_stale(self, t_ns: int) -> bool:
         """No valid estimate for `nav_timeout_ms` (beyond the delay estimates are applied with)."""

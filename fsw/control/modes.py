@@ -128,6 +128,12 @@ class ModeCommander:
             raise ModeRefused(f"LAND_NOW needs the vehicle flying, not {self.mode.name}")
         return self._go(t_ns, Mode.LAND_NOW, reason)
 
+    def abort_takeoff(self, t_ns: int, reason: str) -> Transition:
+        """The rotors stopped in a takeoff that must not go on (the vehicle within a drop of the ground)."""
+        if self.mode is not Mode.TAKEOFF:
+            raise ModeRefused(f"a takeoff is aborted only in TAKEOFF, not {self.mode.name}")
+        return self._go(t_ns, Mode.DISARMED, reason)
+
     def disarm(self, t_ns: int, reason: str = "disarm") -> Transition:
         if self.mode in AIRBORNE:
             raise ModeRefused(f"cannot disarm in {self.mode.name}: the vehicle is flying")

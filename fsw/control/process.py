@@ -15,8 +15,9 @@ from fsw.control.flight import FlightDirector
 from fsw.control.imugate import ImuGate
 from fsw.config import ConfigError
 from fsw.config.sensors import load_sensors
-from fsw.control.modes import ModeRefused, describe
+from fsw.control.modes import Mode, ModeRefused, describe
 from fsw.control.navfeed import NavFeed
+from fsw.control.response import ResponseCheck
 from fsw.control.plan import Capture, load_plan, parse_plan, summarize
 from fsw.typed import FieldError
 from fsw.runtime.node import FlightProcess
@@ -34,6 +35,7 @@ class ControlProcess(FlightProcess):
         self.samples = {"imu": 0, "altimeter": 0, "cycles": 0}
         self.gate = ImuGate()
         self.model = RateModel(self.director.controller.cfg)
+        self.response = ResponseCheck()  # in the takeoff: does the body turn the way it is pushed?
         self.captures = 0
         self._ground_commands()
         imu_rate_hz = load_sensors().imu.rate_hz
@@ -139,6 +141,7 @@ class ControlProcess(FlightProcess):
             self._coast(raw)
         else:
             self.model.observe(sample)
+        self._check_response(raw, expected, rejected)
         command = self.director.cycle(sample, plausible=not rejected)
         self.actuators.write(command)  # first: in lockstep the world waits for it, and steps while we go on
         self.model.commanded(command)
@@ -148,6 +151,16 @@ class ControlProcess(FlightProcess):
         self.publish("actuators", command)
         self._report_modes()
         self._request_captures(sample.t_ns)
+
+    def _check_response(self, raw: ImuSample, expected: ImuSample | None, rejected: bool) -> None:
+        """In its takeoff, a vehicle whose body turns against the commands (an IMU axis reversed) is stopped."""
+        if self.director.modes.mode is not Mode.TAKEOFF or expected is None or rejected:
+            self.response.reset()
+            return
+        why = self.response.observe(raw, expected)
+        if why is not None:
+            self.event("TAKEOFF_ABORTED", Severity.WARNING_HI, why)
+            self.director.abort_takeoff(raw.t_ns, why)
 
     def _coast(self, raw: ImuSample) -> None:
         """An implausible IMU sample: control (and navigation) fly on the rate model's prediction instead."""

@@ -98,6 +98,7 @@ def test_emulated_hardware_broken_one_thing_at_a_time_is_caught(tmp_path: Path) 
         "mounting": (brief, {"imu_body_from_chip": UPSIDE_DOWN}),  # mounted upside down; the config says nothing
         "millimetres": (bounce, {"faults": ["altimeter.millimetres"]}),  # the laser's firmware reports mm as cm
         "crc": (bounce, {"faults": ["mcu.corrupt"], "corrupt_every": 40}),  # one MCU frame in 40 fails its CRC
+        "flip_x": (bounce, {"faults": ["imu.flip_x"]}),  # the IMU's x axis wired backwards: level at rest
     }
     runs = ginny_sims({name: (tmp_path / name, (*args, "--config", str(board_config(tmp_path, name, em))))
                        for name, (args, em) in cases.items()}, timeout=380)
@@ -115,3 +116,8 @@ def test_emulated_hardware_broken_one_thing_at_a_time_is_caught(tmp_path: Path) 
     said = events(tmp_path / "crc", "ACTUATOR_LINK_ERRORS")
     assert said and "bad frames from the flight-control MCU" in said[0]["text"]
     assert summary["outcome"] == "landed" and summary["flight"]["landing_error_m"] < 1.0
+    run, summary = runs["flip_x"]  # passes preflight; caught as the body turns against the commands at liftoff
+    said = events(tmp_path / "flip_x", "TAKEOFF_ABORTED")
+    assert said and "against the roll (x) commands" in said[0]["text"], summary["events"]
+    assert summary["outcome"] != "crashed" and summary["flight"]["max_tilt_deg"] < 10.0, summary["flight"]
+    assert any("TAKEOFF -> DISARMED: takeoff aborted" in m for m in summary["modes"])

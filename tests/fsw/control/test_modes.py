@@ -71,3 +71,16 @@ def test_no_disarm_in_the_air() -> None:
         mc.disarm(30)
     with pytest.raises(ModeRefused, match="nothing to disarm in IDLE"):
         ModeCommander().disarm(0)
+
+
+def test_a_takeoff_is_aborted_only_in_takeoff_and_ends_disarmed() -> None:
+    mc = flying()  # in FLY: too late to stop the rotors
+    with pytest.raises(ModeRefused, match="only in TAKEOFF, not FLY"):
+        mc.abort_takeoff(30, "turns against the commands")
+    mc = ModeCommander()
+    mc.preflight(1)
+    mc.arm(2, GOOD)
+    mc.step(3, Mode.SPIN_UP, "plan")
+    mc.step(4, Mode.TAKEOFF, "plan")
+    tr = mc.abort_takeoff(5, "turns against the commands")
+    assert (tr.old, tr.new, mc.mode) == (Mode.TAKEOFF, Mode.DISARMED, Mode.DISARMED)
