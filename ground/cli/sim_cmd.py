@@ -58,6 +58,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default=str(SIM_STACK), help="the stack config to fly with")
     p.add_argument("--world", default=str(DEFAULT_WORLD), help="the world config to fly in")
     p.add_argument("--max-sim-seconds", type=float, default=None, help="give up after this much simulated time")
+    p.add_argument("--max-wall-seconds", type=float, default=None,
+                   help="give up after this much wall time (default 10 per simulated second, and 2 minutes; "
+                        "an emulated CPU may need more)")
     p.add_argument("--ground", action="store_true",
                    help="wait for the plan and the commands from a ground station (`ginny ground`); --plan then "
                         "only sets the terrain and the start point (lockstep unless --realtime: the simulated time "
@@ -89,7 +92,8 @@ def request(args: argparse.Namespace) -> SimRequest:
     out = args.out or fresh_out_folder(Path(f"sim-out/{Path(args.plan).stem}-seed{args.seed}"))
     return SimRequest(plan=args.plan, terrain=args.terrain, seed=args.seed, realtime=args.realtime,
                       faults=tuple(args.fault), out=Path(out), config=Path(args.config), world=Path(args.world),
-                      max_sim_s=args.max_sim_seconds, ground=args.ground, keys=Path(args.keys),
+                      max_sim_s=args.max_sim_seconds, max_wall_s=args.max_wall_seconds, ground=args.ground,
+                      keys=Path(args.keys),
                       endpoint=args.endpoint, truth_endpoint=args.truth_endpoint, fprime=args.fprime,
                       fprime_port=args.fprime_port, backend=args.backend,
                       board=args.board, bind=args.bind)

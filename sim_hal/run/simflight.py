@@ -80,6 +80,7 @@ class SimRequest:
     config: Path = SIM_STACK  # the stack config the flight's is made from
     world: Path = DEFAULT_WORLD  # the world config likewise
     max_sim_s: float | None = None  # None: the plan's duration plus a margin
+    max_wall_s: float | None = None  # None: 10 wall seconds per simulated second allowed, and 2 minutes
     ground: bool = False  # wait for the plan and the commands from a ground station
     keys: Path = Path("keys")  # the ground link's keys (`ginny ground keys init`)
     endpoint: str = "tcp://127.0.0.1:7400"  # where the ground station connects
@@ -139,6 +140,8 @@ def check_request(req: SimRequest) -> None:
         raise ValueError(f"--seed: {req.seed} is not a seed (0..{MAX_SEED})")
     if req.max_sim_s is not None and not 0 < req.max_sim_s <= _GROUND_MAX_S * 24:
         raise ValueError(f"--max-sim-seconds: {req.max_sim_s} must be above 0 and at most {_GROUND_MAX_S * 24:g}")
+    if req.max_wall_s is not None and not 0 < req.max_wall_s <= 1e7:
+        raise ValueError(f"--max-wall-seconds: {req.max_wall_s} must be above 0 and at most 1e7")
     if req.ground:
         _ground_keys(req.keys)
         check_endpoint(req.endpoint, "--endpoint")
@@ -391,7 +394,8 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     if progress is not None:
         stack.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
     started = time.monotonic()
-    stack_code = stack.run(prep.max_sim_s * (_WALL_PER_SIM_REMOTE if req.board else _WALL_PER_SIM) + 120)
+    per_sim_s = _WALL_PER_SIM_REMOTE if req.board else _WALL_PER_SIM
+    stack_code = stack.run(req.max_wall_s or prep.max_sim_s * per_sim_s + 120)
     world.finish()
     wall_s = time.monotonic() - started
     recorder.stop()

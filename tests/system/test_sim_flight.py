@@ -26,9 +26,15 @@ NAV_KEYS = {"final_position_error_m", "max_position_error_m", "velocity_rms_erro
 TRACKER_KEYS = {"frames", "dropped_frames", "p50_ms", "p99_ms", "max_ms", "deadline_misses"}
 
 
+def wall_limit(timeout: float) -> list[str]:
+    """Under an emulated CPU, `ginny sim`'s own wall-time limit stretches with the test's."""
+    scale = timeout_scale()
+    return ["--max-wall-seconds", str(timeout * scale)] if scale > 1 else []
+
+
 def ginny_sim(out: Path, *args: str, timeout: float = 240) -> tuple[subprocess.CompletedProcess, dict | None]:
-    run = subprocess.run([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args],
-                         capture_output=True, text=True, timeout=timeout * timeout_scale())
+    run = subprocess.run([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args,
+                          *wall_limit(timeout)], capture_output=True, text=True, timeout=timeout * timeout_scale())
     summary = out / "summary.json"
     return run, json.loads(summary.read_text()) if summary.exists() else None
 
@@ -37,7 +43,8 @@ def ginny_sims(flights: dict[str, tuple[Path, tuple[str, ...]]], timeout: float 
                ) -> dict[str, tuple[subprocess.CompletedProcess, dict | None]]:
     """Several `ginny sim` runs side by side (a lockstep flight leaves part of the two cores idle, and depends
     on its seed and config alone): name -> (out, args) in, name -> (run, summary) out."""
-    procs = {name: (out, subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args],
+    procs = {name: (out, subprocess.Popen([sys.executable, "-m", "ground.cli.main", "sim", "--out", str(out), *args,
+                                           *wall_limit(timeout)],
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
              for name, (out, args) in flights.items()}
     results = {}
