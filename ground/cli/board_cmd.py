@@ -65,7 +65,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def against_world(args: argparse.Namespace, out: TextIO) -> int:
     """The flight stack of `ginny sim --backend board`, here, against the world on another host; until the
-    world says it is done (its SIM_DONE event) or Ctrl-C. 0 if no critical process was lost, 2 on bad input."""
+    world says it is done (its SIM_DONE event), goes silent, or Ctrl-C. 0 if no critical process was lost and
+    the world did not vanish, 1 otherwise, 2 on bad input."""
     from fsw.health.stack import StackBusy, build_supervisor, lock_run_dir, run_stack
     from fsw.runtime.outputs import fresh_out_folder
     from sim_hal.run.simflight import SIM_STACK, prepare_board
@@ -90,9 +91,9 @@ def against_world(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         done.close()
         shutil.copytree(Path(run_dir) / "logs", folder / "logs", dirs_exist_ok=True)
-    said = f"said: {done.said}" if done.said else "said nothing (stopped before it was done)"
+    said = f"said: {done.said}" if done.said else done.gone or "said nothing (stopped before it was done)"
     print(f"ginny board: the world {said}", file=out, flush=True)
-    return code
+    return code or (1 if done.gone else 0)
 
 
 def check(loaded, args: argparse.Namespace, out: TextIO) -> int:

@@ -144,20 +144,31 @@ class RemoteStack:
 
 
 class WorldDone:
-    """The board's side: stops its supervisor when the remote world says it is done (`SIM_DONE`), read from
-    the bus on the supervisor's own timer."""
+    """The board's side: stops its supervisor when the remote world says it is done (`SIM_DONE`), or when the
+    world, once heard, has sent no heartbeat for `silence_s` (its host gone); read from the bus on the
+    supervisor's own timer."""
 
-    def __init__(self, supervisor: HealthProcess, topology_path: Path, run_dir: str) -> None:
+    def __init__(self, supervisor: HealthProcess, topology_path: Path, run_dir: str, silence_s: float = 30.0) -> None:
         self.supervisor = supervisor
-        self.reader = BusReader(Topology.load(topology_path, sim_registry(), run_dir), ["event"]).open()
-        self.said = ""
+        self.reader = BusReader(Topology.load(topology_path, sim_registry(), run_dir), ["event", "heartbeat"]).open()
+        self.said = ""  # the world's SIM_DONE text
+        self.gone = ""  # why the world is taken to be gone
+        self.silence_ns = round(silence_s * 1e9)
+        self._heard_ns: int | None = None  # the world's last heartbeat (monotonic)
         supervisor.timers.every(100 * NS_PER_MS, self.check, name="world_done")
 
     def check(self) -> None:
+        now = time.monotonic_ns()
         for rec in self.reader.poll(0):
-            if rec.msg.source == WORLD and rec.msg.name == "SIM_DONE":
+            if rec.publisher != WORLD:
+                continue
+            self._heard_ns = now
+            if rec.topic == "event" and rec.msg.name == "SIM_DONE":
                 self.said = rec.msg.text
                 self.supervisor.stop()
+        if self._heard_ns is not None and now - self._heard_ns > self.silence_ns and not (self.said or self.gone):
+            self.gone = f"silent for {self.silence_ns / 1e9:.0f} s: its host or its process is gone"
+            self.supervisor.stop()
 
     def close(self) -> None:
         self.reader.close()

@@ -76,3 +76,59 @@ def test_ginny_board_against_a_world_refuses_bad_input_before_it_starts(tmp_path
         assert board_cmd.run(args, io.StringIO()) == 2
         assert said in capsys.readouterr().err
         assert not (tmp_path / "o").exists()
+
+
+class _Supervisor:
+    """What WorldDone needs of a supervisor: its timers and stop."""
+
+    def __init__(self) -> None:
+        from fsw.clock import MonotonicClock
+        from fsw.runtime.timers import Timers
+
+        self.timers = Timers(MonotonicClock())
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def _world_publisher(topology: Topology, topic: str):
+    import zmq
+
+    from fsw.bus.transport import Publisher
+
+    ctx = zmq.Context.instance()
+    pub = Publisher(ctx, topology.registry[topic], topology.endpoint("world", topic), "world")
+    pub.open()
+    return pub
+
+
+def test_the_board_side_stops_when_the_world_is_done_or_gone(tmp_path: Path) -> None:
+    import time
+
+    from fsw.bus.messages import Event, Heartbeat, ProcState, Severity
+    from sim_hal.run.split import WorldDone
+    from tests.conftest import wait_until
+
+    topology = Topology.load(DEFAULT_DIR / "topology.toml", sim_registry(), str(tmp_path))
+    beats, events = _world_publisher(topology, "heartbeat"), _world_publisher(topology, "event")
+    try:
+        supervisor = _Supervisor()
+        done = WorldDone(supervisor, DEFAULT_DIR / "topology.toml", str(tmp_path), silence_s=0.5)
+        wait_until(lambda: done._heard_ns is not None, 10.0,
+                   lambda: (beats.publish(Heartbeat(0, "world", 1, ProcState.READY, 7)), done.check(),
+                            time.sleep(0.01)), what="the world's heartbeat")  # a heartbeat each 10 ms
+        assert not supervisor.stopped
+        wait_until(lambda: supervisor.stopped, 10.0, done.check, what="the silence noticed")
+        assert "silent for 0 s" in done.gone or "silent for 1 s" in done.gone, done.gone
+        done.close()
+        supervisor = _Supervisor()
+        done = WorldDone(supervisor, DEFAULT_DIR / "topology.toml", str(tmp_path))
+        wait_until(lambda: supervisor.stopped, 10.0,
+                   lambda: (events.publish(Event(5, "world", "SIM_DONE", Severity.ACTIVITY_HI, "landed at t=5 s", 0)),
+                            done.check()), what="SIM_DONE")
+        assert done.said == "landed at t=5 s" and not done.gone
+        done.close()
+    finally:
+        beats.close()
+        events.close()
