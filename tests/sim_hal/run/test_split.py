@@ -132,3 +132,20 @@ def test_the_board_side_stops_when_the_world_is_done_or_gone(tmp_path: Path) -> 
     finally:
         beats.close()
         events.close()
+
+
+def test_a_remote_stack_is_ready_when_its_supervisor_table_shows_every_process_ready() -> None:
+    from fsw.bus.messages import ProcessStat, ProcessStats, ProcState
+    from sim_hal.run.split import RemoteStack
+
+    def table(*states: ProcState) -> ProcessStats:
+        return ProcessStats(0, [ProcessStat(f"p{i}", 100 + i, s, 0.0, 0, 0, 0.0) for i, s in enumerate(states)])
+    seen: list[ProcessStats | None] = [None]
+    stack = RemoteStack(lambda: seen[0])
+    assert not stack.ready()  # nothing heard yet
+    seen[0] = table(ProcState.READY, ProcState.STARTING)
+    assert not stack.ready()
+    seen[0] = table(ProcState.READY, ProcState.READY)
+    assert stack.ready() and stack.lost() == []
+    stack.timers.every(1_000_000, stack.stop)  # stopped from its own timer, as the world's runner stops it
+    assert stack.run(30.0) == 0 and not stack.signalled
