@@ -49,7 +49,9 @@ class ResponseCheck:
         return verdict
 
     def reset(self) -> None:
-        """Start afresh (a new takeoff)."""
+        """Start afresh (a new takeoff); called every cycle outside a takeoff, so nothing is done twice."""
+        if self._prev is None:  # nothing observed since the last reset
+            return
         self._prev, self._start_ns = None, None
         self._predicted, self._measured, self._opposed = [0.0, 0.0], [0.0, 0.0], [0, 0]
 
@@ -62,6 +64,7 @@ class ResponseCheck:
             if self._opposed[axis] >= self.windows and verdict is None:
                 verdict = (f"the body turns against the {_AXES[axis]} commands ({self._opposed[axis]} windows of "
                            f"{self.window_s * 1e3:.0f} ms in a row; last {m:+.3f} rad/s measured against "
-                           f"{p:+.3f} predicted): a gyro axis reversed, or the IMU mounted otherwise than the config says")
+                           f"{p:+.3f} predicted): a gyro axis reversed, or the IMU mounted otherwise than the "
+                           "config says")
         self._predicted, self._measured = [0.0, 0.0], [0.0, 0.0]
         return verdict

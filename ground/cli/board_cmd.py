@@ -69,6 +69,7 @@ def against_world(args: argparse.Namespace, out: TextIO) -> int:
     the world did not vanish, 1 otherwise, 2 on bad input."""
     from fsw.health.stack import StackBusy, build_supervisor, lock_run_dir, run_stack
     from fsw.runtime.outputs import fresh_out_folder
+    from ground.cli import run_cmd
     from sim_hal.run.simflight import SIM_STACK, prepare_board
     from sim_hal.run.split import WorldDone, stack_side
 
@@ -78,8 +79,7 @@ def against_world(args: argparse.Namespace, out: TextIO) -> int:
         stack_path = prepare_board(args.plan, Path(args.config or SIM_STACK), folder, split)
         run_dir = args.run_dir or tempfile.mkdtemp(prefix=f"ginny-board-{os.getuid()}-")
         lock_run_dir(run_dir)
-        supervisor = build_supervisor(stack_path, run_dir, on_verdict=lambda v: print(f"  {v.what:<8} {v.text}",
-                                                                                         file=out, flush=True))
+        supervisor = build_supervisor(stack_path, run_dir, on_verdict=lambda v: run_cmd.print_verdict(v, out))
     except (ConfigError, ValueError, StackBusy) as exc:
         print(f"ginny board: {exc}", file=sys.stderr)
         return 2

@@ -33,12 +33,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         check_args(args)
         lock_run_dir(run_dir)
-        supervisor = build_supervisor(args.config, run_dir, on_verdict=lambda v: _print_verdict(v, out))
+        supervisor = build_supervisor(args.config, run_dir, on_verdict=lambda v: print_verdict(v, out))
     except (ConfigError, RuntimeError, ValueError, StackBusy) as exc:
         print(f"ginny run: {exc}", file=sys.stderr)
         return 2
     print(f"ginny run: stack {args.config}, run folder {run_dir}", file=out, flush=True)
-    world = WorldRunner(SupervisedStack(supervisor), args.config, world_args(args), run_dir, out) if args.world else None
+    world = WorldRunner(SupervisedStack(supervisor), args.config, world_args(args), run_dir, out) \
+        if args.world else None
     code = run_stack(supervisor, args.seconds)
     if world is not None:
         code = code or world.finish()
@@ -78,7 +79,8 @@ def check_args(args: argparse.Namespace) -> None:
         parse_fault(spec)
 
 
-def _print_verdict(v: Verdict, out: TextIO) -> None:
+def print_verdict(v: Verdict, out: TextIO) -> None:
+    """A supervisor's verdict on a flight process (ready, hung, restarted ...), as a line of the run's output."""
     print(f"  {v.what:<8} {v.text}", file=out, flush=True)
 
 

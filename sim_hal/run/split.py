@@ -112,7 +112,8 @@ def write_topology(folder: Path, base_topology: Path, split: Split) -> str:
 
 class RemoteStack:
     """A flight stack on another host, as the world's side sees it: ready when its supervisor's newest table
-    (`table()`, from health.procs) shows every flight process ready; lost what that table shows dead."""
+    (`table()`, from health.procs) shows every flight process ready. Nothing is lost from here: the remote
+    supervisor restarts its processes, and the world's hang watch ends a run whose stack stops answering."""
 
     def __init__(self, table: Callable[[], ProcessStats | None]) -> None:
         self.table = table
@@ -125,7 +126,7 @@ class RemoteStack:
         return t is not None and bool(t.processes) and all(p.state is ProcState.READY for p in t.processes)
 
     def lost(self) -> list[str]:
-        return []  # the remote supervisor restarts its processes; the world's hang watch ends a run that stops
+        return []
 
     def stop(self) -> None:
         self._stop.set()
@@ -157,9 +158,11 @@ class WorldDone:
         self._heard_ns: int | None = None  # the world's last heartbeat (monotonic)
         supervisor.timers.every(100 * NS_PER_MS, self.check, name="world_done")
 
-    def check(self) -> None:
+    def check(self, wait_ms: int = 0) -> None:
+        """Take what the world sent (waiting up to `wait_ms` for it: the supervisor's timer does not wait)."""
+        records = self.reader.poll(wait_ms)
         now = time.monotonic_ns()
-        for rec in self.reader.poll(0):
+        for rec in records:
             if rec.publisher != WORLD:
                 continue
             self._heard_ns = now

@@ -104,8 +104,6 @@ def _world_publisher(topology: Topology, topic: str):
 
 
 def test_the_board_side_stops_when_the_world_is_done_or_gone(tmp_path: Path) -> None:
-    import time
-
     from fsw.bus.messages import Event, Heartbeat, ProcState, Severity
     from sim_hal.run.split import WorldDone
     from tests.conftest import wait_until
@@ -116,17 +114,17 @@ def test_the_board_side_stops_when_the_world_is_done_or_gone(tmp_path: Path) -> 
         supervisor = _Supervisor()
         done = WorldDone(supervisor, DEFAULT_DIR / "topology.toml", str(tmp_path), silence_s=0.5)
         wait_until(lambda: done._heard_ns is not None, 10.0,
-                   lambda: (beats.publish(Heartbeat(0, "world", 1, ProcState.READY, 7)), done.check(),
-                            time.sleep(0.01)), what="the world's heartbeat")  # a heartbeat each 10 ms
+                   lambda: (beats.publish(Heartbeat(0, "world", 1, ProcState.READY, 7)), done.check(wait_ms=10)),
+                   what="the world's heartbeat")  # a heartbeat until the subscription has joined
         assert not supervisor.stopped
-        wait_until(lambda: supervisor.stopped, 10.0, done.check, what="the silence noticed")
+        wait_until(lambda: supervisor.stopped, 10.0, lambda: done.check(wait_ms=50), what="the silence noticed")
         assert "silent for 0 s" in done.gone or "silent for 1 s" in done.gone, done.gone
         done.close()
         supervisor = _Supervisor()
         done = WorldDone(supervisor, DEFAULT_DIR / "topology.toml", str(tmp_path))
         wait_until(lambda: supervisor.stopped, 10.0,
                    lambda: (events.publish(Event(5, "world", "SIM_DONE", Severity.ACTIVITY_HI, "landed at t=5 s", 0)),
-                            done.check()), what="SIM_DONE")
+                            done.check(wait_ms=10)), what="SIM_DONE")
         assert done.said == "landed at t=5 s" and not done.gone
         done.close()
     finally:
