@@ -26,7 +26,8 @@ from fsw.config.stack import NavConfig
 from fsw.nav.pipeline import NavPipeline, Outputs
 from fsw.typed import FieldError
 
-TRAJECTORY_COLUMNS = ("t_ns,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,qw,qx,qy,qz,features,inliers,proc_ms").split(",")
+TRAJECTORY_COLUMNS = ("t_ns,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,qw,qx,qy,qz,features,inliers,proc_ms,"
+                      "x_sd_m,y_sd_m,z_sd_m,vision").split(",")
 
 
 class DatasetError(ValueError):
@@ -199,6 +200,7 @@ def _write(writer, out: Outputs) -> int:
         s = states.get(tr.t_ns)
         if s is None:
             continue
-        writer.writerow([tr.t_ns, *s.pos_m, *s.vel_mps, *s.q_wxyz, tr.features, tr.inliers, f"{tr.proc_ms:.3f}"])
+        writer.writerow([tr.t_ns, *s.pos_m, *s.vel_mps, *s.q_wxyz, tr.features, tr.inliers, f"{tr.proc_ms:.3f}",
+                         *s.pos_std_m, s.vision.name])
         n += 1
     return n

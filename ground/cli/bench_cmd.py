@@ -10,6 +10,7 @@ from typing import TextIO
 
 from fsw.bus.bench import run_bench
 from fsw.runtime.outputs import check_export_folder
+from sim_hal.model.terrain import TERRAINS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bus.set_defaults(func=bench_bus)
     render = bench.add_parser("render", help="navcam render time (640x480 fisheye, per-pixel terrain height)")
     render.add_argument("--frames", type=int, default=500, help="navcam frames to render")
-    render.add_argument("--terrain", default="jezero", choices=("jezero", "ripples", "flat"), help="the terrain drawn")
+    render.add_argument("--terrain", default="jezero", choices=TERRAINS, help="the terrain drawn")
     render.add_argument("--json", action="store_true", help="print one JSON object")
     render.set_defaults(func=bench_render)
     camera = bench.add_parser("camera", help="the colour camera's capture: scene, RAW, develop, JPEG, PNG, "
@@ -69,6 +70,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     camp.add_argument("--out", required=True, help="a new or empty folder for both runs' flights")
     camp.add_argument("--json", action="store_true", help="print one JSON object")
     camp.set_defaults(func=bench_campaign)
+    acc = bench.add_parser("accuracy", help="navigation's accuracy over a fixed matrix: simulated flights (2-10 m/s, "
+                           "5-24 m up, 100-800 m, jezero and hills) and replays of real photographs")
+    acc.add_argument("--out", required=True, help="a new or empty folder for the flights, datasets and replays")
+    acc.add_argument("--only", default="", help="only the cases whose name holds this (e.g. replay's 'gravel')")
+    acc.add_argument("--json", action="store_true", help="print one JSON object")
+    acc.set_defaults(func=bench_accuracy)
     link = bench.add_parser("link", help="the ground link through the emulated radio: round trip, throughput")
     link.add_argument("--commands", type=int, default=50, help="NO_OPs sent one at a time for the round trip")
     link.add_argument("--file-kib", type=int, default=256, help="size of the file downlinked for throughput")
@@ -164,6 +171,24 @@ def bench_latency(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     return _simulation_bench("latency", args.sim_seconds > 0, "--sim-seconds must be positive",
                              lambda: bench.bench_latency(args.sim_seconds), args, out)
+
+
+def bench_accuracy(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ground.accuracy import run_matrix, table
+
+    out = out or sys.stdout
+    try:
+        check_export_folder(Path(args.out), "--out")
+    except ValueError as exc:
+        print(f"ginny bench accuracy: {exc}", file=sys.stderr)
+        return 2
+    say = (lambda name: None) if args.json else (lambda name: print(f"flying {name} ...", file=sys.stderr))
+    result = run_matrix(Path(args.out), args.only, say)
+    if not result["cases"]:
+        print(f"ginny bench accuracy: no case's name holds {args.only!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(result) if args.json else table(result), file=out)
+    return 0
 
 
 def bench_bus(args: argparse.Namespace, out: TextIO | None = None) -> int:

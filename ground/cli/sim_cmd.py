@@ -16,6 +16,7 @@ from rich.table import Table
 
 from fsw.comm.fprime.dictionary import gds_command
 from fsw.config import ConfigError
+from sim_hal.model.terrain import TERRAINS
 from fsw.config.stack import load_stack
 from fsw.control.plan import bundled_plans
 from fsw.health.stack import StackBusy
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sim", help="fly one whole simulated flight of a plan", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--plan", default="flight51", help=f"a bundled plan ({', '.join(bundled_plans())}) or a file")
-    p.add_argument("--terrain", default=None, help="jezero | ripples | flat (default: the plan's)")
+    p.add_argument("--terrain", default=None, help=f"{' | '.join(TERRAINS)} (default: the plan's)")
     p.add_argument("--seed", type=int, default=1,
                    help=f"the world's seed, 0..{MAX_SEED}: a lockstep run depends on its seed and configs alone")
     p.add_argument("--realtime", action="store_true",

@@ -1,7 +1,10 @@
 """Seeded procedural terrain (pure): heights and sun-shaded albedo, made in tiles on demand.
 
 Named terrains: `jezero` (well textured: regolith, pebbles, rocks of many sizes, small craters), `ripples`
-(steep, nearly textureless sand ripples, as on Flights 71 and 72) and `flat` (level, textured: for tests).
+(steep, nearly textureless sand ripples, as on Flights 71 and 72), `flat` (level, textured: for tests), `hills`
+(jezero's ground on a 20 m rise of 10% slopes, from 50 to 250 m north), and three of real photographs
+(`sim_hal/model/photos.py`): `gravel` and `lunar` (level) and `gravel_slope` (gravel on a 5% slope rising to the
+north-east).
 Everything is a function of global coordinates, so tiles agree at their seams and a 1 km flight never sees the
 same ground twice. A coarse map of the whole area (no small rocks) serves what lies beyond the fine window.
 Arrays are indexed [north, east]: row r covers north = origin_n + (r + 0.5) * res_m.
@@ -20,8 +23,10 @@ import numpy as np
 
 from fsw.typed import check
 from sim_hal.model.noise import pixel_noise, value_noise
+from sim_hal.model.photos import photo_albedo
 
-TERRAINS = ("jezero", "ripples", "flat")
+TERRAINS = ("jezero", "ripples", "flat", "hills", "gravel", "gravel_slope", "lunar")
+HILL_START_M, HILL_RISE_M, HILL_SLOPE = 50.0, 20.0, 0.10  # `hills`: where its rise starts (north), how high, how steep
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,37 @@ def _flat(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.nda
     return np.zeros(g[3], np.float32), albedo
 
 
-_BASE = {"jezero": _jezero, "ripples": _ripples, "flat": _flat}
+def _northing(g: tuple) -> tuple[np.ndarray, np.ndarray]:
+    origin_n, origin_e, res, (rows, cols) = g
+    return (origin_n + (np.arange(rows, dtype=np.float64)[:, None] + 0.5) * res,
+            origin_e + (np.arange(cols, dtype=np.float64)[None, :] + 0.5) * res)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+def _hills(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Jezero's ground on a rise: the slope eases from 0 to 10% and back over about 20 m at each end."""
+    height, albedo = _jezero(spec, g, detail)
+    n, _ = _northing(g)
+    ease = 10.0
+    end = HILL_START_M + HILL_RISE_M / HILL_SLOPE
+    rise = HILL_SLOPE * ease * (_softplus((n - HILL_START_M) / ease) - _softplus((n - end) / ease))
+    return (height + rise).astype(np.float32), albedo
+
+
+def _photo(name: str, slope: tuple[float, float]) -> Callable:
+    def terrain(spec: TerrainSpec, g: tuple, detail: bool) -> tuple[np.ndarray, np.ndarray]:
+        n, e = _northing(g)
+        height = (slope[0] * n + slope[1] * e).astype(np.float32)
+        return np.broadcast_to(height, g[3]).copy(), photo_albedo(name, spec.seed, g)
+    return terrain
+
+
+_BASE = {"jezero": _jezero, "ripples": _ripples, "flat": _flat, "hills": _hills,
+         "gravel": _photo("gravel", (0.0, 0.0)), "gravel_slope": _photo("gravel", (0.04, 0.03)),
+         "lunar": _photo("moon", (0.0, 0.0))}
 
 
 def _cells_around(origin_n: float, origin_e: float, size_n: float, size_e: float, cell: float, margin: float):
@@ -225,7 +260,7 @@ def rover_ground(spec: TerrainSpec) -> float:
     r = spec.rover
     g = (r.north_m - 2.0, r.east_m - 2.0, 0.25, (16, 16))
     height, albedo = _BASE[spec.name](spec, g, False)
-    if spec.name == "jezero":
+    if spec.name in ("jezero", "hills"):
         _add_craters(spec, g, height, albedo)
     return float(height.mean())
 
@@ -244,7 +279,7 @@ def make_grid(spec: TerrainSpec, origin_n: float, origin_e: float, res: float, s
               detail: bool) -> Grid:
     g = (origin_n, origin_e, res, shape)
     height, albedo = _BASE[spec.name](spec, g, detail)
-    if spec.name == "jezero":
+    if spec.name in ("jezero", "hills"):
         _add_craters(spec, g, height, albedo)
         if detail:  # the coarse map, for the far field, leaves rocks out
             _add_rocks(spec, g, height, albedo, d_min=max(0.08, 3 * res))

@@ -66,7 +66,8 @@ def test_replay_round_trip(dataset, tmp_path: Path, capsys) -> None:
     rows = list(csv.DictReader(open(tmp_path / "trajectory.csv")))
     frames = len(list((root / "mav0" / "cam0" / "data").iterdir()))
     assert len(rows) == frames and list(rows[0]) == ["t_ns", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps",
-                                                     "qw", "qx", "qy", "qz", "features", "inliers", "proc_ms"]
+                                                     "qw", "qx", "qy", "qz", "features", "inliers", "proc_ms",
+                                                     "x_sd_m", "y_sd_m", "z_sd_m", "vision"]
     last = rows[-1]
     err = np.linalg.norm(np.array([float(last[k]) for k in ("x_m", "y_m", "z_m")]) - truth[int(last["t_ns"])])
     assert err < 0.5
