@@ -88,11 +88,16 @@ class NavConfig:
     fusion_delay_ms: float = 0.0  # IMU is fused this far behind the newest sample, so frames that arrive
     # within it are fused in time order, exactly and deterministically (the sim stack uses it); frames later
     # than that are fused on arrival against the pose estimated for their own time
+    start: str = "ground"  # "ground": navigation starts on the legs at the takeoff point (a flight); "data": from
+    # its first tenth of a second of data -- in the air when the laser ranges the ground below (height from the
+    # ranges, level from the accelerometer, velocity unknown until the frames tell it), else on the ground (a
+    # replay of a recording that may start in flight)
     processing_time: str = "wall"  # how a frame's processing time is measured: "wall" (the monotonic clock),
     # or "thread_cpu" (the thread's CPU time: a lockstep run's machine may be loaded, and that is not the
     # critical loop's cost)
 
     def __post_init__(self) -> None:
+        check(self.start in ("ground", "data"), "start", "must be 'ground' (on the legs) or 'data' (from the first data)")
         check(self.processing_time in ("wall", "thread_cpu"), "processing_time", "must be 'wall' or 'thread_cpu'")
         check(self.frame_timestamps in ("exposure", "counted"), "frame_timestamps",
               "must be 'exposure' (each frame's own time) or 'counted' (the Flight 6 bug, for study)")

@@ -67,13 +67,15 @@ class Estimator:
         self.R_bc = np.asarray(body_from_camera, dtype=np.float64)
         self.reset(np.zeros(3), np.eye(3))
 
-    def reset(self, pos: np.ndarray, R: np.ndarray) -> None:
-        """At rest on the ground: position and attitude known (levelled by the inclinometer)."""
+    def reset(self, pos: np.ndarray, R: np.ndarray, vel_std_mps: float = 0.01, height_std_m: float = 0.01) -> None:
+        """At rest on the ground: position and attitude known (levelled by the inclinometer). Started in the
+        air: the height from the laser (`height_std_m`), the velocity not known (`vel_std_mps`)."""
         self.p, self.v, self.R = np.array(pos, float), np.zeros(3), np.array(R, float)
         self.ba, self.bg = np.zeros(3), np.zeros(3)
         self.p_b, self.R_b = self.p.copy(), self.R.copy()
-        self.P = np.diag([1e-4] * 3 + [1e-4] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3 + [0.003 ** 2] * 3
-                         + [1e-4] * 3 + [1e-5] * 3 + [1e-4] * 2 + [self.cfg.slope_std ** 2] * 2)
+        self.P = np.diag([1e-4, 1e-4, height_std_m ** 2] + [vel_std_mps ** 2] * 3 + [1e-5] * 3 + [0.05 ** 2] * 3
+                         + [0.003 ** 2] * 3 + [1e-4, 1e-4, height_std_m ** 2] + [1e-5] * 3 + [1e-4] * 2
+                         + [self.cfg.slope_std ** 2] * 2)
         self.t_ns: int | None = None
         self.ground_z = self.cfg.ground_z_m  # the ground under the vehicle, NED z
         self.ground_z_b = self.ground_z  # the base frame's ground plane: its height under the base frame ...
@@ -83,6 +85,7 @@ class Estimator:
         self._pending_R = self.R  # the IMU measured over it (body axes)
         self._pending_turn = [0.0, 0.0, 0.0]
         self._pending_dv = [0.0, 0.0, 0.0]
+        self._pending_dn = self._pending_de = 0.0  # ... and the horizontal displacement over it
         self._count = 0
 
     # --- propagation ----------------------------------------------------------------------------------
@@ -107,6 +110,8 @@ class Estimator:
         self._pending_dt += dt
         v0, v1 = self.v[0], self.v[1]
         self._pending_travel_m += math.sqrt(v0 * v0 + v1 * v1) * dt
+        self._pending_dn += v0 * dt
+        self._pending_de += v1 * dt
         self._count += 1
         if self._count % self.cfg.covariance_every == 0:
             self.flush_covariance()
@@ -140,13 +145,24 @@ class Estimator:
         P = np.concatenate([top, P[_MOVED:]])
         P[:, :_MOVED] = P[:, :_MOVED] @ F.T
         P[_DIAG, _DIAG] += self._q_per_s * dt
+        self._follow_plane(P, self._pending_dn, self._pending_de)
         P[GZ, GZ] += self.cfg.terrain_walk_m ** 2 * self._pending_travel_m
         self.P = P
         self._pending_dt = 0.0
         self._pending_travel_m = 0.0
+        self._pending_dn = self._pending_de = 0.0
         self._pending_turn = [0.0, 0.0, 0.0]
         self._pending_dv = [0.0, 0.0, 0.0]
         self.R = orthonormalize(self.R)
+
+    def _follow_plane(self, P: np.ndarray, dn: float, de: float) -> None:
+        """The ground under the vehicle follows the base plane's slope as the vehicle moves (dn, de): a rise
+        the features see tilting the plane is expected in the laser's ranges, not read as the vehicle
+        sinking; the wander about the plane is the terrain walk's. P is changed in place (G P G^T, where G
+        adds slope . (dn, de) to the ground's row)."""
+        if dn == 0.0 and de == 0.0:
+            return
+        self.ground_z += float(self.slope[0]) * dn + float(self.slope[1]) * de
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
@@ -224,6 +240,22 @@ class Estimator:
         d_down = -self.R @ skew(np.array([0.0, 0.0, 1.0]))
         H[0, TH] = -height / down[2] ** 2 * d_down[2]
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
+
+    def reinit_height(self, range_m: float, vel_std_mps: float = 0.5) -> bool:
+        """The laser has disagreed with the height for too long: take the height from this range (along the
+        body's down axis, over the ground state) and forget how it was correlated with the rest; the
+        vertical velocity is suspect too. False when the laser does not point at the ground."""
+        self.flush_covariance()
+        down = self.R[:, 2]
+        if down[2] < 0.5:
+            return False
+        self.p = self.p.copy()
+        self.p[2] = self.ground_z - range_m * down[2]
+        for i, var in ((2, self.cfg.altimeter_std_m ** 2), (5, vel_std_mps ** 2)):
+            self.P[i, :] = 0.0
+            self.P[:, i] = 0.0
+            self.P[i, i] = var
+        return True
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """The current frame becomes the base: clone the pose and the ground under it (and their uncertainty)

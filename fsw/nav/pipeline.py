@@ -51,11 +51,24 @@ class Counters:
 
 
 ALTIMETER_REFUSED_SAY = 25  # laser ranges refused in a row (half a second at 50 Hz) before it is said
+ALTIMETER_REFUSED_REINIT = 100  # ... and (two seconds) before the height is taken from the laser again: the
+# laser is never gated out for good
 _FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
 _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
 _GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
 _STILL_ACCEL_MPS2 = 0.1  # still: the accelerometers read gravity within this (mean), spread under twice it
 _STILL_GYRO_RADPS = 0.02  # ... and the gyros turn less than this (mean; the bias is ~0.002)
+START_WINDOW_S = 0.1  # starting from the data: the IMU and laser data that level and place the vehicle
+START_IN_AIR_M = 0.5  # ... in the air when the laser ranges the ground at least this far below
+START_VEL_STD_MPS = 2.0  # ... where the velocity is not known (a hover or a 10 m/s leg): the frames tell it
+
+
+def _level(accel: np.ndarray) -> np.ndarray:
+    """The attitude (heading 0) whose roll and pitch put gravity where the accelerometer feels it."""
+    roll = math.atan2(-accel[1], -accel[2])
+    pitch = math.atan2(accel[0], math.hypot(accel[1], accel[2]))
+    cr, sr, cp, sp = math.cos(roll), math.sin(roll), math.cos(pitch), math.sin(pitch)
+    return np.array([[cp, sp * sr, sp * cr], [0, cr, -sr], [-sp, cp * sr, cp * cr]])
 
 
 class NavPipeline:
@@ -98,6 +111,7 @@ class NavPipeline:
         self._still_gyro: list[np.ndarray] = []  # gyro samples on the legs since the last range ...
         self._still_accel: list[float] = []  # ... and accelerometer magnitudes: is the vehicle still?
         self._unfinished: tuple | None = None  # (frame, track result, start time, pose): see finish_frame
+        self._pre: list[ImuSample] = []  # the first samples, when starting from the data
 
     # --- inputs ---------------------------------------------------------------------------------------
     def on_altimeter(self, sample: AltimeterSample) -> None:
@@ -157,7 +171,12 @@ class NavPipeline:
         stamped before it (each at its own time)."""
         self.finish_frame(out)
         if not self._started:
-            self._start(sample, np.array(sample.accel_mps2))
+            if self.cfg.start == "ground":
+                self._start(sample, np.array(sample.accel_mps2))
+                return
+            self._pre.append(sample)
+            if (sample.t_ns - self._pre[0].t_ns) * 1e-9 >= START_WINDOW_S:
+                self._start_from_data(out)
             return
         self._imu.append(sample)
         e = self.est
@@ -202,14 +221,36 @@ class NavPipeline:
 
     def _start(self, sample: ImuSample, accel: np.ndarray) -> None:
         """At rest: level from gravity (roll and pitch), heading 0 (the start heading), on the ground."""
-        roll = math.atan2(-accel[1], -accel[2])
-        pitch = math.atan2(accel[0], math.hypot(accel[1], accel[2]))
-        cr, sr, cp, sp = math.cos(roll), math.sin(roll), math.cos(pitch), math.sin(pitch)
-        R = np.array([[cp, sp * sr, sp * cr], [0, cr, -sr], [-sp, cp * sr, cp * cr]])
-        self.est.reset(np.array([0.0, 0.0, -CG_HEIGHT_M]), R)
-        self.est.propagate(sample.t_ns, np.zeros(3), accel)
-        self.predictor.reset(sample.t_ns, self.est.p, self.est.v, self.est.R)
+        self.est.reset(np.array([0.0, 0.0, -CG_HEIGHT_M]), _level(accel))
+        self._begin(sample.t_ns, accel)
+
+    def _begin(self, t_ns: int, accel: np.ndarray) -> None:
+        self.est.propagate(t_ns, np.zeros(3), accel)
+        self.predictor.reset(t_ns, self.est.p, self.est.v, self.est.R)
         self._started = True
+
+    def _start_from_data(self, out: Outputs) -> None:
+        """From the first `START_WINDOW_S` of data: level from the mean specific force; in the air when the
+        laser ranges the ground (its median range the height, along the tilted down axis; the velocity not
+        known: the frames tell it), else on the ground as a flight starts."""
+        accel = np.mean([s.accel_mps2 for s in self._pre], axis=0)
+        last = self._pre[-1].t_ns
+        self._pre.clear()
+        R = _level(accel)
+        ranges = [r.range_m for r in self.ranges if r.valid and r.t_ns <= last]
+        height = float(np.median(ranges)) * R[2, 2] if ranges else 0.0
+        if height < START_IN_AIR_M:
+            self.est.reset(np.array([0.0, 0.0, -CG_HEIGHT_M]), R)
+        else:
+            self.est.reset(np.array([0.0, 0.0, -height]), R, vel_std_mps=START_VEL_STD_MPS,
+                           height_std_m=self.est.cfg.altimeter_std_m)
+            self._left_ground = True
+            out.events.append(("NAV_START_IN_AIR", Severity.ACTIVITY_HI,
+                               f"navigation starts in the air: {height:.2f} m above the ground (laser, "
+                               f"{len(ranges)} ranges), velocity from the frames"))
+        while self.ranges and self.ranges[0].t_ns <= last:
+            self.ranges.popleft()
+        self._begin(last, accel)
 
     def _due(self, t_ns: int) -> list[tuple[int, Callable[[Outputs], None]]]:
         """Frames and ranges stamped up to `t_ns`, in time order, each with how to apply it."""
@@ -259,6 +300,13 @@ class NavPipeline:
             out.events.append(("ALTIMETER_REJECTED", Severity.WARNING_HI,
                                f"{self._ranges_refused} ranges in a row disagree with the estimate: the laser reads "
                                f"{r.range_m:.2f} m, the estimate is {self.altitude_m():.2f} m above the ground"))
+        elif self._ranges_refused >= ALTIMETER_REFUSED_REINIT:
+            was = self.altitude_m()
+            if self.est.reinit_height(r.range_m):
+                self._ranges_refused = 0
+                out.events.append(("HEIGHT_REINITIALISED", Severity.WARNING_HI,
+                                   f"{ALTIMETER_REFUSED_REINIT} ranges in a row disagreed: the height is the laser's "
+                                   f"again ({was:.2f} -> {self.altitude_m():.2f} m above the ground)"))
 
     def altitude_m(self) -> float:
         """Height of the legs above the ground under the vehicle."""

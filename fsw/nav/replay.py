@@ -161,7 +161,7 @@ def replay(ds: Dataset, sensors: SensorsConfig, out_csv: Path, progress: Callabl
            timer_ns: Callable[[], int] = lambda: 0) -> int:
     """Run the pipeline over the dataset; write one trajectory row per frame; return the rows written."""
     cfg = dataclasses.replace(sensors, navcam=ds.camera)
-    pipe = NavPipeline(NavConfig(), cfg, timer_ns, lambda: 0)
+    pipe = NavPipeline(NavConfig(start="data"), cfg, timer_ns, lambda: 0)  # a recording may start in flight
     events = [(s.t_ns, 0, s) for s in ds.altimeter] + [(t, 1, (p, ln)) for t, p, ln in ds.frames]
     events += [(s.t_ns, 2, s) for s in ds.imu]
     events.sort(key=lambda e: (e[0], e[1]))
