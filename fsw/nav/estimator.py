@@ -242,16 +242,28 @@ class Estimator:
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0)
 
     def reinit_height(self, range_m: float, vel_std_mps: float = 0.5) -> bool:
-        """The laser has disagreed with the height for too long: take the height from this range (along the
-        body's down axis, over the ground state) and forget how it was correlated with the rest; the
-        vertical velocity is suspect too. False when the laser does not point at the ground."""
+        """The laser has disagreed with the height for too long and nothing else holds the height (no
+        features): take the height from this range (along the body's down axis, over the ground state) and
+        forget how it was correlated with the rest; the vertical velocity is suspect too. False when the
+        laser does not point at the ground."""
+        return self._reinit(range_m, ((2, self.cfg.altimeter_std_m ** 2), (5, vel_std_mps ** 2)), vehicle=True)
+
+    def reinit_ground(self, range_m: float) -> bool:
+        """The laser has disagreed for too long while the features hold the vehicle's height: the ground
+        under it moved (a crater, a step): the ground state from this range, its correlations forgotten."""
+        return self._reinit(range_m, ((GZ, self.cfg.altimeter_std_m ** 2),), vehicle=False)
+
+    def _reinit(self, range_m: float, states: tuple, vehicle: bool) -> bool:
         self.flush_covariance()
-        down = self.R[:, 2]
-        if down[2] < 0.5:
+        down_z = float(self.R[2, 2])
+        if down_z < 0.5:
             return False
-        self.p = self.p.copy()
-        self.p[2] = self.ground_z - range_m * down[2]
-        for i, var in ((2, self.cfg.altimeter_std_m ** 2), (5, vel_std_mps ** 2)):
+        if vehicle:
+            self.p = self.p.copy()
+            self.p[2] = self.ground_z - range_m * down_z
+        else:
+            self.ground_z = float(self.p[2]) + range_m * down_z
+        for i, var in states:
             self.P[i, :] = 0.0
             self.P[:, i] = 0.0
             self.P[i, i] = var

@@ -53,6 +53,9 @@ class Counters:
 ALTIMETER_REFUSED_SAY = 25  # laser ranges refused in a row (half a second at 50 Hz) before it is said
 ALTIMETER_REFUSED_REINIT = 100  # ... and (two seconds) before the height is taken from the laser again: the
 # laser is never gated out for good
+GROUND_REFUSED_REINIT = 250  # ... with good vision (the features hold the height), five seconds before the
+# ground state is the laser's: a crater or a rock under the laser passes by sooner, and a ground state taken
+# from a crater's floor would become the next base frame's plane, which the features do not lie on
 _FRAME_SLACK_S = 0.1  # beyond vision_degraded_after_s without a good frame, a silent navcam is declared
 _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (below it the camera is off)
 _GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
@@ -300,13 +303,23 @@ class NavPipeline:
             out.events.append(("ALTIMETER_REJECTED", Severity.WARNING_HI,
                                f"{self._ranges_refused} ranges in a row disagree with the estimate: the laser reads "
                                f"{r.range_m:.2f} m, the estimate is {self.altitude_m():.2f} m above the ground"))
-        elif self._ranges_refused >= ALTIMETER_REFUSED_REINIT:
-            was = self.altitude_m()
-            if self.est.reinit_height(r.range_m):
-                self._ranges_refused = 0
-                out.events.append(("HEIGHT_REINITIALISED", Severity.WARNING_HI,
-                                   f"{ALTIMETER_REFUSED_REINIT} ranges in a row disagreed: the height is the laser's "
-                                   f"again ({was:.2f} -> {self.altitude_m():.2f} m above the ground)"))
+        elif self._ranges_refused >= (GROUND_REFUSED_REINIT if self.vision is VisionStatus.GOOD
+                                      else ALTIMETER_REFUSED_REINIT):
+            self._reinit_from_laser(r, out)
+
+    def _reinit_from_laser(self, r: AltimeterSample, out: Outputs) -> None:
+        """Ranges refused for too long: with good vision the features hold the vehicle's height, so the
+        ground moved (the ground state is the laser's); without, the height is the laser's again."""
+        ground = self.vision is VisionStatus.GOOD
+        was = self.altitude_m()
+        if not (self.est.reinit_ground(r.range_m) if ground else self.est.reinit_height(r.range_m)):
+            return
+        self._ranges_refused = 0
+        what = "the ground under the vehicle moved (the features hold its height)" if ground else \
+            "the height is the laser's again"
+        out.events.append(("HEIGHT_REINITIALISED", Severity.WARNING_HI,
+                           f"{self._ranges_refused} ranges in a row disagreed: {what} "
+                           f"({was:.2f} -> {self.altitude_m():.2f} m above the ground)"))
 
     def altitude_m(self) -> float:
         """Height of the legs above the ground under the vehicle."""

@@ -140,7 +140,7 @@ _EVENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
             ("VISION_DEGRADED", "WARNING_HI", "too few features: estimating on IMU and altimeter"),
             ("VISION_RECOVERED", "ACTIVITY_HI", "features tracked again"),
             ("ALTIMETER_REJECTED", "WARNING_HI", "the laser's ranges disagree with the estimate, half a second in a row"),
-            ("HEIGHT_REINITIALISED", "WARNING_HI", "the laser disagreed for two seconds: the height is the laser's again"),
+            ("HEIGHT_REINITIALISED", "WARNING_HI", "the laser disagreed for long: the ground (5 s; without vision the height, 2 s) is the laser's again"),
             ("NAV_START_IN_AIR", "ACTIVITY_HI", "navigation started from data in the air (a replay)")),
     "control": (("CAPTURE_REQUESTED", "ACTIVITY_LO", "a colour image was asked for"),
                 ("IMU_IMPLAUSIBLE", "WARNING_HI", "the IMU's samples are implausible"),

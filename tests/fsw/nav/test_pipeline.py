@@ -155,3 +155,47 @@ def test_a_frames_estimate_comes_out_before_the_rest_of_its_work(inputs) -> None
                 p.on_frame(held, Outputs())
                 held = None
     pytest.fail("no frame above 1 m")
+
+
+AIRBORNE = ScriptConfig([(0.0, 0.0, 0.0, 10.0), (3.0, 0.0, 0.0, 10.0), (9.0, 6.0, 0.0, 10.0)])  # hover, then 6 m
+
+
+def airborne_inputs(steps: int = 4500):
+    """A recording that starts hovering 10 m up (a replay's, or a restart's), over flat textured ground."""
+    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=2, script=AIRBORNE), load_vehicle(), SENSORS)
+    events, truth = [], {}
+    for _ in range(steps):
+        o = w.step()
+        truth[o.t_ns] = w.truth()
+        events += [(a.t_ns, 0, a) for a in o.altimeter] + [(f.t_ns, 1, f) for f in o.navcam]
+        events += [(i.t_ns, 2, i) for i in o.imu]
+    events.sort(key=lambda e: (e[0], e[1]))
+    return events, truth
+
+
+def test_a_recording_that_starts_in_the_air_starts_from_its_data() -> None:
+    """Started from the data: the height from the first ranges, the velocity learnt from the frames; the
+    estimate follows the truth from the first frame on (started as on the ground, it tracked nothing until
+    the laser was believed and then sat metres off)."""
+    events, truth = airborne_inputs()
+    p, out = run(events, NavConfig(start="data"))
+    assert [e for e in out.events if e[0] == "NAV_START_IN_AIR"]
+    first = next(s for s in out.states if s.t_ns in truth)
+    assert -first.pos_m[2] == pytest.approx(10.0 + 0.13, abs=0.1)
+    worst = max(abs(s.pos_m[2] - truth[s.t_ns].pos_m[2] - 0.0) for s in out.states if s.t_ns in truth)
+    assert worst < 0.2
+    last = out.states[-1]
+    assert math.dist(last.pos_m[:2], truth[last.t_ns].pos_m[:2]) < 0.1
+    assert p.counters.vision_updates > 100
+
+
+def test_a_laser_refused_for_two_seconds_without_vision_gives_the_height_again() -> None:
+    """Started as on the ground under a vehicle hovering 10 m up, with blank frames: every range is refused
+    by the gate -- until 100 in a row re-initialise the height from the laser, and say so."""
+    events, truth = airborne_inputs(2000)
+    p, out = run(events, blank_after_s=0.0)
+    said = [e for e in out.events if e[0] == "HEIGHT_REINITIALISED"]
+    assert said and "the height is the laser's again" in said[0][2]
+    last = out.states[-1]
+    assert last.pos_m[2] == pytest.approx(truth[last.t_ns].pos_m[2], abs=0.2)
+    assert p.counters.altimeter_rejected >= 100
