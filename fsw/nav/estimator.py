@@ -52,6 +52,9 @@ class EstimatorConfig:
     slope_min_inliers: int = 80  # a frame with fewer inliers leaves the slope be (over low texture, as on
     # Flight 72's ripples, a plane free to tilt fits the few features with a tilt of the vehicle)
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
+    slope_in_covariance: int = 0
+    max_ray_tan: float = 100.0  # features further from the base frame's optical axis than this (the tangent of
+    # the angle) are left out
     covariance_every: int = 5  # IMU samples per covariance propagation
 
 
@@ -163,6 +166,10 @@ class Estimator:
         if dn == 0.0 and de == 0.0:
             return
         self.ground_z += float(self.slope[0]) * dn + float(self.slope[1]) * de
+        if self.cfg.slope_in_covariance:
+            d = np.array([dn, de])
+            P[GZ, :] += d @ P[SL, :]
+            P[:, GZ] += P[:, SL] @ d
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
@@ -309,6 +316,10 @@ class Estimator:
         current one (the interval is a few milliseconds)."""
         pose = (self.p, self.R) if pose is None else pose
         if len(base_n) < 6 or (self.ground_z_b - self.p_b[2]) < 0.5:
+            return False
+        near = np.einsum("ij,ij->i", base_n, base_n) <= self.cfg.max_ray_tan ** 2
+        base_n, cur_n = base_n[near], cur_n[near]
+        if len(base_n) < 6:
             return False
         inliers = len(base_n)
         if inliers > self.cfg.max_features:

@@ -47,3 +47,8 @@ def test_bench_render_and_nav_json(capsys) -> None:
     nav = json.loads(capsys.readouterr().out)
     assert set(nav) >= {"frames", "tracker", "baseline", "ratio_p50", "ratio_p99"}
     assert set(nav["tracker"]) == {"p50_ms", "p99_ms", "max_ms"} and nav["frames"] == 5
+
+
+def test_bench_accuracy_refuses_a_filter_no_case_matches(tmp_path, capsys) -> None:
+    assert main(["bench", "accuracy", "--out", str(tmp_path / "acc"), "--only", "no_such_case"]) == 2
+    assert "no case's name holds 'no_such_case'" in capsys.readouterr().err

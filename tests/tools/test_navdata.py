@@ -51,3 +51,15 @@ def test_the_same_seed_writes_the_same_dataset(tmp_path: Path) -> None:
     frames = sorted((tmp_path / "a" / "mav0" / "cam0" / "data").iterdir())
     assert len(frames) > 100
     assert frames[-1].read_bytes() == (tmp_path / "b" / "mav0" / "cam0" / "data" / frames[-1].name).read_bytes()
+
+
+@pytest.mark.timeout(180)
+def test_a_replay_case_is_written_replayed_and_measured(tmp_path: Path) -> None:
+    """The benchmark's replay path end to end on a short hover-and-go over gravel: `ginny replay` starts it in
+    the air from its data and the figures come out of trajectory.csv against the dataset's truth."""
+    from ground.accuracy import ReplayCase, run_replay_case
+
+    r = run_replay_case(ReplayCase("short", Flight("gravel", "air", distance_m=6.0, speed_mps=2.0, seed=2)),
+                        tmp_path)
+    assert r["outcome"] == "replayed" and r["distance_m"] == pytest.approx(6.0, abs=0.05)
+    assert r["final_error_pct"] < 2.0 and r["altitude_rmse_m"] < 0.2 and r["within_3sigma"] > 0.9

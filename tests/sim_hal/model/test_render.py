@@ -57,6 +57,35 @@ def test_a_known_ground_point_lands_on_the_pixel_the_lens_model_predicts(pos, eu
     assert np.hypot(*(np.array(got) - expected)) < 0.5, (got, expected)
 
 
+class SlopedMarkerTerrain(MarkerTerrain):
+    """The marker terrain on a 10% slope rising to the east (heights up): the mark 1.9 m above the level under
+    the vehicle, 19 m away, 60 degrees off the optical axis."""
+
+    MARK = (2.0, 19.0)
+    SLOPE = 0.1
+
+    def __init__(self) -> None:
+        super().__init__()
+        cols = self._fine.origin_e + (np.arange(self._fine.height.shape[1]) + 0.5) * self._fine.res_m
+        self._fine.height[:] = (self.SLOPE * cols)[None, :].astype(np.float32)
+
+    def height_at(self, north_m: float, east_m: float) -> float:
+        return self.SLOPE * east_m
+
+
+def test_on_a_slope_a_known_ground_point_still_lands_where_the_lens_model_predicts() -> None:
+    """Each ray meets the terrain where the terrain is (a fixed point iterated to convergence): one pass, from
+    the level of the ground under the vehicle, drew this mark 5 px off (and the far side of a slope metres off)."""
+    pos, q = (0.0, 0.0, -12.0), mx.IDENTITY
+    img = NavcamRenderer(SENSORS.navcam, SlopedMarkerTerrain(), seed=1).render(pos, q, noise=False)
+    n, e = SlopedMarkerTerrain.MARK
+    body = np.array([n, e, -SlopedMarkerTerrain.SLOPE * e]) - np.array(pos)
+    model = FisheyeModel(SENSORS.navcam)
+    expected = model.project((model.body_from_camera.T @ body)[None, :])[0]
+    got = centroid(img > 150)
+    assert np.hypot(*(np.array(got) - expected)) < 1.0, (got, expected)
+
+
 def test_navcam_frame_format_and_altitude_scale(flat: Terrain) -> None:
     r = NavcamRenderer(SENSORS.navcam, flat, seed=1)
     low = r.render((ROVER.north_m, ROVER.east_m, -6.0), mx.IDENTITY, layer="rover")
