@@ -102,7 +102,8 @@ def flight_track(log: Path) -> Track:
     d = decode_log(log, sim_registry())
     truth = [m for topic, m in d.messages if topic == "sim.truth"]
     tt = np.array([m.t_ns for m in truth]) * NS
-    nav = [m for topic, m in d.messages if topic == "nav.state" and m.valid and tt[0] <= m.t_ns * NS <= tt[-1]]
+    nav = {m.t_ns: m for topic, m in d.messages if topic == "nav.state" and m.valid and tt[0] <= m.t_ns * NS <= tt[-1]}
+    nav = [nav[k] for k in sorted(nav)]  # a frame's estimate is published for its exposure, after later IMU ones
     t = np.array([m.t_ns for m in nav]) * NS
     true_p = interpolate(tt, t, np.array([m.pos_m for m in truth]))
     true_v = interpolate(tt, t, np.array([m.vel_mps for m in truth]))

@@ -52,9 +52,6 @@ class EstimatorConfig:
     slope_min_inliers: int = 80  # a frame with fewer inliers leaves the slope be (over low texture, as on
     # Flight 72's ripples, a plane free to tilt fits the few features with a tilt of the vehicle)
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
-    slope_in_covariance: int = 0
-    max_ray_tan: float = 100.0  # features further from the base frame's optical axis than this (the tangent of
-    # the angle) are left out
     covariance_every: int = 5  # IMU samples per covariance propagation
 
 
@@ -148,7 +145,7 @@ class Estimator:
         P = np.concatenate([top, P[_MOVED:]])
         P[:, :_MOVED] = P[:, :_MOVED] @ F.T
         P[_DIAG, _DIAG] += self._q_per_s * dt
-        self._follow_plane(P, self._pending_dn, self._pending_de)
+        self._follow_plane(self._pending_dn, self._pending_de)
         P[GZ, GZ] += self.cfg.terrain_walk_m ** 2 * self._pending_travel_m
         self.P = P
         self._pending_dt = 0.0
@@ -158,18 +155,15 @@ class Estimator:
         self._pending_dv = [0.0, 0.0, 0.0]
         self.R = orthonormalize(self.R)
 
-    def _follow_plane(self, P: np.ndarray, dn: float, de: float) -> None:
+    def _follow_plane(self, dn: float, de: float) -> None:
         """The ground under the vehicle follows the base plane's slope as the vehicle moves (dn, de): a rise
         the features see tilting the plane is expected in the laser's ranges, not read as the vehicle
-        sinking; the wander about the plane is the terrain walk's. P is changed in place (G P G^T, where G
-        adds slope . (dn, de) to the ground's row)."""
+        sinking; the wander about the plane is the terrain walk's. The state only: with the slope in the
+        ground's covariance too the laser would learn the slope from the ranges alone (over a few features'
+        frames, where the slope is held, as over Flight 72's sand), and the hills fared no better."""
         if dn == 0.0 and de == 0.0:
             return
         self.ground_z += float(self.slope[0]) * dn + float(self.slope[1]) * de
-        if self.cfg.slope_in_covariance:
-            d = np.array([dn, de])
-            P[GZ, :] += d @ P[SL, :]
-            P[:, GZ] += P[:, SL] @ d
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0) -> bool:
@@ -232,6 +226,17 @@ class Estimator:
         H = np.zeros((3, N))
         H[:, BG] = np.eye(3)
         return self._correct(np.asarray(gyro_mean_radps, float) - self.bg, H, var)
+
+    def update_tilt(self, roll_rad: float, pitch_rad: float, var: float) -> bool:
+        """Resting on its legs, the inclinometer's roll and pitch: where gravity lies in the body. With the
+        zero-velocity update it tells the accelerometer's horizontal bias from a tilt (the accelerometer alone
+        cannot: a bias of b reads as a tilt of b / g, and in flight as a ground that slopes by as much)."""
+        d = self.R[2, :]  # the world's down axis in body axes
+        sr, sp, cp = math.sin(roll_rad), math.sin(pitch_rad), math.cos(pitch_rad)
+        measured = np.array([-sp, sr * cp])
+        H = np.zeros((2, N))
+        H[:, TH] = skew(d)[:2]  # R exp(dtheta): the body-axes down vector turns by -dtheta x d = d x dtheta
+        return self._correct(measured - d[:2], H, var)
 
     def update_altimeter(self, range_m: float) -> bool:
         """Laser range along the body's down axis to the (locally flat) ground under the vehicle."""
@@ -316,10 +321,6 @@ class Estimator:
         current one (the interval is a few milliseconds)."""
         pose = (self.p, self.R) if pose is None else pose
         if len(base_n) < 6 or (self.ground_z_b - self.p_b[2]) < 0.5:
-            return False
-        near = np.einsum("ij,ij->i", base_n, base_n) <= self.cfg.max_ray_tan ** 2
-        base_n, cur_n = base_n[near], cur_n[near]
-        if len(base_n) < 6:
             return False
         inliers = len(base_n)
         if inliers > self.cfg.max_features:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ImuSample, NavcamFrame, NavState, NavTrack, Severity,
-                              VisionStatus)
+from fsw.bus.messages import (ActuatorCommand, AltimeterSample, ImuSample, InclinometerSample, NavcamFrame, NavState,
+                              NavTrack, Severity, VisionStatus)
 from fsw.camera.model import camera_model
 from fsw.config.sensors import SensorsConfig
 from fsw.config.stack import NavConfig
@@ -61,6 +61,7 @@ _FRAME_SLACK_M = 0.5  # ... when this far above the navcam's minimum altitude (b
 _GYRO_BIAS_FLOOR_RADPS = 2e-4  # the zero-rate update never trusts the mean gyro beyond this
 _STILL_ACCEL_MPS2 = 0.1  # still: the accelerometers read gravity within this (mean), spread under twice it
 _STILL_GYRO_RADPS = 0.02  # ... and the gyros turn less than this (mean; the bias is ~0.002)
+_TILT_FLOOR_RAD = 3e-4  # the levelling never trusts the inclinometer's mean beyond this (its offset, 0.02 deg)
 START_WINDOW_S = 0.1  # starting from the data: the IMU and laser data that level and place the vehicle
 START_IN_AIR_M = 0.5  # ... in the air when the laser ranges the ground at least this far below
 START_VEL_STD_MPS = 2.0  # ... where the velocity is not known (a hover or a 10 m/s leg): the frames tell it
@@ -113,6 +114,8 @@ class NavPipeline:
         self._delay_ns = round(cfg.fusion_delay_ms * 1e6)
         self._still_gyro: list[np.ndarray] = []  # gyro samples on the legs since the last range ...
         self._still_accel: list[float] = []  # ... and accelerometer magnitudes: is the vehicle still?
+        self._still_tilt: list[tuple[float, float]] = []  # ... and the inclinometer's roll and pitch
+        self.tilts: deque[InclinometerSample] = deque()  # inclinometer samples not yet applied
         self._unfinished: tuple | None = None  # (frame, track result, start time, pose): see finish_frame
         self._pre: list[ImuSample] = []  # the first samples, when starting from the data
 
@@ -122,6 +125,12 @@ class NavPipeline:
         its minimum range) each sample is a zero-velocity update instead."""
         if sample.valid or not self._left_ground:
             self.ranges.append(sample)
+
+    def on_inclinometer(self, sample: InclinometerSample) -> None:
+        """On the legs the inclinometer levels the filter (applied at its own time, with the ranges'
+        zero-velocity updates); in flight it measures thrust, not gravity, and is not used."""
+        if sample.valid:
+            self.tilts.append(sample)
 
     def on_actuators(self, cmd: ActuatorCommand) -> None:
         """Control's commands say when the vehicle is on the ground (no thrust yet) and when it takes off.
@@ -264,6 +273,9 @@ class NavPipeline:
         while self.frames and self.frames[0].t_ns <= t_ns:
             f = self.frames.popleft()
             due.append((f.t_ns, 0, lambda out, f=f: self._apply_frame(f, out)))
+        while self.tilts and self.tilts[0].t_ns <= t_ns:
+            s = self.tilts.popleft()
+            due.append((s.t_ns, 2, lambda out, s=s: self._apply_tilt(s)))
         due.sort(key=lambda d: (d[0], d[1]))
         return [(t, fn) for t, _, fn in due]
 
@@ -278,15 +290,26 @@ class NavPipeline:
         return abs(a.mean() - MARS_GRAVITY[2]) < _STILL_ACCEL_MPS2 and np.ptp(a) < 2 * _STILL_ACCEL_MPS2 \
             and g < _STILL_GYRO_RADPS
 
+    def _apply_tilt(self, s: InclinometerSample) -> None:
+        if self._resting(s.t_ns):
+            self._still_tilt.append((s.roll_rad, s.pitch_rad))
+
     def _update_at_rest(self) -> None:
-        """On the legs and still: where it started, not moving, not turning (the mean gyro is its bias)."""
+        """On the legs and still: where it started, not moving, not turning (the mean gyro is its bias), and
+        as level as the inclinometer says (which tells the accelerometer's bias from a tilt)."""
         if self._still():
             self.est.update_stationary(0.0, 0.0, -CG_HEIGHT_M)
             n = len(self._still_gyro)
             var = self.sensors.imu.gyro_noise_radps ** 2 / n + _GYRO_BIAS_FLOOR_RADPS ** 2
             self.est.update_still_gyro(np.mean(self._still_gyro, axis=0), var)
+            if self._still_tilt:
+                roll, pitch = np.mean(self._still_tilt, axis=0)
+                noise = self.sensors.inclinometer.noise_std_rad
+                self.est.update_tilt(float(roll), float(pitch), noise ** 2 / len(self._still_tilt)
+                                     + _TILT_FLOOR_RAD ** 2)
         self._still_gyro.clear()
         self._still_accel.clear()
+        self._still_tilt.clear()
 
     def _apply_range(self, r: AltimeterSample, out: Outputs) -> None:
         if not r.valid:

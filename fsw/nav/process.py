@@ -28,6 +28,7 @@ class NavProcess(FlightProcess):
         self.received = {"navcam": 0, "imu": 0, "altimeter": 0}
         self.subscribe("imu", self._on_imu)
         self.subscribe("altimeter", self._on_altimeter)
+        self.subscribe("inclinometer", lambda rec: self.pipeline.on_inclinometer(rec.msg))
         self.subscribe("navcam", self._on_frame)
         self._actuators = self.subscribe("actuators", self._on_actuators)
 

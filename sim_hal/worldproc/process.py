@@ -44,7 +44,7 @@ from sim_hal.worldproc.world import StepOutput, World
 NAME = "world"
 # the streams a hosted control publishes that the flight depends on, and who reads them (the logger too, for
 # every stream it records)
-_CONTROL_READERS = {"imu": ("nav",), "altimeter": ("nav",), "actuators": ("nav",), "inclinometer": (),
+_CONTROL_READERS = {"imu": ("nav",), "altimeter": ("nav",), "actuators": ("nav",), "inclinometer": ("nav",),
                     "event": ("comm",), "rte.request": ("camera",)}  # the world taps control's asks
 _REALTIME_TICK_NS = 1 * NS_PER_MS
 _MAX_STEPS_PER_TICK = 50

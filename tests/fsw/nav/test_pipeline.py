@@ -92,7 +92,7 @@ def test_good_texture_tracks_the_truth(inputs) -> None:
     assert out.states[-1].vision is VisionStatus.GOOD
 
 
-def ground_run(script: ScriptConfig, steps: int):
+def ground_run(script: ScriptConfig, steps: int, inclinometer: bool = False):
     """Nav over a scripted world, told (as control tells it) that the rotors give no thrust."""
     w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=3, script=script), load_vehicle(), SENSORS)
     p = NavPipeline(NavConfig(), SENSORS, lambda: 0, lambda: 0)
@@ -102,9 +102,11 @@ def ground_run(script: ScriptConfig, steps: int):
         o = w.step()
         for a in o.altimeter:
             p.on_altimeter(a)
+        for s in o.inclinometer if inclinometer else []:
+            p.on_inclinometer(s)
         for i in o.imu:
             p.on_imu(i, out)
-    return p, w.truth()
+    return p, w
 
 
 def yaw_deg(q) -> float:
@@ -114,16 +116,32 @@ def yaw_deg(q) -> float:
 
 def test_waiting_on_the_ground_the_estimate_holds_still_and_learns_the_gyro_bias() -> None:
     wait = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (100.0, 0.0, 0.0, 0.0)])
-    p, truth = ground_run(wait, 60 * 500)  # a minute on the legs
+    p, w = ground_run(wait, 60 * 500)  # a minute on the legs
+    truth = w.truth()
     assert abs(p.est.p[2] - truth.pos_m[2]) < 0.02 and np.linalg.norm(p.est.v) < 0.01
     assert np.hypot(p.est.p[0] - truth.pos_m[0], p.est.p[1] - truth.pos_m[1]) < 0.02
     est_yaw = math.degrees(math.atan2(p.est.R[1, 0], p.est.R[0, 0]))
     assert abs(est_yaw - yaw_deg(truth.q_wxyz)) < 0.5  # without the zero-rate update: several degrees
 
 
+def test_on_the_legs_the_inclinometer_tells_the_accelerometer_bias_from_a_tilt() -> None:
+    """Ten seconds on the legs: with the inclinometer the horizontal accelerometer bias is learnt (and the
+    level with it); the accelerometer alone takes its bias for a tilt (b / g: the slope a flight then reads
+    into the ground)."""
+    wait = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (100.0, 0.0, 0.0, 0.0)])
+    levelled, w = ground_run(wait, 10 * 500, inclinometer=True)
+    alone, _ = ground_run(wait, 10 * 500)
+    true_bias = np.array(w.imu.accel_bias[:2])
+    assert np.linalg.norm(true_bias) > 0.01  # seed 3's turn-on bias: a tilt of a quarter of a degree
+    assert np.abs(levelled.est.ba[:2] - true_bias).max() < 0.003
+    assert np.abs(alone.est.ba[:2] - true_bias).max() > 0.008
+    assert abs(levelled.est.R[2, 0]) < 0.001 and abs(levelled.est.R[2, 1]) < 0.001  # level, as the truth
+
+
 def test_a_vehicle_moved_without_thrust_is_not_held_to_the_ground() -> None:
     lifted = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (5.0, 0.0, 0.0, 3.0)])
-    p, truth = ground_run(lifted, 3 * 500)  # halfway up, 0.3 m above where the laser starts to read
+    p, w = ground_run(lifted, 3 * 500)  # halfway up, 0.3 m above where the laser starts to read
+    truth = w.truth()
     assert abs(p.est.p[2] - truth.pos_m[2]) < 0.15
 
 
