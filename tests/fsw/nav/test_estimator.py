@@ -73,7 +73,7 @@ def run(seconds: float, vision: bool, seed: int = 1, ground_z=flat, n_features: 
     """Fly the script through the estimator; `watch(est, p)` after every sample."""
     rng = np.random.default_rng(seed)
     truth = flight(seconds, waypoints=waypoints)
-    est = Estimator(EstimatorConfig(), BODY_FROM_CAM)
+    est = Estimator(EstimatorConfig(feature_std_px=1.5), BODY_FROM_CAM)  # ideal features on the true ground, 1 px noise
     est.reset(truth[0][1], truth[0][3])
     base = None
     for k, (t, p, v, R, gyro, accel) in enumerate(truth):
