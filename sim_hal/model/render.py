@@ -21,8 +21,11 @@ _NOISE_MARGIN = 64
 _HORIZON = 0.02  # rays whose down component is below this see the sky (and the far haze near it)
 _HAZE_DN = 70
 _SKY_DN = 90
-_GROUND_ITERATIONS = 4  # passes of the ray-terrain fixed point (each a half-resolution lookup; it converges by
-# the slope times the ray's tangent a pass: 0.2 at the image's edge over a 10% slope)
+_GROUND_ITERATIONS = 4  # passes of the ray-terrain fixed point, each a half-resolution lookup: it converges by
+# the slope times the ray's tangent a pass (0.2 at the image's edge over a 10% slope) ...
+_SWING_M = 0.05  # ... but oscillates where that passes 1 (Flight 72's steep ripple faces seen obliquely): where
+# the last two passes differ by more than this the ground is taken between them, not at either (damping every
+# pass instead left gentle ground unconverged, sliding from frame to frame, and Flight 51 lost its features)
 REFERENCE_EXPOSURE_US = 2000.0  # the scene's brightness is set for this exposure: a longer one is brighter
 
 
@@ -81,8 +84,13 @@ class NavcamRenderer:
         hn, he, _ = self._slopes(self._uv_half, m, horizon)
         h0 = self.terrain.height_at(pos_m[0], pos_m[1])
         depth_half = np.float32(alt - h0)  # where each ray meets the terrain: a fixed point, from the level
+        previous = depth_half
         for _ in range(_GROUND_ITERATIONS):  # of the ground under the vehicle (one pass is off by metres on a slope)
-            depth_half = np.float32(alt) - self._sample(win, win.height, pos_m, hn, he, depth_half, float(h0))
+            previous, depth_half = depth_half, np.float32(alt) - self._sample(win, win.height, pos_m, hn, he,
+                                                                               depth_half, float(h0))
+        swinging = np.abs(depth_half - previous) > _SWING_M  # where the passes oscillate: between the last two
+        if swinging.any():
+            depth_half = np.where(swinging, np.float32(0.5) * (depth_half + previous), depth_half)
         depth = cv2.resize(depth_half, (cfg.width_px, cfg.height_px), interpolation=cv2.INTER_LINEAR)
         gn, ge, sky = self._slopes(self._uv, m, horizon)
         if layer == "rover":
