@@ -20,18 +20,23 @@ SENSORS = load_sensors()
 HOVER = ScriptConfig([(0.0, 0.0, 0.0, 0.0), (0.5, 0.0, 0.0, 0.0), (4.5, 0.0, 0.0, 6.0), (8.0, 2.0, 0.0, 6.0)])
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    """Every sensor output of a scripted hop over flat textured ground, in time order, with the truth."""
-    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=2, script=HOVER), load_vehicle(), SENSORS)
+def record(script: ScriptConfig, steps: int):
+    """Every sensor output of a scripted flight over flat textured ground, in time order, with the truth."""
+    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=2, script=script), load_vehicle(), SENSORS)
     events, truth = [], {}
-    for _ in range(4000):
+    for _ in range(steps):
         o = w.step()
         truth[o.t_ns] = w.truth()
         events += [(a.t_ns, 0, a) for a in o.altimeter] + [(f.t_ns, 1, f) for f in o.navcam]
         events += [(i.t_ns, 2, i) for i in o.imu]
     events.sort(key=lambda e: (e[0], e[1]))
     return events, truth
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    """A scripted hop's sensor outputs and truth."""
+    return record(HOVER, 4000)
 
 
 def run(events, cfg: NavConfig = NavConfig(), drop: set[int] = frozenset(), blank_after_s: float | None = None):
@@ -179,16 +184,8 @@ AIRBORNE = ScriptConfig([(0.0, 0.0, 0.0, 10.0), (3.0, 0.0, 0.0, 10.0), (9.0, 6.0
 
 
 def airborne_inputs(steps: int = 4500):
-    """A recording that starts hovering 10 m up (a replay's, or a restart's), over flat textured ground."""
-    w = World(WorldConfig(terrain="flat", terrain_extent_m=300.0, seed=2, script=AIRBORNE), load_vehicle(), SENSORS)
-    events, truth = [], {}
-    for _ in range(steps):
-        o = w.step()
-        truth[o.t_ns] = w.truth()
-        events += [(a.t_ns, 0, a) for a in o.altimeter] + [(f.t_ns, 1, f) for f in o.navcam]
-        events += [(i.t_ns, 2, i) for i in o.imu]
-    events.sort(key=lambda e: (e[0], e[1]))
-    return events, truth
+    """A recording that starts hovering 10 m up (a replay's, or a restart's)."""
+    return record(AIRBORNE, steps)
 
 
 def test_a_recording_that_starts_in_the_air_starts_from_its_data() -> None:
