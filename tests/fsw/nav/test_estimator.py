@@ -139,8 +139,9 @@ def slope_north(north_m, east_m):
 
 def test_a_slope_flown_up_is_learnt_without_moving_the_vehicle_s_height() -> None:
     """The ground rises 6 m at 10% under a level flight 12 m above the takeoff point: the range shrinks from 12
-    to 6 m, the vehicle's height above the takeoff point holds (within 0.35 m over the rise: the slope comes
-    out 5-15% steep while it is learnt), the ground state follows the plane's slope and takes the rise.
+    to 6 m, the vehicle's height above the takeoff point holds (within 0.4 m over the rise: the slope comes
+    out 5-15% steep while it is learnt; 0.32 m while the ranges could turn the attitude too, 0.37 m since they
+    correct the vertical channel alone), the ground state follows the plane's slope and takes the rise.
     Without the ground following the slope the height sank 3.0 m of the 6."""
     worst = [0.0, 0.0]
 
@@ -151,7 +152,7 @@ def test_a_slope_flown_up_is_learnt_without_moving_the_vehicle_s_height() -> Non
 
     flight_ = [(0.0, 0.0, 0.0, 0.0), (5.0, 0.0, 0.0, 12.0), (45.0, 80.0, 0.0, 12.0)]
     est, _ = run(45.0, vision=True, ground_z=slope_north, waypoints=flight_, watch=watch)
-    assert worst[0] < 0.35 and worst[1] < 0.35, worst
+    assert worst[0] < 0.4 and worst[1] < 0.4, worst
     assert est.slope[0] == pytest.approx(-0.1, abs=0.025)
 
 
