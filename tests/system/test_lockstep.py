@@ -22,15 +22,15 @@ SAME_FIGURES = ("outcome", "flight", "nav", "modes", "faults")
 
 
 def _starved_config(tmp_path: Path) -> Path:
-    """The bundled lockstep stack with navigation at a smaller CPU share than the busy loops beside it (nice 12:
-    a fifteenth of theirs; at nice 19, a sixtieth, the short flight takes minutes, not a minute), and the
+    """The bundled lockstep stack with navigation at a smaller CPU share than the busy loops beside it (nice 8:
+    a sixth of theirs; at nice 12, a fifteenth, the loaded flight took 85 s of the suite, at 19 minutes), and the
     camera at nice 19 (a camera slow to join the world once lost the first frames: time had started without
     it, and navigation's first estimate came 20 ms later)."""
     import tomli_w
 
     raw = read_toml(DEFAULT_DIR / "sim_flight.toml")
     raw["stack"]["topology"] = str(DEFAULT_DIR / "topology.toml")
-    raw["processes"]["nav"]["nice"] = 12
+    raw["processes"]["nav"]["nice"] = 8
     raw["processes"]["camera"]["nice"] = 19
     path = tmp_path / "starved.toml"
     path.write_text(tomli_w.dumps(raw))
