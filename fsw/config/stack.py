@@ -134,6 +134,9 @@ class FlightConfig:
     critical: list[str] = field(default_factory=lambda: ["nav", "camera"])  # ... one of these is gone
     nav_apply_delay_ms: float = 0.0  # lockstep simulation: nav estimates are applied this long after their
     # own time, so a closed-loop run is the same every time (0: on arrival; see fsw/control/navfeed.py)
+    min_clearance_m: float = 2.0  # in cruise the laser's height above the ground is kept at least this (or half
+    # the planned altitude, if less): ground rising under a plan flown above the takeoff point, or a height
+    # estimate gone wrong, is climbed over (PX4's minimum distance to ground; 0: off)
 
     def __post_init__(self) -> None:
         check(0 < self.spin_up_s <= 60, "spin_up_s", "must be 0..60 s")
@@ -142,6 +145,7 @@ class FlightConfig:
         check(50 <= self.nav_timeout_ms <= 10_000, "nav_timeout_ms", "must be 50..10000 ms")
         check(0 < self.imu_implausible_land_s <= 60, "imu_implausible_land_s", "must be 0..60 s")
         check(0 <= self.nav_apply_delay_ms <= 2000, "nav_apply_delay_ms", "must be 0..2000 ms")
+        check(0 <= self.min_clearance_m <= 20, "min_clearance_m", "must be 0..20 m")
         check(0.2 <= self.land_speed_mps <= 1.5, "land_speed_mps", "must be 0.2..1.5 m/s (the legs give way at 2)")
         check(0.2 <= self.land_brake_mps2 <= 5.0, "land_brake_mps2", "must be 0.2..5 m/s^2")
         check(0.3 <= self.land_slow_height_m <= 10.0, "land_slow_height_m", "must be 0.3..10 m")

@@ -41,6 +41,10 @@ _GRAVITY_SCALE = 0.15  # ... and their size by this share
 _SAY_REFUSAL_NS = 1_000_000_000
 _ABORT_DROP_M = 1.0  # a takeoff aborted below this height stops the rotors (Ingenuity's legs take a 1 m drop)
 _GROUND_RANGE_MAX_M = 1.0  # preflight: the laser on the ground reads under this (its minimum is 0.3 m)
+_RANGE_FRESH_S = 0.2  # the clearance guard uses a laser range at most this old ...
+_FLOOR_SMOOTHING = 0.01  # ... smoothing the ground it sees per 2 ms cycle, over about 0.2 s (rocks pass under
+# the laser in a blink)
+_CLEARANCE_HYSTERESIS_M = 0.5  # the plan's setpoint this far above the floor ends an episode
 _NEAR_GROUND_M = 0.6  # a last laser range under this, then none: the vehicle is under the laser's minimum ...
 _UNDER_RANGE_S = 0.5  # ... and after this long there (at the descent rate) it is on the ground
 _CAPTURE_SETTLE_S = 6.0  # into a hold before its colour capture (the turn to the subject takes a few s)
@@ -77,6 +81,10 @@ class FlightDirector:
         self._imu_seen = False
         self._altimeter_seen = False
         self._last_range_m: float | None = None  # the last valid laser range
+        self._last_range_t = 0  # ... its time
+        self._floor_z: float | None = None  # cruise: the highest NED z the clearance allows (smoothed), if held
+        self._clearance_said = False
+        self.notices: list[tuple[str, str]] = []  # (name, text) of events for the process to say
         self._below_range_since: int | None = None  # no valid range since, after one under _NEAR_GROUND_M
         self._captures_left = {c.at_waypoint: c for c in plan.captures} if plan else {}
         self.capture_requests: list[Capture] = []  # due now: the control process sends them to the camera
@@ -100,7 +108,7 @@ class FlightDirector:
         A laser that went from a range near the ground to none says the vehicle is under its 0.3 m minimum."""
         self._altimeter_seen = True
         if a.valid:
-            self._last_range_m, self._below_range_since = a.range_m, None
+            self._last_range_m, self._below_range_since, self._last_range_t = a.range_m, None, a.t_ns
         elif self._below_range_since is None and self._last_range_m is not None \
                 and self._last_range_m < _NEAR_GROUND_M:
             self._below_range_since = a.t_ns
@@ -286,7 +294,32 @@ class FlightDirector:
             self._go(self.modes.step, t_ns, Mode.FLY, "at altitude")
         elif m is Mode.FLY and seg.kind == "descend":
             self._go(self.modes.step, t_ns, Mode.LAND, "plan done")
-        return self._slow_near_ground(sp, t_ns) if seg.kind == "descend" else sp
+        if seg.kind == "descend":
+            return self._slow_near_ground(sp, t_ns)
+        return self._keep_clearance(sp, t_ns) if self.modes.mode is Mode.FLY else sp
+
+    def _keep_clearance(self, sp: Setpoint, t_ns: int) -> Setpoint:
+        """Cruise: the setpoint no lower than `min_clearance_m` (at most half the planned altitude) over the
+        ground the laser sees under the vehicle (its range, tilted to the vertical, smoothed over about 0.2 s).
+        The plan's altitude is above the takeoff point: a hill rising under it, or a height estimate that has
+        drifted, would otherwise be flown into. Said once an episode (`TERRAIN_CLEARANCE`)."""
+        clearance = min(self.cfg.min_clearance_m, -0.5 * float(sp.pos_m[2]))
+        r = self._last_range_m
+        if clearance <= 0 or r is None or (t_ns - self._last_range_t) * NS > _RANGE_FRESH_S:
+            self._floor_z = None
+            return sp
+        floor = float(self.est.p[2]) + r * max(float(self.est.R[2, 2]), 0.5) - clearance  # NED: up is negative
+        self._floor_z = floor if self._floor_z is None else self._floor_z + _FLOOR_SMOOTHING * (floor - self._floor_z)
+        if sp.pos_m[2] <= self._floor_z:  # the plan's setpoint is the higher: the guard rests
+            if sp.pos_m[2] < self._floor_z - _CLEARANCE_HYSTERESIS_M:
+                self._clearance_said = False  # well clear: a next episode is said again
+            return sp
+        if not self._clearance_said:
+            self._clearance_said = True
+            self.notices.append(("TERRAIN_CLEARANCE", f"the laser reads {r:.2f} m: climbing to keep {clearance:.1f} m "
+                                                      "over the ground"))
+        return replace(sp, pos_m=np.append(sp.pos_m[:2], self._floor_z), vel_mps=np.append(sp.vel_mps[:2], 0.0),
+                       acc_mps2=np.append(sp.acc_mps2[:2], 0.0))
 
     def _slow_near_ground(self, sp: Setpoint, t_ns: int) -> Setpoint:
         """A descent faster than `land_speed_mps` brakes to it at `land_brake_mps2`, starting at the estimated

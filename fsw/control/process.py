@@ -197,6 +197,9 @@ class ControlProcess(FlightProcess):
             self.event("MODE", Severity.ACTIVITY_HI, describe(tr))
         while self.director.preflight_failures:
             self.event("PREFLIGHT_FAILED", Severity.WARNING_HI, self.director.preflight_failures.pop(0))
+        while self.director.notices:
+            name, text = self.director.notices.pop(0)
+            self.event(name, Severity.WARNING_HI, text)
 
     def _check_link(self) -> None:
         """Bad frames on the link to the actuators (a UART's failed CRCs), said when there are new ones."""

@@ -271,3 +271,36 @@ def test_preflight_refuses_sensors_that_disagree_with_the_ground_and_says_why_on
         d.cycle(ImuSample(k * 2_000_000, (0.0, 0.0, 0.0), accel, 20.0))
     assert d.modes.mode is Mode.PREFLIGHT  # never armed
     assert len(d.preflight_failures) == 1 and reason in d.preflight_failures[0]  # said once, not every cycle
+
+
+def test_in_cruise_ground_closer_than_the_clearance_is_climbed_over_and_said_once() -> None:
+    """The plan holds 3 m above the takeoff point and the laser reads 0.8 m (ground risen under the vehicle, or
+    a height estimate gone wrong): the cruise setpoint is lifted to keep min(2 m, half the planned 3 m) = 1.5 m
+    over the ground the laser sees, and TERRAIN_CLEARANCE said once; the laser reading 3 m again, the plan's
+    setpoint rules."""
+    d = airborne_director()
+    k = 1100
+    while d.modes.mode is not Mode.FLY and k < 5000:
+        fly_on(d, k, 10)
+        k += 10
+    assert d.modes.mode is Mode.FLY
+
+    def ranges(start: int, cycles: int, range_m: float) -> None:
+        for j in range(start, start + cycles):
+            if j % 10 == 0:  # 50 Hz
+                d.on_altimeter(AltimeterSample(j * 2_000_000, range_m, True))
+            fly_on(d, j, 1)
+
+    plan_z = float(d._airborne(k * 2_000_000).pos_m[2])  # 3 m up (the legs' height above the IMU's included)
+    clearance = min(2.0, -plan_z / 2)
+    ranges(k, 200, 0.8)
+    lifted = d._airborne((k + 200) * 2_000_000)
+    assert lifted.pos_m[2] == pytest.approx(-3.0 + 0.8 - clearance) and lifted.vel_mps[2] == 0.0  # nav: 3.0 m up
+    assert [n for n, _ in d.notices] == ["TERRAIN_CLEARANCE"] and "0.80 m" in d.notices[0][1]
+    ranges(k + 200, 400, 3.0)
+    assert d._airborne((k + 600) * 2_000_000).pos_m[2] == pytest.approx(plan_z)
+    assert len(d.notices) == 1
+    off = airborne_director(min_clearance_m=0.0)
+    fly_on(off, 1100, 3000)
+    off.on_altimeter(AltimeterSample(4100 * 2_000_000, 0.8, True))
+    assert off._airborne(4101 * 2_000_000).pos_m[2] == pytest.approx(plan_z) and not off.notices
