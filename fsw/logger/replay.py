@@ -22,7 +22,9 @@ from fsw.logger.images import read_image
 from fsw.logger.read import decode_log
 from fsw.nav.pipeline import NavPipeline, Outputs
 
-_ORDER = {"altimeter": 0, "inclinometer": 0, "actuators": 1, "navcam": 2, "imu": 3}  # at equal times, as the process sees them
+_ORDER = {"altimeter": 0, "inclinometer": 0, "actuators": 1, "navcam": 2, "imu": 3}  # at equal times, as the
+# process sees them
+_SENSORS = ("imu", "altimeter", "inclinometer", "actuators")  # the logged inputs replayed beside the frames
 
 
 class ReplayError(ValueError):
@@ -62,7 +64,7 @@ def replay(path: str | Path) -> ReplayResult:
                           "frames navigation used (the logger keeps one a second by default); to replay a flight, "
                           "record every frame: [logger] navcam_all = true in a copy of the stack config "
                           "(`ginny sim --config FILE`)")
-    inputs = [(m.t_ns, _ORDER[t], t, m) for t, m in d.messages if t in ("imu", "altimeter", "inclinometer", "actuators")]
+    inputs = [(m.t_ns, _ORDER[t], t, m) for t, m in d.messages if t in _SENSORS]
     for r in frames:
         frame = read_image(Path(path).parent, "navcam", r.t_ns, r.body)
         if frame is None:

@@ -26,9 +26,11 @@ N = 25  # error state: dp dv dtheta dba dbg dp_base dtheta_base, ground z, base 
 P_, V_, TH, BA, BG, PB, THB = (slice(i, i + 3) for i in range(0, 21, 3))
 GZ, GZB = 21, 22
 SL = slice(23, 25)  # the base plane's slope: dz/dnorth, dz/deast
-_VERTICAL = np.array([2, 5, 11, 17, GZ, GZB, 23, 24])  # what a range may correct: the height, the vertical
-# velocity, the accelerometer's down bias, the base frame's height, the ground and the base plane (its height and
-# slope); the rest are consider states to it (their gain is held at zero)
+_VERTICAL = np.array([P_.start + 2, V_.start + 2, BA.start + 2, PB.start + 2, GZ, GZB, SL.start, SL.start + 1])
+# what a range may correct: the height, the vertical velocity, the accelerometer's down bias, the base frame's
+# height, the ground and the base plane (its height and slope); the rest are consider states to it ...
+_HELD_BY_RANGE = np.ones(N, bool)
+_HELD_BY_RANGE[_VERTICAL] = False  # ... their gain held at zero
 _MOVED = 15  # dp dv dtheta dba dbg: the states the IMU propagation moves
 _I3 = np.eye(3)
 _DIAG = np.arange(3, _MOVED)  # dv dtheta dba dbg: the states the process noise enters
@@ -172,13 +174,13 @@ class Estimator:
 
     # --- updates --------------------------------------------------------------------------------------
     def _correct(self, residual: np.ndarray, H: np.ndarray, noise_var: float, gate: float = 0.0,
-                 only: np.ndarray | None = None) -> bool:
+                 held: np.ndarray | None = None) -> bool:
         """Kalman update with a scalar noise variance r; with `gate` > 0, reject by normalized innovation.
 
         With m measurements (160 for 80 features) the innovation covariance S = H P H^T + r I is m x m; for
         m >= N the push-through identity gives the gain from an N x N system instead: K = P H^T S^-1 = P A^-1 H^T with
         A = H^T H P + r I (invertible for r > 0, even when P is singular right after a base clone), and
-        S^-1 = (I - H K) / r for the gate. With `only` (few measurements), the gain of every other state is
+        S^-1 = (I - H K) / r for the gate. With `held` (a mask; few measurements), the gain of those states is
         held at zero (they are consider states: a Schmidt update, whose Joseph form keeps P honest)."""
         self.flush_covariance()
         P = self.P
@@ -186,9 +188,7 @@ class Estimator:
             PHt = P @ H.T
             S = H @ PHt + np.eye(len(residual)) * noise_var
             K = np.linalg.solve(S, PHt.T).T
-            if only is not None:
-                held = np.ones(N, bool)
-                held[only] = False
+            if held is not None:
                 K[held] = 0.0
             dx = K @ residual
             d2 = float(residual @ np.linalg.solve(S, residual)) if gate > 0 else 0.0
@@ -268,7 +268,7 @@ class Estimator:
         # tilt is the ground's, not the model's -- let the ranges turn the attitude and they pushed a tilt error
         # into the velocity that the IMU alone then flew on (1.9 m/s at touchdown).
         return self._correct(np.array([range_m - predicted]), H, self.cfg.altimeter_std_m ** 2, gate=16.0,
-                             only=_VERTICAL)
+                             held=_HELD_BY_RANGE)
 
     def reinit_height(self, range_m: float, vel_std_mps: float = 0.5) -> bool:
         """The laser has disagreed with the height for too long and nothing else holds the height (no

@@ -2,9 +2,9 @@
 
 Navcam: every pixel's ray is fixed in the camera, so for a pose its ground slope ratios (north/down,
 east/down) are one perspective transform of precomputed (x/z, y/z). The ground point is found in passes
-against the terrain height on a coarser grid of pixels (flat guess, then the height found there, and so on), and the sun-shaded albedo is
-sampled there from the fine window, or from the coarse map beyond it. Sensor read noise comes from a seeded
-noise plate shifted per frame.
+against the terrain height on a coarser grid of pixels (flat guess, then the height found there, and so on),
+and the sun-shaded albedo is sampled there from the fine window, or from the coarse map beyond it. Sensor read
+noise comes from a seeded noise plate shifted per frame.
 """
 from __future__ import annotations
 
@@ -86,15 +86,15 @@ class NavcamRenderer:
         win = self.terrain.window(pos_m[0], pos_m[1])
         hn, he, _ = self._slopes(self._uv_coarse, m, horizon)
         h0 = self.terrain.height_at(pos_m[0], pos_m[1])
-        depth_half = np.float32(alt - h0)  # where each ray meets the terrain: a fixed point, from the level
-        previous = depth_half
+        depth_coarse = np.float32(alt - h0)  # where each ray meets the terrain: a fixed point, from the level
+        previous = depth_coarse
         for _ in range(_GROUND_ITERATIONS):  # of the ground under the vehicle (one pass is off by metres on a slope)
-            previous, depth_half = depth_half, np.float32(alt) - self._sample(win, win.height, pos_m, hn, he,
-                                                                               depth_half, float(h0))
-        swinging = np.abs(depth_half - previous) > _SWING_M  # where the passes oscillate: between the last two
+            previous, depth_coarse = depth_coarse, np.float32(alt) - self._sample(win, win.height, pos_m, hn, he,
+                                                                                   depth_coarse, float(h0))
+        swinging = np.abs(depth_coarse - previous) > _SWING_M  # where the passes oscillate: between the last two
         if swinging.any():
-            depth_half = np.where(swinging, np.float32(0.5) * (depth_half + previous), depth_half)
-        depth = cv2.resize(depth_half, (cfg.width_px, cfg.height_px), interpolation=cv2.INTER_LINEAR)
+            depth_coarse = np.where(swinging, np.float32(0.5) * (depth_coarse + previous), depth_coarse)
+        depth = cv2.resize(depth_coarse, (cfg.width_px, cfg.height_px), interpolation=cv2.INTER_LINEAR)
         gn, ge, sky = self._slopes(self._uv, m, horizon)
         if layer == "rover":
             return self._sample(win, win.rover * np.uint8(255), pos_m, gn, ge, depth, 0)
