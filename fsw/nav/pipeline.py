@@ -362,7 +362,7 @@ class NavPipeline:
             self.counters.frames_skipped_low += 1
             self._prev_frame_R = None
             self._set_vision(VisionStatus.OFF, frame.t_ns, out)
-            out.states.append(self.state(frame.t_ns))
+            out.states.append(self.fused_state())
             out.tracks.append(NavTrack(frame.t_ns, frame.frame_seq, 0, 0, int(TrackQuality.SKIPPED), False, 0.0,
                                        (self.now_ns() - frame.t_ns) / 1e6))
             return
@@ -382,7 +382,7 @@ class NavPipeline:
         self.counters.frames += 1
         self._last_used_seq = frame.frame_seq
         self._set_vision(self._judge_vision(res.quality is TrackQuality.GOOD, frame.t_ns), frame.t_ns, out)
-        out.states.append(self.state(frame.t_ns))
+        out.states.append(self.fused_state())
         self._unfinished = (frame, res, t0, pose)
 
     def finish_frame(self, out: Outputs) -> None:
@@ -452,9 +452,20 @@ class NavPipeline:
         return p, v, R
 
     def state(self, t_ns: int) -> NavState:
+        """The estimate at the newest IMU sample (stamped `t_ns`, its time): the fused state carried forward."""
+        e = self.est
+        return self._nav_state(t_ns, *(self.predict_now() if self._imu else (e.p, e.v, e.R)))
+
+    def fused_state(self) -> NavState:
+        """The fused state at its own time (a frame's estimate: at the frame's time once it is fused in order).
+        Carried forward it would be the newest sample's estimate, and stamped with the frame's time it would put
+        the vehicle `fusion_delay` of travel ahead of where it was."""
+        e = self.est
+        return self._nav_state(e.t_ns, e.p, e.v, e.R)
+
+    def _nav_state(self, t_ns: int, p: np.ndarray, v: np.ndarray, R: np.ndarray) -> NavState:
         e = self.est
         sd = np.sqrt(np.maximum(e.covariance_diag(), 0.0))
-        p, v, R = self.predict_now() if self._imu else (e.p, e.v, e.R)
         q = matrix_to_quat(R)
         valid = bool(np.all(np.isfinite(p)) and sd[0] < 50.0) and not self.started_in_flight
         return NavState(t_ns, tuple(map(float, p)), tuple(map(float, v)), q, tuple(map(float, sd[0:3])),
