@@ -214,3 +214,21 @@ def test_a_laser_refused_for_two_seconds_without_vision_gives_the_height_again()
     last = out.states[-1]
     assert last.pos_m[2] == pytest.approx(truth[last.t_ns].pos_m[2], abs=0.2)
     assert p.counters.altimeter_rejected >= 100
+
+
+
+def test_behind_a_fusion_delay_a_frames_estimate_is_the_state_at_the_frames_time(inputs) -> None:
+    """Fused 150 ms behind the newest sample (the lockstep stack), a frame's estimate is the same as fused on
+    arrival: the state at the frame's time. Carried on to the newest sample, it was 150 ms of travel off its
+    stamp, and control moved its own state by that and back 30 times a second."""
+    events, truth = inputs
+    frames = {m.t_ns for _, k, m in events if k == 1}
+
+    def at_frames(cfg: NavConfig) -> dict[int, np.ndarray]:
+        _, out = run(events, cfg)
+        return {s.t_ns: np.array(s.pos_m) for s in out.states if s.t_ns in frames and s.t_ns >= 3 * NS_PER_S}
+
+    on_arrival, delayed = at_frames(NavConfig()), at_frames(NavConfig(fusion_delay_ms=150.0))
+    moving = [t for t in delayed if t in on_arrival and np.linalg.norm(truth[t].vel_mps) > 0.5]
+    assert len(moving) > 30
+    assert max(np.linalg.norm(delayed[t] - on_arrival[t]) for t in moving) < 0.005
