@@ -40,6 +40,8 @@ def test_the_figures_of_a_track_with_known_errors() -> None:
     assert m["speed_rmse_mps"] == pytest.approx(0.02 * math.sqrt(3), abs=1e-4)
     assert m["vision_degraded_s"] == pytest.approx(1.0)
     assert m["within_3sigma"] == pytest.approx(91 / 101, abs=1e-4)
+    assert (m["within_3sigma_north"], m["within_3sigma_down"]) == (1.0, 1.0)  # only east was too sure
+    assert m["within_3sigma_east"] == pytest.approx(91 / 101, abs=1e-4)
     assert distance_m(true[:1]) == 0.0
 
 
