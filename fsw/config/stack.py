@@ -92,6 +92,11 @@ class NavConfig:
     # its first tenth of a second of data -- in the air when the laser ranges the ground below (height from the
     # ranges, level from the accelerometer, velocity unknown until the frames tell it), else on the ground (a
     # replay of a recording that may start in flight)
+    rotor_drag_per_s: float = 0.0  # the vehicle's rotor drag per unit mass (1/s; 0.05 for 0.09 N per m/s on
+    # 1.8 kg) and its body drag per unit mass (1/2 rho Cd A / m, 1/m): in flight the accelerometer's horizontal
+    body_drag_per_m: float = 0.0  # specific force is that drag alone, which tells its bias from a tilt; 0: not
+    # used (a recording from another vehicle)
+    drag_every_imu: int = 25  # IMU samples averaged per drag update
     processing_time: str = "wall"  # how a frame's processing time is measured: "wall" (the monotonic clock),
     # or "thread_cpu" (the thread's CPU time: a lockstep run's machine may be loaded, and that is not the
     # critical loop's cost)
@@ -105,6 +110,9 @@ class NavConfig:
         check(0 <= self.vision_recover_s <= 30, "vision_recover_s", "must be 0..30 s")
         check(self.publish_every_imu >= 1, "publish_every_imu", "must be at least 1")
         check(0 <= self.fusion_delay_ms <= 500, "fusion_delay_ms", "must be 0..500 ms")
+        check(0 <= self.rotor_drag_per_s <= 10, "rotor_drag_per_s", "must be 0..10 per second")
+        check(0 <= self.body_drag_per_m <= 1, "body_drag_per_m", "must be 0..1 per metre")
+        check(1 <= self.drag_every_imu <= 1000, "drag_every_imu", "must be 1..1000 samples")
 
     def published_by_ms(self, imu_rate_hz: float) -> float:
         """How long after a time every estimate for it has been published, in IMU time: a frame's estimate

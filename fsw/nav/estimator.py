@@ -60,6 +60,11 @@ class EstimatorConfig:
     # Flight 72's ripples, a plane free to tilt fits the few features with a tilt of the vehicle)
     max_features: int = 80  # features used per update (the strongest-spread subset of the inliers)
     covariance_every: int = 5  # IMU samples per covariance propagation
+    rotor_drag_per_s: float = 0.0  # the rotor's drag across its disc per unit mass and airspeed (0: not used):
+    # in flight the accelerometer's horizontal specific force is this drag alone, which tells its bias from a tilt
+    body_drag_per_m: float = 0.0  # the body's drag per unit mass and squared airspeed (1/2 rho Cd A / m)
+    drag_std_mps2: float = 0.1  # the drag model against the mean specific force over `drag_every_imu` samples:
+    # gusts (0.3 m/s, 2 s long: 0.015 m/s^2 held over 40 updates) and the model's error
 
 
 class Estimator:
@@ -248,6 +253,22 @@ class Estimator:
         H = np.zeros((2, N))
         H[:, TH] = skew(d)[:2]  # R exp(dtheta): the body-axes down vector turns by -dtheta x d = d x dtheta
         return self._correct(measured - d[:2], H, var)
+
+    def update_drag(self, mean_accel_xy: np.ndarray) -> bool:
+        """In flight, the mean horizontal specific force (body x, y) over the last samples: thrust lies along
+        the body's z axis, so across it the accelerometer feels the rotor's and the body's drag alone (PX4's
+        and ArduPilot's drag fusion) plus its bias. The drag follows from the velocity in body axes, whatever
+        the tilt: this tells the accelerometer's horizontal bias from a tilt, which nothing else does in a
+        straight flight (the tilt the bias leaves becomes a ground slope, and the slope a height drift)."""
+        v_b = self.R.T @ self.v
+        speed = float(np.linalg.norm(v_b))
+        d = self.cfg.rotor_drag_per_s + self.cfg.body_drag_per_m * speed
+        predicted = -d * v_b[:2] + self.ba[:2]
+        H = np.zeros((2, N))
+        H[:, V_] = -d * self.R.T[:2]
+        H[:, TH] = -d * skew(v_b)[:2]  # R exp(dtheta): R^T v turns by v_b x dtheta
+        H[:, BA.start:BA.start + 2] = np.eye(2)
+        return self._correct(np.asarray(mean_accel_xy, float) - predicted, H, self.cfg.drag_std_mps2 ** 2, gate=16.0)
 
     def update_altimeter(self, range_m: float) -> bool:
         """Laser range along the body's down axis to the (locally flat) ground under the vehicle. It corrects
