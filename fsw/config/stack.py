@@ -92,10 +92,10 @@ class NavConfig:
     # its first tenth of a second of data -- in the air when the laser ranges the ground below (height from the
     # ranges, level from the accelerometer, velocity unknown until the frames tell it), else on the ground (a
     # replay of a recording that may start in flight)
-    rotor_drag_per_s: float = 0.0  # the vehicle's rotor drag per unit mass (1/s; 0.05 for 0.09 N per m/s on
-    # 1.8 kg) and its body drag per unit mass (1/2 rho Cd A / m, 1/m): in flight the accelerometer's horizontal
-    body_drag_per_m: float = 0.0  # specific force is that drag alone, which tells its bias from a tilt; 0: not
-    # used (a recording from another vehicle)
+    # The vehicle's drag per unit mass: in flight the accelerometer's horizontal specific force is that drag
+    # alone, which tells its bias from a tilt (0: not used, as for a recording from another vehicle).
+    rotor_drag_per_s: float = 0.0  # across the rotor, per m/s of airspeed (0.05: 0.09 N per m/s on 1.8 kg)
+    body_drag_per_m: float = 0.0  # the body's, per squared airspeed (1/2 rho Cd A / m)
     drag_every_imu: int = 25  # IMU samples averaged per drag update
     processing_time: str = "wall"  # how a frame's processing time is measured: "wall" (the monotonic clock),
     # or "thread_cpu" (the thread's CPU time: a lockstep run's machine may be loaded, and that is not the
