@@ -30,12 +30,12 @@ def flight(seconds: float, rate: int = 500, waypoints=HOP, drag_per_s: float = 0
         kin = script.at(t)
         q = attitude_for(kin.acc_mps2, G, 0.2)
         R = np.array(mx.matrix(q))
-        v, thrust = np.array(kin.vel_mps), np.array(kin.acc_mps2)
-        for _ in range(4 if drag_per_s > 0 else 0):  # the thrust's direction, with the drag it meets there
+        v, acc = np.array(kin.vel_mps), np.array(kin.acc_mps2)
+        for _ in range(4 if drag_per_s > 0 else 0):  # the thrust's direction: the acceleration, the drag made up
             z = R[:, 2]
-            R = np.array(mx.matrix(attitude_for(tuple(thrust + drag_per_s * (v - (v @ z) * z)), G, 0.2)))
+            R = np.array(mx.matrix(attitude_for(tuple(acc + drag_per_s * (v - (v @ z) * z)), G, 0.2)))
         gyro = np.zeros(3) if prev is None else _log(prev.T @ R) * rate
-        accel = R.T @ (np.array(kin.acc_mps2) - np.array([0, 0, G]))
+        accel = R.T @ (acc - np.array([0, 0, G]))
         out.append((k * 2_000_000, np.array(kin.pos_m), np.array(kin.vel_mps), R, gyro, accel))
         prev = R
     return out
