@@ -36,7 +36,7 @@ from fsw.runtime.node import FlightProcess
 
 log = logging.getLogger("ginny.comm")
 NS_PER_S = 1_000_000_000
-_PUMP_NS = 5 * NS_PER_MS
+_PUMP_NS = 10 * NS_PER_MS  # the radio model sends back to back in its own time, whatever the pump rate
 _ACK_TIMEOUT_NS = 5 * NS_PER_S
 _MAX_PEERS = 16
 _ANNOUNCE_NS = 10 * NS_PER_S

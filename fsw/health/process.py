@@ -22,8 +22,8 @@ from fsw.health.supervision import PARENT_ENV, Supervision, Verdict
 from fsw.runtime.node import FlightProcess, ProcessContext
 
 log = logging.getLogger("ginny.health")
-_SUPERVISE_PERIOD_NS = 20 * NS_PER_MS
-_FAULT_PERIOD_NS = 20 * NS_PER_MS  # process faults are applied within this of their time
+_SUPERVISE_PERIOD_NS = 50 * NS_PER_MS  # children found exited or hung within this of it
+_FAULT_PERIOD_NS = _SUPERVISE_PERIOD_NS  # process faults are applied within this of their time (one wakeup)
 _SEVERITY = {"ready": Severity.ACTIVITY_HI, "exited": Severity.WARNING_HI, "hung": Severity.WARNING_HI,
              "restart": Severity.ACTIVITY_HI, "give_up": Severity.FATAL}
 Spawn = Callable[[str], subprocess.Popen]

@@ -179,7 +179,8 @@ def _rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
                             f"({summary['speed_x']:.2f}x)"),
         ("most RSS growth", _most_growth(summary.get("processes", {}))),
         ("CPU s (most first)", _cpu(summary.get("cpu_s", {}))),
-    ]
+    ] + ([("flight stack CPU", f"{summary['flight_stack_cores']:.2f} of a core (world, renderer, emulated "
+                                "hardware excluded)")] if summary.get("flight_stack_cores") is not None else [])
 
 
 def _cpu(cpu_s: dict[str, float]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -40,17 +41,34 @@ from hal.board.sca100t import Sca100t
 from hal.device import DeviceError
 from hal.inclinometer import NullInclinometer
 from sim_hal.backend.devices import SimBackend, SimLink
+from sim_hal.backend.meter import EmulationMeter
 from sim_hal.backend.topics import sim_registry, sim_topics as TOPICS
 from sim_hal.helper_process import start_helper, stop_helper
 
 __all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
 
 
+METER = EmulationMeter()  # one per process: a process has one backend
+
+
+class _MeteredI2c:
+    """An emulated I2C chip whose bus transactions count as emulation."""
+
+    def read_byte_data(self, address: int, register: int) -> int:
+        return METER.run(super().read_byte_data, address, register)
+
+    def write_byte_data(self, address: int, register: int, value: int) -> None:
+        METER.run(super().write_byte_data, address, register, value)
+
+    def read_i2c_block_data(self, address: int, register: int, length: int) -> list[int]:
+        return METER.run(super().read_i2c_block_data, address, register, length)
+
+
 def _no_delay(seconds: float) -> None:
     """The emulated chips are ready at once: a driver's datasheet waits cost no simulated time."""
 
 
-class WorldBmi160(EmulatedBmi160):
+class WorldBmi160(_MeteredI2c, EmulatedBmi160):
     """A BMI-160 whose data registers hold the world's newest IMU sample, in the chip's axes (as it is really
     mounted); data-ready when the world has stepped since the last read."""
 
@@ -59,6 +77,9 @@ class WorldBmi160(EmulatedBmi160):
         self.link = link
         flip = np.diag([-1.0 if "imu.flip_x" in faults else 1.0, 1.0, -1.0 if "imu.flip_z" in faults else 1.0])
         self.chip_from_body = flip @ chip_from_body  # a flipped axis is a wiring or firmware fault of the chip
+        self._rows = tuple(tuple(row) for row in self.chip_from_body.tolist())  # plain floats: 500 times a second
+        self._sample = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+        self.reading = lambda t: self._sample
         self._held = bytes(15)
 
     def _byte(self, r: int, data: bytes) -> int:
@@ -71,14 +92,18 @@ class WorldBmi160(EmulatedBmi160):
         if self.link.imu:  # without data ready the registers hold what they held
             s = self.link.imu[-1]
             self.link.imu.clear()
-            gyro = self.chip_from_body @ np.asarray(s.gyro_radps)
-            accel = self.chip_from_body @ np.asarray(s.accel_mps2)
-            self.reading = lambda t: (tuple(gyro.tolist()), tuple(accel.tolist()))
+            self._sample = (_turn(self._rows, s.gyro_radps), _turn(self._rows, s.accel_mps2))
             self._held = self._pack(s.t_ns / 1e9)
         return self._held
 
 
-class WorldLidarLite(EmulatedLidarLite):
+def _turn(rows: tuple, v: tuple) -> tuple[float, float, float]:
+    """`rows @ v` for a 3x3 matrix as rows of floats and a 3-vector."""
+    x, y, z = v
+    return tuple(r[0] * x + r[1] * y + r[2] * z for r in rows)
+
+
+class WorldLidarLite(_MeteredI2c, EmulatedLidarLite):
     """A LIDAR-Lite v3 measuring the world's newest range (no return where the world's laser has none)."""
 
     def __init__(self, link: SimLink, faults: tuple[str, ...]) -> None:
@@ -104,6 +129,9 @@ class WorldSca100t(EmulatedSca100t):
         self.link = link
 
     def xfer2(self, data: list[int]) -> list[int]:
+        return METER.run(self._xfer2, data)
+
+    def _xfer2(self, data: list[int]) -> list[int]:
         if self.link.inclinometer:
             s = self.link.inclinometer[-1]
             self.link.inclinometer.clear()
@@ -143,6 +171,9 @@ class WorldNavcamCapture(CaptureShape):
         self._t_ms = -1.0
 
     def read(self) -> tuple[bool, Any]:
+        return METER.run(self._read)
+
+    def _read(self) -> tuple[bool, Any]:
         sub = self.link.subscription("sim.navcam")
         if not self._frames and sub.socket.poll(self.timeout_ms):
             self._frames.extend(r.msg for r in sub.drain())
@@ -185,7 +216,7 @@ class Fed:
             self.wait_handle = self.link.subscription("sim.sensors").socket
 
     def read(self, *args: Any) -> Any:
-        self.link.pump_sensors()
+        METER.run(self.link.pump_sensors)
         return self.driver.read(*args)
 
     def __getattr__(self, attr: str) -> Any:
@@ -315,3 +346,5 @@ class BoardLoopBackend(SimBackend):
     def close(self) -> None:
         self.board.close()
         super().close()
+        if self.context.process and METER.ns:
+            METER.write(Path(self.context.run_dir) / "logs", self.context.process)

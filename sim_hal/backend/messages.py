@@ -12,9 +12,15 @@ from fsw.bus.messages import AltimeterSample, ImuSample, InclinometerSample, Sca
 
 @dataclass(frozen=True, eq=False)
 class ClockTick(Message):
-    """Simulated time, published by the world: a process's flight clock reads t_ns until the next tick."""
+    """Simulated time, published by the world. In lockstep (`rate` 0) a process's flight clock reads t_ns
+    until the next tick. In real time the world's clock runs `rate` simulated ns per wall ns, so between
+    ticks a process's clock runs on with its host's, at most `period_ns` past the tick (ticks can be rare)."""
 
     step: int
+    rate: float = 0.0
+    period_ns: int = 0
+
+    SCHEMA_VERSION: ClassVar[int] = 2
 
 
 @dataclass(frozen=True, eq=False)

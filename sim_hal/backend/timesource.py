@@ -10,13 +10,15 @@ sort; its time source does, after the handler has taken the message, on `sim.pro
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fsw.bus.messages import ImuSample
 from fsw.bus.transport import Publisher, Received
 from fsw.clock import NS_PER_MS, ManualClock
 from fsw.runtime.timesource import Handler
-from sim_hal.backend.messages import LockstepProgress
+from sim_hal.backend.messages import ClockTick, LockstepProgress
 
 if TYPE_CHECKING:
     from fsw.runtime.node import FlightProcess
@@ -28,11 +30,15 @@ REPEAT_NS = 100 * NS_PER_MS  # the newest progress is said again this often (wal
 
 
 class SimClock(ManualClock):
-    """Simulated flight time: the newest world time the process was told; `ticks` counts the tellings."""
+    """Simulated flight time: the newest world time the process was told; `ticks` counts the tellings. When
+    the world says it runs on the wall clock (real time), the time runs on from its last tick with the host's
+    monotonic clock, never more than the tick period past it."""
 
-    def __init__(self, start_ns: int = 0) -> None:
+    def __init__(self, start_ns: int = 0, wall_ns: Callable[[], int] = time.monotonic_ns) -> None:
         super().__init__(start_ns)
         self.ticks = 0
+        self._wall_ns = wall_ns
+        self._paced: tuple[int, int, float, int] | None = None  # tick's time, wall then, rate, furthest
 
     def on_tick(self, t_ns: int) -> None:
         """Take the world's time. It comes on more than one stream (clock ticks, sensor samples), so a time
@@ -40,6 +46,19 @@ class SimClock(ManualClock):
         if t_ns > self.now_ns():
             self.set_ns(t_ns)
         self.ticks += 1
+
+    def on_clock(self, tick: ClockTick) -> None:
+        """The world's clock tick: its time, and in real time its pace."""
+        self.on_tick(tick.t_ns)
+        self._paced = (tick.t_ns, self._wall_ns(), tick.rate, tick.period_ns) if tick.rate > 0 else None
+
+    def now_ns(self) -> int:
+        if self._paced is not None:
+            t0, wall0, rate, furthest = self._paced
+            t = t0 + min(round((self._wall_ns() - wall0) * rate), furthest)
+            if t > self._t_ns:
+                self._t_ns = t
+        return self._t_ns
 
 
 class SimTimeSource:
@@ -58,7 +77,7 @@ class SimTimeSource:
             process.timers.every(REPEAT_NS, self._repeat, name="lockstep_progress")
 
     def _on_tick(self, rec: Received) -> None:
-        self.clock.on_tick(rec.msg.t_ns)
+        self.clock.on_clock(rec.msg)
 
     def deliver(self, handler: Handler, rec: Received) -> None:
         if type(rec.msg) is ImuSample:

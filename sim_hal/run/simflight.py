@@ -38,6 +38,7 @@ from fsw.health.stack import build_supervisor, lock_run_dir
 from fsw.logger.images import write_image
 from fsw.comm.fprime.dictionary import write_dictionary
 from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
+from sim_hal.backend.meter import EmulationMeter
 from sim_hal.backend.topics import sim_registry
 from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
@@ -58,7 +59,8 @@ REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
                      "flight": {"nav_apply_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26, "nice": 0},
                                    "nav": {"realtime_priority": 26, "nice": 0},
-                                   "control": {"realtime_priority": 25, "bundle": 1, "host": ""}}}
+                                   "control": {"realtime_priority": 25, "bundle": 5, "host": ""}}}
+_WORLD_SIDE = ("world", "render", "emulated_hardware", "total")  # cpu_s keys that are not the flight stack's
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5, "interrupted": 130}
 _LANDING_FIGURES = ("flight_time_s", "touchdown_speed_mps", "touchdown_horizontal_speed_mps")
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
@@ -404,7 +406,9 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s, stack.signalled)
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
-    summary["cpu_s"] = cpu_by_process(summary)
+    summary["cpu_s"] = cpu_by_process(summary, prep.stack_path.parent / "logs")
+    if req.realtime:
+        summary["flight_stack_cores"] = flight_stack_cores(summary["cpu_s"], wall_s)
     sim_s = summary["sim_time_s"] or 0.0
     summary["cpu_s_per_sim_s"] = round(summary["cpu_s"]["total"] / sim_s, 3) if sim_s > 0 else None
     summary_path = prep.stack_path.parent / "summary.json"
@@ -426,14 +430,29 @@ def _stack_host(req: SimRequest, prep: Prepared, recorder: Recorder, log: TextIO
         f"  {v.what:<8} {v.text}", file=log, flush=True)))
 
 
-def cpu_by_process(summary: dict[str, Any]) -> dict[str, float]:
+def cpu_by_process(summary: dict[str, Any], logs: Path | None = None) -> dict[str, float]:
     """Where the run's time went: CPU seconds of each process (the world and its renderer, each flight process
-    and the health supervisor, as last sampled), most first, and their total."""
+    and the health supervisor, as last sampled), most first, and their total. On the board path the emulated
+    chips run inside the flight processes they are wired into: what they took (as each measured it, in
+    `logs`) is moved out of the process's figure into `emulated_hardware`, the world's side."""
     cpu = dict(summary.get("world", {}).get("cpu_s", {}))
     cpu.update({name: p["cpu_s"] for name, p in summary.get("processes", {}).items() if "cpu_s" in p})
+    for path in sorted(logs.glob(EmulationMeter.FILE.format(process="*"))) if logs is not None else []:
+        took = json.loads(path.read_text())
+        if took["process"] in cpu:
+            moved = min(took["cpu_s"], cpu[took["process"]])
+            cpu[took["process"]] = round(cpu[took["process"]] - moved, 1)
+            cpu["emulated_hardware"] = round(cpu.get("emulated_hardware", 0.0) + moved, 1)
     ranked = dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
     ranked["total"] = round(sum(cpu.values()), 1)
     return ranked
+
+
+def flight_stack_cores(cpu_s: dict[str, float], wall_s: float) -> float | None:
+    """The flight processes' CPU (every process but the world's, its renderer's and the emulated hardware's)
+    as a share of one core over the run's wall time: on a board, what the flight software costs."""
+    flight = sum(v for k, v in cpu_s.items() if k not in _WORLD_SIDE)
+    return round(flight / wall_s, 3) if wall_s > 0 else None
 
 
 def outcome(world: dict | None, got: Recorded, interrupted: bool = False) -> str:

@@ -88,6 +88,7 @@ class WorldConfig:
     # the world and control leave, rather than hold up the step
     truth_every_steps: int = 10
     clock_every_steps: int = 10
+    realtime_clock_every_steps: int = 50  # real time: between ticks each process's clock runs on with its host's
     terrain_extent_m: float = 1600.0
     faults: list[str] = field(default_factory=list)
     start: StartConfig = field(default_factory=StartConfig)
@@ -110,6 +111,7 @@ class WorldConfig:
                        self.cpus, {"render_nice": self.render_nice})
         check(self.truth_every_steps >= 1 and self.clock_every_steps >= 1, "truth_every_steps",
               "must be at least 1")
+        check(self.realtime_clock_every_steps >= 1, "realtime_clock_every_steps", "must be at least 1")
         for i, spec in enumerate(self.faults):
             try:
                 parse_fault(spec)

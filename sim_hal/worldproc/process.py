@@ -306,8 +306,18 @@ class WorldProcess(FlightProcess):
             self.publish("sim.rte", still)
         if out.step % self.cfg.truth_every_steps == 0:
             self.publish("sim.truth", w.truth())
-        if out.step % self.cfg.clock_every_steps == 0:
-            self.publish("sim.clock", ClockTick(out.t_ns, out.step))
+        if out.step % self._clock_every == 0:
+            self.publish("sim.clock", self._clock_tick(out))
+
+    @property
+    def _clock_every(self) -> int:
+        return self.cfg.clock_every_steps if self.cfg.lockstep else self.cfg.realtime_clock_every_steps
+
+    def _clock_tick(self, out: StepOutput) -> ClockTick:
+        """In real time the tick says how fast the clock runs, so each process's runs on between ticks."""
+        if self.cfg.lockstep:
+            return ClockTick(out.t_ns, out.step)
+        return ClockTick(out.t_ns, out.step, self.cfg.speed, self._clock_every * self.world.dt_ns)
 
     def teardown(self) -> None:
         if self._metronome is not None:

@@ -22,7 +22,7 @@ SAMPLES: dict[str, m.Message] = {
     "cmd": m.Command(T, 77, "SET_PARAM", "control", {"name": "kp", "value": 1.5}),
     "health.procs": m.ProcessStats(T, [m.ProcessStat("nav", 4242, m.ProcState.READY, 12.5, 50_000_000, 1, 42.0, 3.25)]),
     "board.health": m.BoardHealth(T, 51.5, 0.75, 33.3, 10_000_000_000),
-    "sim.clock": sm.ClockTick(T, 1234),
+    "sim.clock": sm.ClockTick(T, 1234, 1.0, 100_000_000),
     "imu": m.ImuSample(T, (0.01, -0.02, 0.03), (0.1, -0.2, -3.71), 25.0),
     "altimeter": m.AltimeterSample(T, 12.345, True),
     "inclinometer": m.InclinometerSample(T, 0.01, -0.02, True),

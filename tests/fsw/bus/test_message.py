@@ -35,7 +35,7 @@ GOLDEN = {
     "rte": "d8a32b454b030ce7",
     "rte.request": "51bf1409860898a9",
     "sim.actuators": "2a300ec183e8a7b8",
-    "sim.clock": "7caaa99a53b36b13",
+    "sim.clock": "2d1ab3062fab08ff",
     "sim.navcam": "35093985e2e4436b",
     "sim.progress": "2cbe4ea05ddebea4",
     "sim.rte": "7479f74849ffa373",
@@ -126,7 +126,7 @@ def test_float_fields_accept_ints_and_reject_text() -> None:
 
 def test_bool_is_not_an_int() -> None:
     with pytest.raises(DecodeError, match="t_ns: expected int"):
-        REGISTRY["sim.clock"].codec.decode("sim.clock", msgpack.packb([1, "w", 0, [True, 1]]))
+        REGISTRY["sim.clock"].codec.decode("sim.clock", msgpack.packb([2, "w", 0, [True, 1, 0.0, 0]]))
 
 
 def test_array_dtype_is_kept() -> None:

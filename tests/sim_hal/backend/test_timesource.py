@@ -16,7 +16,7 @@ from fsw.runtime.commands import default_dictionary
 from fsw.runtime.node import ProcessContext
 from hal.backend import BackendContext, NullBackend
 from sim_hal.backend.messages import ClockTick
-from sim_hal.backend.timesource import SimTimeSource
+from sim_hal.backend.timesource import SimClock, SimTimeSource
 from sim_hal.backend.topics import sim_registry
 from tests.conftest import wait_until
 
@@ -82,3 +82,22 @@ def test_navigation_says_which_frames_it_holds(tmp_path: Path, run_dir: str) -> 
         node.close()
         camera.close()
         ctx.term()
+
+
+def test_in_real_time_the_clock_runs_on_between_rare_ticks_never_past_the_next_nor_back() -> None:
+    wall = [1_000]
+    clock = SimClock(wall_ns=lambda: wall[0])
+    clock.on_clock(ClockTick(100_000_000, 50))  # lockstep: the tick's time until the next
+    wall[0] += 30_000_000
+    assert clock.now_ns() == 100_000_000
+    clock.on_clock(ClockTick(200_000_000, 100, 2.0, 100_000_000))  # real time x2, a tick every 100 ms
+    wall[0] += 20_000_000
+    assert clock.now_ns() == 240_000_000  # 20 ms of wall time is 40 ms of the world's
+    wall[0] += 500_000_000
+    assert clock.now_ns() == 300_000_000  # a world that has fallen behind: no further than the next tick
+    clock.on_clock(ClockTick(260_000_000, 150, 2.0, 100_000_000))  # it comes late: the clock holds ...
+    assert clock.now_ns() == 300_000_000
+    wall[0] += 25_000_000
+    assert clock.now_ns() == 310_000_000  # ... until the world's time passes it
+    clock.on_tick(305_000_000)  # a sample older than what the clock reads changes nothing
+    assert clock.now_ns() == 310_000_000
