@@ -108,7 +108,11 @@ def _sequence(item: Converter, result: type) -> Converter:
 
 
 def _fixed_tuple(items: list[Converter]) -> Converter:
+    floats = all(item is converter(float) for item in items)  # a vector: its plain floats taken as they are
+
     def convert(value: Any, path: str) -> Any:
+        if floats and type(value) is list and len(value) == len(items) and all(type(v) is float for v in value):
+            return tuple(value)
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise TypeCheckError(path, f"expected a list of {len(items)} items, got {_describe(value)}")
         return tuple(_each(items, value, path, itertools.count()))

@@ -74,11 +74,13 @@ class CommProcess(FlightProcess):
         self.subscribe("cmd.ack", self._on_ack)
         self.subscribe("event", self._on_event)
         self.subscribe("tlm", self._on_tlm)
-        self.subscribe("nav.state", self._on_nav)
-        self.subscribe("nav.track", self._on_track)
+        # the newest estimate and track, and a thumbnail now and then, are taken at the radio's pump (every
+        # 10 ms): woken by each (80 estimates, 30 tracks and 30 frames a second) it would use few of them
+        self.subscribe("nav.state", self._on_nav, wake=False)
+        self.subscribe("nav.track", self._on_track, wake=False)
         self.subscribe("rte", self._on_colour)
         if cfg.thumbnail_every_s > 0:
-            self.subscribe("navcam", self._on_navcam)
+            self.subscribe("navcam", self._on_navcam, wake=False)
         self.on_command("LIST_FILES", self._list_files)
         self.on_command("DOWNLINK_FILE", self._downlink_file)
         self.on_command("FAULT_INJECT", self._fault_inject)

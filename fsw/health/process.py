@@ -44,7 +44,8 @@ class HealthProcess(FlightProcess):
 
     def setup(self) -> None:
         flight = [p for p in self.ctx.topology.processes if p != self.name]
-        self.subscribe("heartbeat", self._on_heartbeat, publishers=flight)
+        # heartbeats are taken at the supervision's turns (every 50 ms), not each as it comes (60 a second)
+        self.subscribe("heartbeat", self._on_heartbeat, publishers=flight, wake=False)
         self.board = self.ctx.backend.board_health() if self.ctx.backend is not None else None
         if self.board is not None:
             self.open_device(self.board)

@@ -25,6 +25,7 @@ from fsw.runtime.node import FlightProcess
 
 SOFTWARE = "ginny 0.1.0"
 _FLUSH_CHECK_NS = 100_000_000
+_TAKE_NS = 20_000_000  # what came is taken this often, not a wakeup a message (500 a second and more)
 _MB = 1024 * 1024
 _IMAGE_TOPICS = ("navcam", "rte")
 _RECENT_NS = 2 * NS_PER_S  # messages stamped this long before the newest are in hand (processes lag less)
@@ -54,9 +55,10 @@ class LoggerProcess(FlightProcess):
         self._last_seq: dict[tuple[str, str], int] = {}
         self._last_navcam_ns: int | None = None
         registry = self.ctx.topology.registry
-        for topic in registry:
+        for topic in registry:  # taken in bulk every _TAKE_NS (images as they come: their queues are short)
             if not topic.hal and topic.name not in cfg.exclude:
-                self.subscribe(topic.name, self._record)
+                self.subscribe(topic.name, self._record, wake=topic.name in _IMAGE_TOPICS)
+        self.timers.every(_TAKE_NS, lambda: None, name="log_take")
         self.timers.every(_FLUSH_CHECK_NS, self._flush_due, name="log_flush")
 
     def _writer(self, path: Path) -> LogWriter:

@@ -195,7 +195,8 @@ class NavPipeline:
             return
         self._imu.append(sample)
         e = self.est
-        self.predictor.push(sample.t_ns, np.array(sample.gyro_radps) - e.bg, np.array(sample.accel_mps2) - e.ba)
+        if self._delay_ns:  # without a delay each sample is fused at once: nothing to carry forward
+            self.predictor.push(sample.t_ns, np.array(sample.gyro_radps) - e.bg, np.array(sample.accel_mps2) - e.ba)
         horizon = sample.t_ns - self._delay_ns
         while self._imu and self._imu[0].t_ns <= horizon:
             self._fuse(self._imu.popleft(), out)

@@ -88,6 +88,7 @@ class FlightProcess:
         self._publishers: dict[str, Publisher] = {}
         self._bundled: list[Publisher] = []  # the publishers that hold their messages for bundles
         self._subscriptions: list[tuple[Subscription, Handler]] = []
+        self._sampled: set[Subscription] = set()  # subscriptions that do not wake the process (`wake=False`)
         self._command_handlers: dict[str, CommandHandler] = {"NO_OP": self._no_op}
         self._watched: list[tuple[Any, Callable[[], None]]] = []
         self._throttle = EventThrottle(ctx.events.throttle_limit, ctx.events.throttle_window_ms * NS_PER_MS)
@@ -113,18 +114,29 @@ class FlightProcess:
         return {}
 
     # --- wiring --------------------------------------------------------------------------------------
-    def subscribe(self, topic: str, handler: Handler, publishers: list[str] | None = None) -> Subscription:
+    def subscribe(self, topic: str, handler: Handler, publishers: list[str] | None = None,
+                  wake: bool = True) -> Subscription:
+        """Take `topic`'s messages with `handler`. With `wake=False` a message does not wake the process: what
+        came is taken at its next loop turn, whatever woke it (a timer, another input) -- as a PX4 module
+        copies the topics it does not run on at its own rate. For topics a process only needs as they
+        stand, or in bulk, when waking for each costs more than the message's own work."""
         sub = subscription_for(self._zmq, self.ctx.topology, topic, self.ctx.wall, publishers)
         sub.open()
         self._subscriptions = [*self._subscriptions, (sub, handler)]  # a new list: see unsubscribe
-        self._poller.register(sub.socket, zmq.POLLIN)
+        if wake:
+            self._poller.register(sub.socket, zmq.POLLIN)
+        else:
+            self._sampled.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         """Stop taking a topic (from a handler too: the loop serving this poll goes on over the list it
         started with, and what it drained already is still handled)."""
         self._subscriptions = [(s, h) for s, h in self._subscriptions if s is not sub]
-        self._poller.unregister(sub.socket)
+        if sub in self._sampled:
+            self._sampled.discard(sub)
+        else:
+            self._poller.unregister(sub.socket)
         sub.close()
 
     def watch(self, pollable: Any, callback: Callable[[], None]) -> None:
@@ -280,6 +292,7 @@ class FlightProcess:
             for pub in self._publishers.values():
                 pub.close()
             self._subscriptions = []
+            self._sampled.clear()
             self._publishers.clear()
             self._bundled.clear()
             self._watched.clear()
@@ -320,7 +333,7 @@ class FlightProcess:
                     pub.flush()
         handled = 0
         for sub, handler in self._subscriptions:
-            if sub.socket in ready:
+            if sub.socket in ready or sub in self._sampled:
                 for rec in sub.drain(self.DRAIN_LIMIT):
                     self._handle(handler, rec)
                     handled += 1

@@ -7,10 +7,16 @@ u8, thrust f32 N, torque 3 x f32 N m). The MCU answers STATUS (0x81: the last se
 flags u8 -- bit 0 armed, bit 1 rotors spinning, bit 2 fault -- and rotor speed f32 rpm). The receiver
 resynchronises on the sync bytes; bad CRCs and sequence gaps are counted. With no STATUS for
 `link_timeout_ms`, `write` raises DeviceError: the control process says so and lands on what it has.
+
+pyserial opens the port and sets it up; the 500 Hz frames then go straight to its (non-blocking) file
+descriptor: pyserial's own write and read wrap each call in timeout bookkeeping that cost more than the frame.
+A frame the kernel's buffer cannot take is dropped and counted (`tx_dropped`): a late command is no use to the
+MCU, whose watchdog covers one that never came.
 """
 from __future__ import annotations
 
 import binascii
+import os
 import select
 import struct
 from collections.abc import Callable
@@ -94,6 +100,9 @@ class McuLink:
         self._last_heard_ns: int | None = None
         self._first_write_ns: int | None = None  # the MCU owes an answer from the first command on, not from open
         self._status_seq: int | None = None
+        self._fd = -1
+        self._unsent = b""  # the rest of a frame the kernel took only part of
+        self.tx_dropped = 0
 
     @property
     def link_errors(self) -> int:
@@ -102,6 +111,8 @@ class McuLink:
 
     def open(self) -> None:
         self.port = self.port_factory()
+        self._fd = self.port.fileno()
+        os.set_blocking(self._fd, False)  # as pyserial opens it; said here, as this link relies on it
         self._first_write_ns = None
 
     def close(self) -> None:
@@ -117,16 +128,36 @@ class McuLink:
         self.seq = (self.seq + 1) & 0xFFFF
         payload = ACTUATORS.pack(command.t_ns, int(command.armed), command.thrust_n, *command.torque_nm)
         try:
-            self.port.write(frame(TYPE_ACTUATORS, self.seq, payload))
-            self._take(self.port.read(self.port.in_waiting or 0))
+            self._send(frame(TYPE_ACTUATORS, self.seq, payload))
+            self._take(self._received())
         except OSError as exc:
             raise DeviceError(self.name, self.cfg.port, f"UART: {exc.strerror or exc}") from None
         self._check_link()
 
     def poll(self, timeout_s: float) -> None:
         """Wait up to `timeout_s` for the MCU's frames and take them (a status check between commands)."""
-        if self.port is not None and select.select([self.port.fileno()], [], [], timeout_s)[0]:
-            self._take(self.port.read(self.port.in_waiting or 0))
+        if self.port is not None and select.select([self._fd], [], [], timeout_s)[0]:
+            self._take(self._received())
+
+    def _send(self, data: bytes) -> None:
+        """`data` after what is left of the frames before; dropped (and counted) when the kernel takes none
+        of it, or when more than a few frames' bytes are still owed (a UART that has stopped draining)."""
+        if len(self._unsent) > 4 * len(data):
+            self.tx_dropped += 1
+            data = b""
+        pending = self._unsent + data
+        try:
+            n = os.write(self._fd, pending)
+        except BlockingIOError:
+            self.tx_dropped += 1 if data else 0
+            return
+        self._unsent = pending[n:]
+
+    def _received(self) -> bytes:
+        try:
+            return os.read(self._fd, 4096)
+        except BlockingIOError:
+            return b""
 
     def _take(self, data: bytes) -> None:
         for f in self.reader.feed(data):

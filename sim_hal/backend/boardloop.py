@@ -41,14 +41,14 @@ from hal.board.sca100t import Sca100t
 from hal.device import DeviceError
 from hal.inclinometer import NullInclinometer
 from sim_hal.backend.devices import SimBackend, SimLink
-from sim_hal.backend.meter import EmulationMeter
+from sim_hal.backend.meter import CpuMeter, write_emulation
 from sim_hal.backend.topics import sim_registry, sim_topics as TOPICS
 from sim_hal.helper_process import start_helper, stop_helper
 
 __all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
 
 
-METER = EmulationMeter()  # one per process: a process has one backend
+METER = CpuMeter()  # the emulated hardware's CPU in this process (a process has one backend)
 
 
 class _MeteredI2c:
@@ -347,4 +347,4 @@ class BoardLoopBackend(SimBackend):
         self.board.close()
         super().close()
         if self.context.process and METER.ns:
-            METER.write(Path(self.context.run_dir) / "logs", self.context.process)
+            write_emulation(Path(self.context.run_dir) / "logs", self.context.process, METER)

@@ -1,4 +1,6 @@
-"""The CPU the board path's emulated hardware takes inside a flight process (`ginny sim --backend board`)."""
+"""Thread CPU time spent in one part of a process, for parts that are not the flight software's though they run
+in a flight process: the board path's emulated hardware (inside control and camera), and `ginny sim`'s own
+recording and progress display (inside the process that runs the health supervisor)."""
 from __future__ import annotations
 
 import json
@@ -8,14 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+EMULATION_FILE = "board-emulation-{process}.json"  # in the run's logs folder, written when the backend closes
 
-class EmulationMeter:
-    """The CPU the emulated hardware takes inside the flight process it is wired into: its chips' register
-    work and their feed from the world. On a board that is silicon and the kernel's bus drivers, so it is the
-    world's share, not the flight software's; `ginny sim` moves it out of the process's `cpu_s` (as
-    `emulated_hardware`). Thread CPU time around each entry into the emulation (nested entries once)."""
 
-    FILE = "board-emulation-{process}.json"  # in the run's logs folder, written when the backend closes
+class CpuMeter:
+    """Thread CPU time around each entry into a part (nested entries counted once)."""
 
     def __init__(self, clock_ns: Callable[[], int] = time.thread_time_ns) -> None:
         self.ns = 0
@@ -33,7 +32,10 @@ class EmulationMeter:
             self.ns += self._clock_ns() - t0
             self._inside.on = False
 
-    def write(self, logs: Path, process: str) -> None:
-        logs.mkdir(parents=True, exist_ok=True)
-        (logs / self.FILE.format(process=process)).write_text(json.dumps({"process": process,
-                                                                          "cpu_s": round(self.ns / 1e9, 2)}))
+
+def write_emulation(logs: Path, process: str, meter: CpuMeter) -> None:
+    """What the emulated hardware took in `process`: on a board that is silicon and the kernel's bus drivers,
+    so `ginny sim` moves it from the process's `cpu_s` to `emulated_hardware`, the world's side."""
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / EMULATION_FILE.format(process=process)).write_text(json.dumps({"process": process,
+                                                                          "cpu_s": round(meter.ns / 1e9, 2)}))

@@ -38,7 +38,7 @@ from fsw.health.stack import build_supervisor, lock_run_dir
 from fsw.logger.images import write_image
 from fsw.comm.fprime.dictionary import write_dictionary
 from fsw.runtime.outputs import check_endpoint, check_out_folder, make_folder
-from sim_hal.backend.meter import EmulationMeter
+from sim_hal.backend.meter import EMULATION_FILE, CpuMeter
 from sim_hal.backend.topics import sim_registry
 from sim_hal.model.params import load_vehicle
 from sim_hal.worldproc.config import DEFAULT_WORLD, load_world
@@ -60,7 +60,7 @@ REALTIME_SETTINGS = {"nav": {"fusion_delay_ms": 0.0},
                      "processes": {"camera": {"realtime_priority": 26, "nice": 0},
                                    "nav": {"realtime_priority": 26, "nice": 0},
                                    "control": {"realtime_priority": 25, "bundle": 5, "host": ""}}}
-_WORLD_SIDE = ("world", "render", "emulated_hardware", "total")  # cpu_s keys that are not the flight stack's
+_WORLD_SIDE = ("world", "render", "emulated_hardware", "harness", "total")  # cpu_s keys that are not the flight stack's
 OUTCOME_CODES = {"landed": 0, "land_now": 3, "crashed": 4, "aborted": 5, "interrupted": 130}
 _LANDING_FIGURES = ("flight_time_s", "touchdown_speed_mps", "touchdown_horizontal_speed_mps")
 _MARGIN_S = 60.0  # simulated time allowed beyond the plan's duration and the spin-up before giving up
@@ -330,6 +330,7 @@ class Recorder(threading.Thread):
         self.processes: ProcessWatch | None = None
         self.ready = threading.Event()
         self._stop_flag = threading.Event()
+        self.cpu_ns = 0
 
     def run(self) -> None:
         if self.truth is not None:
@@ -344,6 +345,7 @@ class Recorder(threading.Thread):
                     for rec in reader.poll(100):
                         self._take(rec.topic, rec.msg, events)
         finally:
+            self.cpu_ns = time.thread_time_ns()  # this thread's: the recording is not the supervisor's work
             if self.truth is not None:
                 self.truth.close()
 
@@ -388,13 +390,14 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     recorder = Recorder(load_stack(prep.stack_path).topology_path, prep.run_dir, prep.stack_path.parent,
                         req.truth_endpoint)
     stack = _stack_host(req, prep, recorder, log)
+    shown = CpuMeter()  # the progress display's CPU, in the supervisor's loop (the harness's, not health's)
     world_args = ["--world", str(prep.world_path), "--seconds", str(prep.max_sim_s), "--end-on-landing",
                   "--event-listeners", "1"]  # the recorder below (events.jsonl, the summary's modes)
     world = WorldRunner(stack, prep.stack_path, world_args + (["--realtime"] if req.realtime else []), run_dir, log)
     recorder.start()
     recorder.ready.wait(10)
     if progress is not None:
-        stack.timers.every(200_000_000, lambda: progress(recorder.got), name="progress")
+        stack.timers.every(200_000_000, lambda: shown.run(progress, recorder.got), name="progress")
     started = time.monotonic()
     per_sim_s = _WALL_PER_SIM_REMOTE if req.board else _WALL_PER_SIM
     stack_code = stack.run(req.max_wall_s or prep.max_sim_s * per_sim_s + 120)
@@ -406,7 +409,7 @@ def fly(req: SimRequest, prep: Prepared, log: TextIO, progress: Progress | None 
     summary = summarize_flight(req, prep, world.summary, recorder.got, wall_s, stack.signalled)
     summary["stack_ok"] = stack_code == 0
     summary["processes"] = recorder.processes.report() if recorder.processes is not None else {}
-    summary["cpu_s"] = cpu_by_process(summary, prep.stack_path.parent / "logs")
+    summary["cpu_s"] = cpu_by_process(summary, prep.stack_path.parent / "logs", (shown.ns + recorder.cpu_ns) / 1e9)
     if req.realtime:
         summary["flight_stack_cores"] = flight_stack_cores(summary["cpu_s"], wall_s)
     sim_s = summary["sim_time_s"] or 0.0
@@ -430,26 +433,34 @@ def _stack_host(req: SimRequest, prep: Prepared, recorder: Recorder, log: TextIO
         f"  {v.what:<8} {v.text}", file=log, flush=True)))
 
 
-def cpu_by_process(summary: dict[str, Any], logs: Path | None = None) -> dict[str, float]:
+def cpu_by_process(summary: dict[str, Any], logs: Path | None = None, harness_s: float = 0.0) -> dict[str, float]:
     """Where the run's time went: CPU seconds of each process (the world and its renderer, each flight process
-    and the health supervisor, as last sampled), most first, and their total. On the board path the emulated
-    chips run inside the flight processes they are wired into: what they took (as each measured it, in
-    `logs`) is moved out of the process's figure into `emulated_hardware`, the world's side."""
+    and the health supervisor, as last sampled), most first, and their total. Moved to the world's side, as
+    each was measured where it ran: on the board path the emulated chips inside the flight processes they are
+    wired into (`emulated_hardware`, from `logs`), and `ginny sim`'s own recording and progress display inside
+    the supervisor's process (`harness`, `harness_s`)."""
     cpu = dict(summary.get("world", {}).get("cpu_s", {}))
     cpu.update({name: p["cpu_s"] for name, p in summary.get("processes", {}).items() if "cpu_s" in p})
-    for path in sorted(logs.glob(EmulationMeter.FILE.format(process="*"))) if logs is not None else []:
+    for path in sorted(logs.glob(EMULATION_FILE.format(process="*"))) if logs is not None else []:
         took = json.loads(path.read_text())
-        if took["process"] in cpu:
-            moved = min(took["cpu_s"], cpu[took["process"]])
-            cpu[took["process"]] = round(cpu[took["process"]] - moved, 1)
-            cpu["emulated_hardware"] = round(cpu.get("emulated_hardware", 0.0) + moved, 1)
+        _move(cpu, took["process"], "emulated_hardware", took["cpu_s"])
+    if harness_s > 0:
+        _move(cpu, "health", "harness", harness_s)
     ranked = dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
     ranked["total"] = round(sum(cpu.values()), 1)
     return ranked
 
 
+def _move(cpu: dict[str, float], source: str, to: str, seconds: float) -> None:
+    if source in cpu:
+        moved = min(seconds, cpu[source])
+        cpu[source] = round(cpu[source] - moved, 1)
+        cpu[to] = round(cpu.get(to, 0.0) + moved, 1)
+
+
 def flight_stack_cores(cpu_s: dict[str, float], wall_s: float) -> float | None:
-    """The flight processes' CPU (every process but the world's, its renderer's and the emulated hardware's)
+    """The flight processes' CPU (every process but the world's, its renderer's, the emulated hardware's and
+    `ginny sim`'s own)
     as a share of one core over the run's wall time: on a board, what the flight software costs."""
     flight = sum(v for k, v in cpu_s.items() if k not in _WORLD_SIDE)
     return round(flight / wall_s, 3) if wall_s > 0 else None

@@ -87,3 +87,26 @@ def test_the_links_silence_counts_from_the_first_command_not_from_open(pty) -> N
     mcu.silent.set()
     with pytest.raises(DeviceError, match="link lost: no status for 200 ms"):
         link.write(cmd(2))
+
+
+@pytest.mark.timeout(20)
+def test_a_uart_that_stops_draining_drops_whole_frames_and_counts_them() -> None:
+    """Nobody reads the far end: once the kernel's buffer is full, frames are dropped and counted, never sent
+    in pieces that would garble the stream, and the control cycle never blocks."""
+    master, slave = os.openpty()
+    port = serial.Serial(os.ttyname(slave), 921_600, timeout=0)
+    link = McuLink(lambda: port, McuConfig(port="/dev/pts/x", link_timeout_ms=1000), lambda: 0)
+    link.open()
+    try:
+        for i in range(20_000):
+            link.write(cmd(i))
+        assert link.tx_dropped > 0
+        reader, got = FrameReader(), []
+        while select.select([master], [], [], 0)[0]:
+            got += reader.feed(os.read(master, 65536))
+        assert got and reader.crc_errors == 0 and reader.skipped_bytes == 0
+        assert [f.seq for f in got] == list(range(1, len(got) + 1))  # the first frames, whole and in order
+    finally:
+        link.close()
+        os.close(master)
+        os.close(slave)

@@ -211,3 +211,28 @@ def test_a_stop_signal_ends_the_process_even_twice_and_even_when_closing_hangs(r
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_subscription_that_does_not_wake_the_process_is_taken_at_its_next_turn(topology) -> None:
+    """`subscribe(..., wake=False)`: the topic's socket is not among those the loop waits on, and what came is
+    handled, in order, at the loop's next turn, whatever woke it (here the wait running out)."""
+    ctx = ProcessContext("logger", topology, MonotonicClock(), MonotonicClock(), DICT,
+                         backend=NullBackend(BackendContext("")))
+    node = FlightProcess(ctx)
+    node.open()
+    got: list[int] = []
+    sub = node.subscribe("imu", lambda rec: got.append(rec.msg.t_ns), wake=False)
+    pub = Publisher(node._zmq, topology.registry["imu"], topology.endpoint("control", "imu"), "control")
+    pub.open()
+    try:
+        assert sub.socket not in {s for s, _ in node._poller.sockets}
+        wait_until(lambda: pub.poll_subscriptions() >= 1, 5.0, lambda: node.spin_once(5), what="handshake")
+        for i in range(3):
+            pub.publish(m.ImuSample(i, (0.0, 0.0, 0.0), (0.0, 0.0, -3.71), 20.0))
+        wait_until(lambda: len(got) == 3, 5.0, lambda: node.spin_once(5), what="the samples")
+        assert got == [0, 1, 2]
+        node.unsubscribe(sub)
+        assert sub not in node._sampled
+    finally:
+        pub.close()
+        node.close()
