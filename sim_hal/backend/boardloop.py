@@ -13,6 +13,7 @@ mounted otherwise than the config says (`imu_body_from_chip`), a UART that corru
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -315,10 +316,56 @@ class _Publishing:
         return self.pub
 
 
+class _FeedLink(SimLink):
+    """The world's feed to the emulated chips. Its ZeroMQ context's I/O threads do nothing else (the world's
+    steps and frames arriving), so their CPU, read from /proc when the link closes, is the emulation's."""
+
+    def __init__(self, context: Any, time_source: Any) -> None:
+        super().__init__(context, time_source)
+        self._io_threads: set[str] | None = None
+
+    def subscription(self, topic: str) -> Any:
+        return self._noting_threads(lambda: super(_FeedLink, self).subscription(topic))
+
+    def publisher(self, topic: str) -> Any:
+        return self._noting_threads(lambda: super(_FeedLink, self).publisher(topic))
+
+    def _noting_threads(self, make: Callable[[], Any]) -> Any:
+        """The first socket starts the context's threads: the I/O threads among those that appear are the link's."""
+        if self._io_threads is not None:
+            return make()
+        before = _threads()
+        made = make()
+        self._io_threads = {t for t in _threads() - before if _thread_file(t, "comm").startswith("ZMQbg/IO")}
+        return made
+
+    def io_cpu_ns(self) -> int:
+        ticks = 0
+        for t in self._io_threads or ():
+            fields = _thread_file(t, "stat").rsplit(")", 1)[-1].split()
+            ticks += int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0  # utime, stime
+        return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def _threads() -> set[str]:
+    try:
+        return set(os.listdir("/proc/self/task"))
+    except OSError:
+        return set()
+
+
+def _thread_file(tid: str, name: str) -> str:
+    try:
+        return Path(f"/proc/self/task/{tid}/{name}").read_text()
+    except OSError:
+        return ""
+
+
 class BoardLoopBackend(SimBackend):
     """The board backend's drivers on chips the simulated world feeds (`ginny sim --backend board`)."""
 
     name = "board-loop"
+    LINK = _FeedLink
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
@@ -345,6 +392,7 @@ class BoardLoopBackend(SimBackend):
 
     def close(self) -> None:
         self.board.close()
+        METER.ns += self.link.io_cpu_ns()
         super().close()
         if self.context.process and METER.ns:
             write_emulation(Path(self.context.run_dir) / "logs", self.context.process, METER)

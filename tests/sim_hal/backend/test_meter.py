@@ -32,3 +32,22 @@ def test_the_emulation_and_the_harness_move_to_the_worlds_side(tmp_path: Path) -
     assert flight_stack_cores(cpu, 117.0) == 0.5  # (30 + 25 + 3.5) / 117: the world's side left out
     plain = cpu_by_process(summary)  # nothing measured apart: every process as measured
     assert "emulated_hardware" not in plain and "harness" not in plain and plain["control"] == 38.0
+
+
+def test_the_feed_links_io_threads_are_the_ones_its_first_socket_starts() -> None:
+    """The board path's link to the world counts its ZeroMQ I/O threads' CPU as the emulation's: they are the
+    threads its context starts with its first socket (read from /proc), and no other."""
+    import zmq
+
+    from sim_hal.backend.boardloop import _FeedLink, _thread_file
+
+    link = _FeedLink.__new__(_FeedLink)  # the thread bookkeeping alone: no world to link to
+    link._io_threads = None
+    ctx = zmq.Context()
+    sock = link._noting_threads(lambda: ctx.socket(zmq.PUB))
+    try:
+        assert link._io_threads and all(_thread_file(t, "comm").startswith("ZMQbg/IO") for t in link._io_threads)
+        assert link._noting_threads(lambda: 7) == 7 and link.io_cpu_ns() >= 0
+    finally:
+        sock.close(linger=0)
+        ctx.term()
