@@ -27,6 +27,7 @@ import zmq
 from fsw.bus.messages import ActuatorCommand
 from fsw.bus.transport import Publisher
 from fsw.clock import NS_PER_MS
+from fsw.health.resources import cpu_seconds
 from hal.board import bmi160 as bmi
 from hal.board.bmi160 import Bmi160
 from hal.board.cameras import BoardColourCamera, BoardNavcam
@@ -239,6 +240,7 @@ class WorldBoard:
         self.imu_chip = WorldBmi160(link, mounted.T, em.faults)
         self.altimeter_chip = WorldLidarLite(link, em.faults)
         self.mcu: WorldMcu | None = None
+        self.mcu_cpu_s = 0.0  # the emulated MCU's process's CPU, when it closes
 
     def imu(self) -> Fed:
         return Fed(Bmi160(lambda: self.imu_chip, self.cfg.imu, self.clock_ns, _no_delay), self.link, wakes=True)
@@ -283,6 +285,7 @@ class WorldBoard:
         if self.mcu is not None:
             self.mcu.stop()
         if self._mcu_proc is not None:
+            self.mcu_cpu_s = cpu_seconds(self._mcu_proc.pid) or 0.0
             stop_helper(self._mcu_conn, self._mcu_proc)
             self._mcu_proc = None
 
@@ -394,5 +397,5 @@ class BoardLoopBackend(SimBackend):
         self.board.close()
         METER.ns += self.link.io_cpu_ns()
         super().close()
-        if self.context.process and METER.ns:
-            write_emulation(Path(self.context.run_dir) / "logs", self.context.process, METER)
+        if self.context.process and (METER.ns or self.board.mcu_cpu_s):
+            write_emulation(Path(self.context.run_dir) / "logs", self.context.process, METER, self.board.mcu_cpu_s)

@@ -33,9 +33,10 @@ class CpuMeter:
             self._inside.on = False
 
 
-def write_emulation(logs: Path, process: str, meter: CpuMeter) -> None:
-    """What the emulated hardware took in `process`: on a board that is silicon and the kernel's bus drivers,
-    so `ginny sim` moves it from the process's `cpu_s` to `emulated_hardware`, the world's side."""
+def write_emulation(logs: Path, process: str, meter: CpuMeter, apart_s: float = 0.0) -> None:
+    """What the emulated hardware took in `process` (and, `apart_s`, in helper processes of its own, as the
+    emulated MCU's): on a board that is silicon and the kernel's bus drivers, so `ginny sim` moves it from the
+    process's `cpu_s` to `emulated_hardware`, the world's side, and adds what ran apart."""
     logs.mkdir(parents=True, exist_ok=True)
-    (logs / EMULATION_FILE.format(process=process)).write_text(json.dumps({"process": process,
-                                                                          "cpu_s": round(meter.ns / 1e9, 2)}))
+    (logs / EMULATION_FILE.format(process=process)).write_text(json.dumps(
+        {"process": process, "cpu_s": round(meter.ns / 1e9, 2), "apart_cpu_s": round(apart_s, 2)}))

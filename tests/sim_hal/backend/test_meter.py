@@ -22,12 +22,12 @@ def test_nested_entries_are_counted_once() -> None:
 def test_the_emulation_and_the_harness_move_to_the_worlds_side(tmp_path: Path) -> None:
     write_emulation(tmp_path, "control", CpuMeter())
     (tmp_path / EMULATION_FILE.format(process="control")).write_text(json.dumps({"process": "control",
-                                                                                 "cpu_s": 8.0}))
+                                                                                 "cpu_s": 8.0, "apart_cpu_s": 4.0}))
     summary = {"world": {"cpu_s": {"world": 50.0, "render": 30.0}},
                "processes": {"control": {"cpu_s": 38.0}, "nav": {"cpu_s": 25.0}, "health": {"cpu_s": 6.0}}}
     cpu = cpu_by_process(summary, tmp_path, harness_s=2.5)
-    assert cpu["control"] == 30.0 and cpu["emulated_hardware"] == 8.0
-    assert cpu["health"] == 3.5 and cpu["harness"] == 2.5 and cpu["total"] == 149.0
+    assert cpu["control"] == 30.0 and cpu["emulated_hardware"] == 12.0  # its own process's 4 s added
+    assert cpu["health"] == 3.5 and cpu["harness"] == 2.5 and cpu["total"] == 153.0
     assert list(cpu)[:2] == ["world", "render"]  # most first
     assert flight_stack_cores(cpu, 117.0) == 0.5  # (30 + 25 + 3.5) / 117: the world's side left out
     plain = cpu_by_process(summary)  # nothing measured apart: every process as measured
