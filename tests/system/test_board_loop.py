@@ -39,9 +39,20 @@ def events(out: Path, name: str) -> list[dict]:
     return [e for e in map(json.loads, (out / "events.jsonl").read_text().splitlines()) if e["name"] == name]
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out to outgoing connections (Linux: 32768 unless configured)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_ports(host: str, count: int) -> int:
-    """The first of `count` consecutive tcp ports free on `host`."""
-    for first in range(20000 + os.getpid() % 1000 * 40, 65000 - count, 997):
+    """The first of `count` consecutive tcp ports free on `host`, below the ephemeral range: an outgoing
+    connection of any process (the other side's stack connecting to this one) may take a port in that range
+    between this check and the bind (seen: the world's bind failed on a port a connection had just taken)."""
+    top = min(_ephemeral_low(), 65000) - count
+    for first in range(10000 + os.getpid() % 500 * 40, top, 997):
         try:
             with contextlib.ExitStack() as held:
                 for port in range(first, first + count):
