@@ -80,7 +80,11 @@ class Publisher:
         sock.setsockopt(zmq.SNDHWM, self.topic.hwm)
         sock.setsockopt(zmq.XPUB_VERBOSER, 1)
         sock.setsockopt(zmq.LINGER, 0)
-        sock.bind(self.endpoint)
+        try:
+            sock.bind(self.endpoint)
+        except zmq.ZMQError:
+            sock.close(linger=0)  # left open, it would hold the context's term() for ever
+            raise
         self._sock = sock
 
     def close(self) -> None:

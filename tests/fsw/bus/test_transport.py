@@ -225,3 +225,24 @@ def test_a_bad_bundle_is_counted_and_its_good_messages_kept(ctx, run_dir) -> Non
     got = receive_until(sub, lambda g: len(g) >= 3)
     assert [r.seq for r in got] == [0, 1, 2]
     assert (sub.stats.malformed, sub.stats.received) == (2, 3)
+
+
+@pytest.mark.timeout(20)
+def test_a_publisher_whose_endpoint_is_taken_fails_and_leaves_its_context_free_to_end(run_dir) -> None:
+    """A bind that fails (the address in use) raises, and closes the socket it made: a socket left open would
+    hold the context's term() for ever (a world whose setup failed so once hung its whole run)."""
+    ctx = zmq.Context()
+    reg = default_registry()
+    first = Publisher(ctx, reg["imu"], f"ipc://{run_dir}/taken.ipc", "a")
+    first.open()
+    taken = Publisher(ctx, reg["imu"], "tcp://127.0.0.1:*", "b")
+    taken.open()
+    again = Publisher(ctx, reg["imu"], taken.last_endpoint, "c")
+    try:
+        again.open()
+    except zmq.ZMQError:  # ended while the failure is in hand, as a process's close() runs in its `finally`
+        first.close()
+        taken.close()
+        ctx.term()  # returns: nothing is left open
+    else:
+        pytest.fail("a second bind of the same address succeeded")
