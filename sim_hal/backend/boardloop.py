@@ -334,12 +334,13 @@ class _FeedLink(SimLink):
         return self._noting_threads(lambda: super(_FeedLink, self).publisher(topic))
 
     def _noting_threads(self, make: Callable[[], Any]) -> Any:
-        """The first socket starts the context's threads: the I/O threads among those that appear are the link's."""
+        """The first socket starts the context's threads (its I/O thread and reaper): those that appear are the
+        link's. (Not told by name: a new thread names itself only once it runs.)"""
         if self._io_threads is not None:
             return make()
         before = _threads()
         made = make()
-        self._io_threads = {t for t in _threads() - before if _thread_file(t, "comm").startswith("ZMQbg/IO")}
+        self._io_threads = _threads() - before
         return made
 
     def io_cpu_ns(self) -> int:
