@@ -21,6 +21,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import psutil
 import serial
 import zmq
 
@@ -46,6 +47,7 @@ from sim_hal.backend.devices import SimBackend, SimLink
 from sim_hal.backend.meter import CpuMeter, write_emulation
 from sim_hal.backend.topics import sim_registry, sim_topics as TOPICS
 from sim_hal.helper_process import start_helper, stop_helper
+from sim_hal.model.mathx import dot
 
 __all__ = ["BoardLoopBackend", "TOPICS"]  # TOPICS: the sim topics this backend adds (hal.backend reads them)
 
@@ -94,15 +96,10 @@ class WorldBmi160(_MeteredI2c, EmulatedBmi160):
         if self.link.imu:  # without data ready the registers hold what they held
             s = self.link.imu[-1]
             self.link.imu.clear()
-            self._sample = (_turn(self._rows, s.gyro_radps), _turn(self._rows, s.accel_mps2))
+            self._sample = (tuple(dot(r, s.gyro_radps) for r in self._rows),
+                            tuple(dot(r, s.accel_mps2) for r in self._rows))
             self._held = self._pack(s.t_ns / 1e9)
         return self._held
-
-
-def _turn(rows: tuple, v: tuple) -> tuple[float, float, float]:
-    """`rows @ v` for a 3x3 matrix as rows of floats and a 3-vector."""
-    x, y, z = v
-    return tuple(r[0] * x + r[1] * y + r[2] * z for r in rows)
 
 
 class WorldLidarLite(_MeteredI2c, EmulatedLidarLite):
@@ -321,11 +318,11 @@ class _Publishing:
 
 class _FeedLink(SimLink):
     """The world's feed to the emulated chips. Its ZeroMQ context's I/O threads do nothing else (the world's
-    steps and frames arriving), so their CPU, read from /proc when the link closes, is the emulation's."""
+    steps and frames arriving), so their CPU, read (psutil) when the link closes, is the emulation's."""
 
     def __init__(self, context: Any, time_source: Any) -> None:
         super().__init__(context, time_source)
-        self._io_threads: set[str] | None = None
+        self._io_threads: set[int] | None = None
 
     def subscription(self, topic: str) -> Any:
         return self._noting_threads(lambda: super(_FeedLink, self).subscription(topic))
@@ -344,25 +341,13 @@ class _FeedLink(SimLink):
         return made
 
     def io_cpu_ns(self) -> int:
-        ticks = 0
-        for t in self._io_threads or ():
-            fields = _thread_file(t, "stat").rsplit(")", 1)[-1].split()
-            ticks += int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0  # utime, stime
-        return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+        mine = self._io_threads or set()
+        return round(1e9 * sum(t.user_time + t.system_time for t in psutil.Process().threads() if t.id in mine))
 
 
-def _threads() -> set[str]:
-    try:
-        return set(os.listdir("/proc/self/task"))
-    except OSError:
-        return set()
-
-
-def _thread_file(tid: str, name: str) -> str:
-    try:
-        return Path(f"/proc/self/task/{tid}/{name}").read_text()
-    except OSError:
-        return ""
+def _threads() -> set[int]:
+    """This process's thread ids."""
+    return {t.id for t in psutil.Process().threads()}
 
 
 class BoardLoopBackend(SimBackend):
