@@ -134,11 +134,10 @@ class FlightDirector:
         """No valid estimate for `nav_timeout_ms` (beyond the delay estimates are applied with)."""
         return (t_ns - self._nav_good_t) * NS * 1000 - self.cfg.nav_apply_delay_ms > self.cfg.nav_timeout_ms
 
-    def _carry(self, imu: ImuSample) -> np.ndarray:
+    def _carry(self, imu: ImuSample) -> tuple[float, float, float]:
         """Body rates now; the fast estimate carried to this sample."""
-        w = np.array(imu.gyro_radps)
-        self.fast.propagate(imu.t_ns, w, np.array(imu.accel_mps2))
-        return w
+        self.fast.propagate(imu.t_ns, imu.gyro_radps, imu.accel_mps2)
+        return imu.gyro_radps
 
     def _go(self, fn, *args) -> None:
         try:
@@ -352,7 +351,8 @@ class FlightDirector:
         elif self._imu_bad_since is None:
             self._imu_bad_since = imu.t_ns
         w = self._carry(imu)
-        self._accel_norm = float(np.linalg.norm(imu.accel_mps2))
+        ax, ay, az = imu.accel_mps2
+        self._accel_norm = math.sqrt(ax * ax + ay * ay + az * az)
         self._imu_seen = True
         if self.modes.mode in (Mode.IDLE, Mode.PREFLIGHT):  # at rest: the accelerometers' mean, for preflight
             a = np.asarray(imu.accel_mps2, dtype=float)
@@ -373,7 +373,7 @@ class FlightDirector:
         err = wrap_angle(sp.yaw_rad - self._yaw_sp)
         step = math.radians(self.guidance.yaw_rate_dps) * _CYCLE_S
         self._yaw_sp += max(-step, min(step, err))
-        return replace(sp, yaw_rad=self._yaw_sp)
+        return Setpoint(sp.pos_m, sp.vel_mps, sp.acc_mps2, self._yaw_sp, sp.max_tilt_deg)  # not replace(): 500 Hz
 
     def _held_up(self) -> bool:
         """The ground holds the vehicle: thrust well under its weight, yet the accelerometers feel no fall
@@ -407,7 +407,7 @@ class FlightDirector:
         self._stopped_since = t_ns if self._stopped_since is None else self._stopped_since
         return (t_ns - self._stopped_since) * NS >= self.cfg.touchdown_hold_s
 
-    def _fly(self, t: int, w: np.ndarray) -> ActuatorCommand:
+    def _fly(self, t: int, w: tuple[float, float, float]) -> ActuatorCommand:
         sp = self._slew_yaw(self._airborne(t))
         if self._touchdown(t, sp):
             self._go(self.modes.step, t, Mode.LANDED, f"touchdown (estimated height {self._height():.2f} m)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,6 +37,13 @@ class Segment:
     yaw_rad: float
     yaw_from_rad: float = 0.0  # turns: the heading turned from
     profile: Trapezoid | TiltLimited | None = None  # climbs and legs: distance, speed, acceleration in time
+
+    @cached_property
+    def direction(self) -> np.ndarray:
+        """The unit vector from start to end (zero if they are one point): asked every control cycle."""
+        d = self.end - self.start
+        length = float(np.linalg.norm(d))
+        return d / length if length > 0 else np.zeros(3)
 
 
 def ramp(t: float, v0: float, v1: float, accel: float) -> tuple[float, float, float]:
@@ -135,8 +143,6 @@ class Guidance:
             share = min(max((t_s - s.t0_s) / s.duration_s, 0.0), 1.0)
             yaw = s.yaw_from_rad + (s.yaw_rad - s.yaw_from_rad) * share
             return Setpoint(s.end.copy(), np.zeros(3), np.zeros(3), yaw), s
-        d = s.end - s.start
-        length = float(np.linalg.norm(d))
-        u = d / length if length > 0 else np.zeros(3)
+        u = s.direction
         dist, speed, acc = s.profile.at(t_s - s.t0_s)
         return Setpoint(s.start + u * dist, u * speed, u * acc, s.yaw_rad, self._leg_tilt_deg), s

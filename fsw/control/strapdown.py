@@ -71,7 +71,7 @@ class Strapdown:
         self.started = False  # a first estimate has come: there is something to integrate
         self._past = _History(HISTORY)
 
-    def propagate(self, t_ns: int, gyro: np.ndarray, accel: np.ndarray) -> None:
+    def propagate(self, t_ns: int, gyro: np.ndarray | tuple[float, ...], accel: np.ndarray | tuple[float, ...]) -> None:
         e = self.est
         dt = (t_ns - e.t_ns) * NS
         if self.started and 0 < dt < _MAX_DT_S:

@@ -326,6 +326,8 @@ class Terrain:
         self._coarse_load: Callable[[], Grid | None] | None = None
         self.made_tiles = 0
         self.making_ns = 0  # time spent making tiles (profiling: where a simulation's time goes)
+        self._last_height = (math.nan, math.nan, 0.0)  # (north, east, height) of the latest query: a world step
+        # asks for the ground under the vehicle twice (its dynamics, its figures) at the same point
 
     def tile(self, i: int, j: int) -> Grid:
         key = (i, j)
@@ -435,6 +437,14 @@ class Terrain:
 
     def height_at(self, north_m: float, east_m: float) -> float:
         """Terrain height (m, up) at a point, bilinear between fine samples."""
+        last = self._last_height
+        if north_m == last[0] and east_m == last[1]:
+            return last[2]
+        h = self._height_at(north_m, east_m)
+        self._last_height = (north_m, east_m, h)
+        return h
+
+    def _height_at(self, north_m: float, east_m: float) -> float:
         t = self.tile(*self.tile_index(north_m, east_m))
         r, c = t.to_pixel(north_m, east_m)
         r = min(max(r, 0.0), t.height.shape[0] - 1.001)

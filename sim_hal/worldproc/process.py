@@ -548,6 +548,8 @@ class WorldProcess(FlightProcess):
 
     def _capture_behind(self) -> bool:
         """Lockstep: time holds at a still's exposure until the camera's request for it is in."""
+        if not self._captures_due:
+            return False
         self._take_due_captures()
         return any(due <= self.world.t_ns and cid not in self._capture_requests
                    for cid, due in self._captures_due.items())

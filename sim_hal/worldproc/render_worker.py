@@ -6,6 +6,7 @@ draw itself, only ready a few steps later.
 """
 from __future__ import annotations
 
+import select
 import shutil
 import tempfile
 import time
@@ -103,6 +104,8 @@ class ProcessRenderer:
         self._folder = tempfile.mkdtemp(prefix="ginny-render-")
         self.coarse_file = str(Path(self._folder) / "coarse.npz")  # written by the first warm-up, if need be
         self._conn, self._proc = start_helper(_serve, spec, sensors, seed, realtime, nice, self.coarse_file)
+        self._answers = select.poll()  # asked every world step: a bare poll(2), not Connection.poll's wait()
+        self._answers.register(self._conn.fileno(), select.POLLIN)
         self._in_flight: deque[tuple[int, int]] = deque()  # (frame_seq, t_ns)
         self._done: list[NavcamFrame] = []
         self.max_in_flight = max_in_flight
@@ -150,7 +153,7 @@ class ProcessRenderer:
     def ready(self) -> list[NavcamFrame]:
         """Frames finished so far, in order (never waits)."""
         out, self._done = self._done, []
-        while self._in_flight and self._conn.poll():
+        while self._in_flight and self._answers.poll(0):
             out.append(self._receive())
         return out
 
