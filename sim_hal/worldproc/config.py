@@ -87,7 +87,7 @@ class WorldConfig:
     render_nice: int = 0  # lockstep: the renderer's nice value (0..19): it draws ahead, so it may take the CPU
     # the world and control leave, rather than hold up the step
     truth_every_steps: int = 10
-    clock_every_steps: int = 10
+    clock_every_steps: int = 50
     realtime_clock_every_steps: int = 50  # real time: between ticks each process's clock runs on with its host's
     terrain_extent_m: float = 1600.0
     faults: list[str] = field(default_factory=list)

@@ -11,7 +11,7 @@ import serial
 from fsw.bus.messages import ActuatorCommand
 from hal.board.config import McuConfig
 from hal.board.emulated.mcu import EmulatedMcu
-from hal.board.mculink import SYNC, FrameReader, McuLink, crc16, frame
+from hal.board.mculink import ACTUATORS, SYNC, TYPE_ACTUATORS, FrameReader, McuLink, crc16, frame
 from hal.device import DeviceError
 from tests.conftest import wait_until
 
@@ -104,8 +104,12 @@ def test_a_uart_that_stops_draining_drops_whole_frames_and_counts_them() -> None
         reader, got = FrameReader(), []
         while select.select([master], [], [], 0)[0]:
             got += reader.feed(os.read(master, 65536))
-        assert got and reader.crc_errors == 0 and reader.skipped_bytes == 0
-        assert [f.seq for f in got] == list(range(1, len(got) + 1))  # the first frames, whole and in order
+        assert got and reader.crc_errors == 0 and reader.skipped_bytes == 0  # whole frames only
+        seqs = [f.seq for f in got]
+        assert seqs[0] == 1 and all(b > a for a, b in zip(seqs, seqs[1:]))  # in order (the kernel may take more
+        # once its tty layer has moved some on: later frames get in whole, after a run of dropped ones)
+        owed = len(link._unsent) // len(frame(TYPE_ACTUATORS, 1, b"\0" * ACTUATORS.size)) + 1  # still to go
+        assert 20_000 - owed <= len(got) + link.tx_dropped <= 20_000  # the others each sent whole or counted
     finally:
         link.close()
         os.close(master)
