@@ -8,6 +8,8 @@ in `PAYLOAD`; the header carries that field as `[shape, dtype]`.
 from __future__ import annotations
 
 import dataclasses
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -69,6 +71,7 @@ class Codec:
     converters: tuple[Converter, ...]
     payload_index: int
     encoders: tuple = ()
+    plain: Callable[[Message], tuple] | None = None  # every field as it is (no encoder, no pixels): one C call
 
     @classmethod
     def for_class(cls, message_cls: type[Message]) -> "Codec":
@@ -77,10 +80,14 @@ class Codec:
         payload = message_cls.PAYLOAD
         convs = tuple(_shape_dtype if n == payload else converter(types_[n]) for n in names)
         encs = tuple(None if n == payload else encoder(types_[n]) for n in names)
-        return cls(message_cls, names, convs, names.index(payload) if payload else -1, encs)
+        plain = None if payload or any(encs) or len(names) < 2 else operator.attrgetter(*names)
+        return cls(message_cls, names, convs, names.index(payload) if payload else -1, encs, plain)
 
     def encode(self, msg: Message, env: Envelope) -> tuple[bytes, np.ndarray | None]:
         """The header bytes and, for an image message, the contiguous array to send as its own frame."""
+        if self.plain is not None:  # msgpack packs the tuple as the list it would be
+            return msgpack.packb([self.cls.SCHEMA_VERSION, env.publisher, env.seq, self.plain(msg)],
+                                 use_bin_type=True, default=_plain_scalar), None
         body = [getattr(msg, n) if e is None else e(getattr(msg, n)) for n, e in zip(self.fields, self.encoders)]
         array = None
         if self.payload_index >= 0:

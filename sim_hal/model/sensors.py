@@ -23,12 +23,13 @@ class NoiseSource:
     def __init__(self, seed: int, salt: int, width: int) -> None:
         self._rng = np.random.default_rng([seed, salt])
         self._width = width
-        self._block = np.empty((0, width))
+        self._block: list[list[float]] = []
         self._i = 0
 
-    def next(self) -> np.ndarray:
+    def next(self) -> list[float]:
+        """The next row of `width` numbers, as plain floats (the models' arithmetic on them runs at 500 Hz)."""
         if self._i >= len(self._block):
-            self._block = self._rng.standard_normal((_BLOCK, self._width))
+            self._block = self._rng.standard_normal((_BLOCK, self._width)).tolist()
             self._i = 0
         row = self._block[self._i]
         self._i += 1
@@ -49,12 +50,15 @@ class ImuModel:
         c, n = self.cfg, self._noise.next()
         sq = math.sqrt(self.dt_s)
         gw, aw = c.gyro_random_walk_radps_per_sqrt_s * sq, c.accel_random_walk_mps2_per_sqrt_s * sq
-        self.gyro_bias = tuple(b + gw * n[6 + i] for i, b in enumerate(self.gyro_bias))
-        self.accel_bias = tuple(b + aw * n[9 + i] for i, b in enumerate(self.accel_bias))
-        gyro = tuple(_clip(omega_body[i] + self.gyro_bias[i] + c.gyro_noise_radps * n[i], c.gyro_range_radps)
-                     for i in range(3))
-        accel = tuple(_clip(specific_force_body[i] + self.accel_bias[i] + c.accel_noise_mps2 * n[3 + i],
-                            c.accel_range_mps2) for i in range(3))
+        gb, ab = self.gyro_bias, self.accel_bias
+        gb = self.gyro_bias = (gb[0] + gw * n[6], gb[1] + gw * n[7], gb[2] + gw * n[8])
+        ab = self.accel_bias = (ab[0] + aw * n[9], ab[1] + aw * n[10], ab[2] + aw * n[11])
+        w, f, gn, an = omega_body, specific_force_body, c.gyro_noise_radps, c.accel_noise_mps2
+        gr, ar = c.gyro_range_radps, c.accel_range_mps2
+        gyro = (_clip(w[0] + gb[0] + gn * n[0], gr), _clip(w[1] + gb[1] + gn * n[1], gr),
+                _clip(w[2] + gb[2] + gn * n[2], gr))
+        accel = (_clip(f[0] + ab[0] + an * n[3], ar), _clip(f[1] + ab[1] + an * n[4], ar),
+                 _clip(f[2] + ab[2] + an * n[5], ar))
         return ImuSample(t_ns, gyro, accel, self.temperature_c)
 
 
@@ -70,7 +74,7 @@ class AltimeterModel:
         self._noise = NoiseSource(seed, 21, 1)
 
     def sample(self, t_ns: int, state: State, ground_height) -> AltimeterSample:
-        noise = float(self._noise.next()[0]) * self.cfg.noise_std_m
+        noise = self._noise.next()[0] * self.cfg.noise_std_m
         true_range = slant_range(state, ground_height)
         if true_range is None:
             return AltimeterSample(t_ns, 0.0, False)
@@ -100,9 +104,10 @@ class InclinometerModel:
 
     def sample(self, t_ns: int, specific_force_body: Vec) -> InclinometerSample:
         fx, fy, fz = specific_force_body
-        n = self._noise.next() * self.cfg.noise_std_rad
+        n0, n1 = self._noise.next()
         if math.hypot(fx, fy, fz) < 0.5:  # free fall: no gravity to measure
             return InclinometerSample(t_ns, 0.0, 0.0, False)
         roll = math.atan2(-fy, -fz)
         pitch = math.atan2(fx, math.hypot(fy, fz))
-        return InclinometerSample(t_ns, roll + float(n[0]), pitch + float(n[1]), True)
+        std = self.cfg.noise_std_rad
+        return InclinometerSample(t_ns, roll + n0 * std, pitch + n1 * std, True)
