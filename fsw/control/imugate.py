@@ -43,9 +43,10 @@ class ImuGate:
         p = self._previous
         same = p is not None and p.gyro_radps == s.gyro_radps and p.accel_mps2 == s.accel_mps2
         self._repeats = self._repeats + 1 if same else 0
-        if not all(math.isfinite(v) for v in (*s.gyro_radps, *s.accel_mps2)) or self._repeats >= STUCK_REPEATS - 1:
+        if self._repeats >= STUCK_REPEATS - 1:
             return False
-        return math.hypot(*s.gyro_radps) <= self.max_gyro_radps and math.hypot(*s.accel_mps2) <= self.max_accel_mps2
+        gyro, accel = math.hypot(*s.gyro_radps), math.hypot(*s.accel_mps2)  # nan or inf if any part is
+        return gyro <= self.max_gyro_radps and accel <= self.max_accel_mps2
 
     def check(self, s: ImuSample, expected: ImuSample | None = None) -> tuple[ImuSample, bool]:
         """The sample to fly on, and whether the one given was rejected. `expected`: the rate model's

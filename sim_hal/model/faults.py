@@ -89,6 +89,7 @@ class FaultyStream:
 
     def __init__(self, faults: list[Fault], mutators: Mutators, seed: int, salt: int) -> None:
         self.faults = faults
+        self.can_delay = any(f.kind == "delay" for f in faults)  # only then may `release` give anything
         self.mutators = mutators
         self._rng = np.random.default_rng([seed, salt, 404])
         self._last_good: Any = None

@@ -51,12 +51,15 @@ class Wind:
         self.cfg = cfg
         self._noise = NoiseSource(seed, 61, 2)
         self.gust = (0.0, 0.0)
+        self._gains = (math.nan, 0.0, 0.0)  # (dt, decay, drive) as last worked out
 
     def step(self, dt_s: float) -> tuple[float, float, float]:
         c = self.cfg
         if c.gust_std_mps > 0:
-            a = math.exp(-dt_s / c.gust_tau_s)
-            k = c.gust_std_mps * math.sqrt(1 - a * a)
+            if self._gains[0] != dt_s:  # the same step, step after step
+                a = math.exp(-dt_s / c.gust_tau_s)
+                self._gains = (dt_s, a, c.gust_std_mps * math.sqrt(1 - a * a))
+            _, a, k = self._gains
             n = self._noise.next()
             self.gust = (a * self.gust[0] + k * n[0], a * self.gust[1] + k * n[1])
         return (c.north_mps + self.gust[0], c.east_mps + self.gust[1], 0.0)
@@ -115,6 +118,7 @@ class World:
         self._held: deque[NavcamFrame] = deque()  # drawn ahead, their exposure still to come
         self.frame_seq = 0
         self.streams = self._fault_streams(cfg)
+        self._delaying = tuple(n for n in ("imu", "altimeter", "inclinometer", "navcam") if self.streams[n].can_delay)
         self.script = self._script(cfg, vehicle)
         self.command = Command(False, 0.0, (0.0, 0.0, 0.0))
         self.render_ns = 0  # profiling: time spent rendering navcam frames (tiles included)
@@ -178,7 +182,7 @@ class World:
             self._next_frame_ns += self._frame_period_ns
             self._start_frame(exposure)
         out.navcam += self.collect_frames()
-        for name in ("imu", "altimeter", "inclinometer", "navcam"):
+        for name in self._delaying:  # a delay fault's outputs, due now
             late = self.streams[name].release(t_s) if not getattr(out, name) else []
             getattr(out, name).extend(late)
         return out
