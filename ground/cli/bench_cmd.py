@@ -39,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bio.add_argument("--json", action="store_true", help="print one JSON object")
     bio.set_defaults(func=bench_board_io)
     lockstep = bench.add_parser("lockstep", help="a whole flight in lockstep (Flight 51 by default): speed_x, "
-                                "cpu_s_per_sim_s, serial_ms_per_step")
+                                "cpu_s_per_sim_s, serial_ms_per_step (wall, under load), serial_cpu_ms_per_step "
+                                "(its work) and serial_ceiling_x")
     lockstep.add_argument("--plan", default="flight51", help="the plan flown with ginny sim (bundled name or file)")
     lockstep.add_argument("--seed", type=int, default=1, help="the world's seed")
     lockstep.add_argument("--sim-seconds", type=float, default=None,

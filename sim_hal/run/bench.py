@@ -187,9 +187,18 @@ def _flight_figures(path: Path) -> dict | None:
     w = s.get("world", {})
     return {"plan": s["plan"], "seed": s["seed"], "outcome": s["outcome"], "sim_s": s["sim_time_s"],
             "wall_s": s["wall_time_s"], "speed_x": s["speed_x"], "serial_ms_per_step": w.get("serial_ms_per_step"),
+            "serial_cpu_ms_per_step": w.get("serial_cpu_ms_per_step"), "serial_ceiling_x": _ceiling(s, w),
             "steps": w.get("steps"), "frames": w.get("frames"), "tracked_frames": s["tracker"].get("frames"),
             "stills": len(s.get("images", [])), "landing_error_m": s["flight"].get("landing_error_m"),
             "nav_final_error_m": s["nav"].get("final_position_error_m"), "cpu_s_by_process": s.get("cpu_s", {})}
+
+
+def _ceiling(s: dict, w: dict) -> float | None:
+    """The speed the serial chain allows where cores are free: a step's length over its work."""
+    chain, steps = w.get("serial_cpu_ms_per_step"), w.get("steps")
+    if not chain or not steps:
+        return None
+    return round(s["sim_time_s"] * 1e3 / steps / chain, 1)
 
 
 def _hop_figures(path: Path) -> dict | None:

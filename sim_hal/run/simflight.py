@@ -502,5 +502,6 @@ def summarize_flight(req: SimRequest, prep: Prepared, world: dict | None, got: R
             "faults": list(dict.fromkeys((world["faults"] if world else []) + prep.plan.faults + list(req.faults))),
             "events": got.events,
             "modes": got.modes, "images": got.images, "world": {k: world[k] for k in (
-                "steps", "frames", "render_ms_per_frame", "serial_ms_per_step", "ended", "hang", "cpu_s") if k in world}
+                "steps", "frames", "render_ms_per_frame", "serial_ms_per_step", "serial_cpu_ms_per_step",
+                "ended", "hang", "cpu_s") if k in world}
                 if world else {}}

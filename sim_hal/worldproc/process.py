@@ -62,6 +62,8 @@ class RunStats:
     step_ns: int = 0  # in World.step (physics, sensors, rendering)
     publish_ns: int = 0
     answer_ns: int = 0  # lockstep: wall time from a step's sensors going out to control's answer
+    chain_cpu_ns: int = 0  # the main thread's CPU time in the steps' physics, sensors and publishing (with a
+    # hosted control's cycle): the serial chain's work, without the time the thread waited for a core
     answered: int = 0  # ... over this many steps
 
 
@@ -275,7 +277,7 @@ class WorldProcess(FlightProcess):
             if self._nav_behind() or self._capture_behind():
                 self._awaiting_ns = None
                 return  # _on_nav_track (or the camera's request) steps on
-            t0 = time.perf_counter_ns()
+            t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
             out = self.world.step()
             t1 = time.perf_counter_ns()
             # the sensors first: in lockstep, control answers while the rest is done
@@ -291,6 +293,7 @@ class WorldProcess(FlightProcess):
             self._publish(out)
             self.stats.step_ns += t1 - t0
             self.stats.publish_ns += time.perf_counter_ns() - t1
+            self.stats.chain_cpu_ns += time.thread_time_ns() - c0
             self._awaiting_ns = out.imu[-1].t_ns if (self.cfg.lockstep and out.imu) else None
             if self._awaiting_ns is not None and self._link is not None:
                 self.wake(self.control, self._link.wake_handle)  # it answers now, unless it waits for nav
@@ -417,6 +420,7 @@ class WorldProcess(FlightProcess):
                 "render_s": round(render_ns / NS_PER_S, 3), "render_terrain_tiles_s": round(tiles_ns / NS_PER_S, 3),
                 "render_ms_per_frame": round(render_ns / 1e6 / max(st.frames, 1), 2),
                 "answer_ms_per_step": round(st.answer_ns / 1e6 / max(st.answered, 1), 4),
+                "main_chain_cpu_s": round(st.chain_cpu_ns / NS_PER_S, 3),
                 "cpu_world_s": round(time.process_time(), 1), "cpu_render_s": round(w.render_cpu_s(), 1)}
         return WorldSummary(w.t_ns, self.ended, self.hang, self.cfg.seed, self.cfg.terrain, w.t_ns / NS_PER_S,
                             st.wall_s, st.steps, st.frames, list(self.cfg.faults) + self.injected,
