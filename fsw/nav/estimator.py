@@ -54,6 +54,12 @@ class EstimatorConfig:
     focal_px: float = 275.5
     ground_z_m: float = 0.0  # the ground plane at the start (the takeoff point's level), NED z
     terrain_walk_m: float = 0.03  # the ground's height wanders this much (std) per square root metre travelled
+    drift_fraction: float = 0.005  # the horizontal position's error grows by this share of the distance flown,
+    # one sigma: scale and heading errors of the feature odometry, which the model does not have (the filter
+    # knew the along-track position to 5-9 cm after hundreds of metres while it was metres off)
+    height_drift_fraction: float = 0.001  # ... and the height above the takeoff point's (the ground's relief
+    # under the base planes); both as a drift of the whole frame (`_drift`): nothing measures it, so only the
+    # sigmas grow, not the estimate
     slope_std: float = 0.05  # the ground's slope (m/m) under a base frame, a priori
     slope_walk: float = 0.02  # ... and how much it may differ under the next base frame
     slope_min_inliers: int = 80  # a frame with fewer inliers leaves the slope be (over low texture, as on
@@ -99,6 +105,7 @@ class Estimator:
         self._pending_dv = [0.0, 0.0, 0.0]
         self._pending_dn = self._pending_de = 0.0  # ... and the horizontal displacement over it
         self._count = 0
+        self._flown_m = 0.0  # horizontal distance flown since the start (the frame's drift grows with it)
 
     # --- propagation ----------------------------------------------------------------------------------
     def propagate(self, t_ns: int, gyro: np.ndarray, accel: np.ndarray) -> None:
@@ -159,6 +166,7 @@ class Estimator:
         P[_DIAG, _DIAG] += self._q_per_s * dt
         self._follow_plane(self._pending_dn, self._pending_de)
         P[GZ, GZ] += self.cfg.terrain_walk_m ** 2 * self._pending_travel_m
+        self._drift(P, self._pending_travel_m)
         self.P = P
         self._pending_dt = 0.0
         self._pending_travel_m = 0.0
@@ -166,6 +174,23 @@ class Estimator:
         self._pending_turn = [0.0, 0.0, 0.0]
         self._pending_dv = [0.0, 0.0, 0.0]
         self.R = orthonormalize(self.R)
+
+    def _drift(self, P: np.ndarray, travel_m: float) -> None:
+        """The frame's drift over `travel_m` more metres: the same variance on the vehicle's and the base frame's
+        position, fully correlated (and on the ground states' heights with the height), so what the features and
+        the laser measure -- positions relative to the base frame and to the ground -- is not touched. The
+        sigma grows with the distance, as a scale error's does (variance (f d)^2)."""
+        d0 = self._flown_m
+        self._flown_m = d1 = d0 + travel_m
+        grow = d1 * d1 - d0 * d0
+        if grow <= 0.0:
+            return
+        c = self.cfg
+        for axes, f in (((P_.start, PB.start), c.drift_fraction), ((P_.start + 1, PB.start + 1), c.drift_fraction),
+                        ((P_.start + 2, PB.start + 2, GZ, GZB), c.height_drift_fraction)):
+            if f > 0.0:
+                idx = np.array(axes)
+                P[np.ix_(idx, idx)] += f * f * grow
 
     def _follow_plane(self, dn: float, de: float) -> None:
         """The ground under the vehicle follows the base plane's slope as the vehicle moves (dn, de): a rise
@@ -293,30 +318,43 @@ class Estimator:
 
     def reinit_height(self, range_m: float, vel_std_mps: float = 0.5) -> bool:
         """The laser has disagreed with the height for too long and nothing else holds the height (no
-        features): take the height from this range (along the body's down axis, over the ground state) and
-        forget how it was correlated with the rest; the vertical velocity is suspect too. False when the
-        laser does not point at the ground."""
-        return self._reinit(range_m, ((2, self.cfg.altimeter_std_m ** 2), (5, vel_std_mps ** 2)), vehicle=True)
+        features): take the height from this range (along the body's down axis, over the ground state), its
+        uncertainty the ground's and the range's; the vertical velocity is suspect too, its correlations
+        forgotten. False when the laser does not point at the ground."""
+        if not self._reinit(range_m, vehicle=True):
+            return False
+        v = V_.start + 2
+        self.P[v, :] = 0.0
+        self.P[:, v] = 0.0
+        self.P[v, v] = vel_std_mps ** 2
+        return True
 
     def reinit_ground(self, range_m: float) -> bool:
         """The laser has disagreed for too long while the features hold the vehicle's height: the ground
-        under it moved (a crater, a step): the ground state from this range, its correlations forgotten."""
-        return self._reinit(range_m, ((GZ, self.cfg.altimeter_std_m ** 2),), vehicle=False)
+        under it moved (a crater, a step): the ground state from this range below the vehicle, its uncertainty
+        the height's and the range's (what it was correlated with before is forgotten)."""
+        return self._reinit(range_m, vehicle=False)
 
-    def _reinit(self, range_m: float, states: tuple, vehicle: bool) -> bool:
+    def _reinit(self, range_m: float, vehicle: bool) -> bool:
+        """One of the height and the ground under the vehicle from the other and a range: its error is the
+        other's (fully correlated: a drift of the whole frame stays unseen by the ranges) plus the range's."""
         self.flush_covariance()
         down_z = float(self.R[2, 2])
         if down_z < 0.5:
             return False
+        height = P_.start + 2
         if vehicle:
             self.p = self.p.copy()
             self.p[2] = self.ground_z - range_m * down_z
+            reset, source = height, GZ
         else:
             self.ground_z = float(self.p[2]) + range_m * down_z
-        for i, var in states:
-            self.P[i, :] = 0.0
-            self.P[:, i] = 0.0
-            self.P[i, i] = var
+            reset, source = GZ, height
+        J = np.eye(N)
+        J[reset, reset] = 0.0
+        J[reset, source] = 1.0
+        self.P = J @ self.P @ J.T
+        self.P[reset, reset] += self.cfg.altimeter_std_m ** 2
         return True
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:

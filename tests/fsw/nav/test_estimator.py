@@ -3,6 +3,7 @@ errors stay inside its covariance."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -74,12 +75,15 @@ def no_bias(t_s: float) -> np.ndarray:
 
 
 def run(seconds: float, vision: bool, seed: int = 1, ground_z=flat, n_features: int = 100, waypoints=HOP,
-        accel_bias=no_bias, watch=None, drag_per_s: float = 0.0):
+        accel_bias=no_bias, watch=None, drag_per_s: float = 0.0, drift: tuple[float, float] | None = None):
     """Fly the script through the estimator; `watch(est, p)` after every sample. With `drag_per_s` the
     vehicle meets the rotor's drag, and the estimator is told the drag across the rotor every 25 samples."""
     rng = np.random.default_rng(seed)
     truth = flight(seconds, waypoints=waypoints, drag_per_s=drag_per_s)
-    est = Estimator(EstimatorConfig(feature_std_px=1.5, rotor_drag_per_s=drag_per_s), BODY_FROM_CAM)  # ideal
+    cfg = EstimatorConfig(feature_std_px=1.5, rotor_drag_per_s=drag_per_s)
+    if drift is not None:
+        cfg = replace(cfg, drift_fraction=drift[0], height_drift_fraction=drift[1])
+    est = Estimator(cfg, BODY_FROM_CAM)  # ideal
     est.reset(truth[0][1], truth[0][3])  # features on the true ground, 1 px noise
     base, across = None, []
     for k, (t, p, v, R, gyro, accel) in enumerate(truth):
@@ -114,6 +118,19 @@ def test_with_vision_errors_stay_inside_the_covariance() -> None:
     assert np.all(np.abs(vel_err) < 3 * sd[3:6] + 0.005), (vel_err, sd[3:6])
     assert np.linalg.norm(pos_err[:2]) < 0.3  # 28 m flown
     assert np.linalg.norm(vel_err) < 0.05
+
+
+def test_the_frame_s_drift_grows_the_position_s_sigma_with_the_distance_and_leaves_the_estimate() -> None:
+    """Scale and heading errors, which the model lacks, grow the position's sigma with the distance flown, as a
+    drift of the whole frame: neither the features, the laser nor the IMU sees it, so the estimate stays that of
+    the filter without it (to rounding), and only the sigmas grow: by the share of the distance (28 m here)."""
+    drifting, (_, p, _, _, _, _) = run(15.0, vision=True, drift=(0.005, 0.001))
+    still, _ = run(15.0, vision=True, drift=(0.0, 0.0))
+    assert np.allclose(drifting.p, still.p, atol=1e-6) and np.allclose(drifting.v, still.v, atol=1e-7)
+    assert drifting.ground_z == pytest.approx(still.ground_z, abs=1e-6)
+    grown = drifting.covariance_diag()[0:3] - still.covariance_diag()[0:3]
+    flown = math.hypot(*p[:2])  # 28.3 m, straight
+    assert grown == pytest.approx([(0.005 * flown) ** 2] * 2 + [(0.001 * flown) ** 2], rel=0.05)
 
 
 def test_over_rising_ground_the_height_stays_above_the_takeoff_point_and_the_ground_is_tracked() -> None:
@@ -267,3 +284,19 @@ def test_the_covariance_step_over_summed_imu_matches_the_continuous_error_model(
     for rows, cols in ((P_, V_), (V_, TH), (V_, BA), (TH, TH), (TH, BG), (P_, TH), (P_, BA), (V_, BG)):
         block, want = summed[rows, cols], fine[rows, cols]
         assert np.abs(block - want).max() <= 0.05 * np.abs(want).max(), (rows, cols, block, want)
+
+
+def test_a_ground_taken_from_a_range_carries_the_height_s_uncertainty() -> None:
+    """The ground re-taken from a range lies that range below the estimated height: its error is the height's
+    (fully correlated) plus the range's, so a frame's drift, unseen by the ranges, stays unseen after it."""
+    from fsw.nav.estimator import GZ
+
+    est = Estimator(EstimatorConfig(), BODY_FROM_CAM)
+    est.reset(np.array([0.0, 0.0, -10.0]), np.eye(3), height_std_m=0.5)
+    assert est.reinit_ground(10.4)
+    assert est.ground_z == pytest.approx(0.4)
+    P = est.P
+    assert P[GZ, 2] == pytest.approx(P[2, 2]) and P[GZ, GZ] == pytest.approx(P[2, 2] + 0.03 ** 2)
+    height = est.p[2]
+    assert est.update_altimeter(10.45)  # 5 cm more: the ground's (half of it: two ranges' worth), not the height's
+    assert est.p[2] == pytest.approx(height, abs=1e-3) and est.ground_z == pytest.approx(0.425, abs=0.002)
