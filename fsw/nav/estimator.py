@@ -54,12 +54,14 @@ class EstimatorConfig:
     focal_px: float = 275.5
     ground_z_m: float = 0.0  # the ground plane at the start (the takeoff point's level), NED z
     terrain_walk_m: float = 0.03  # the ground's height wanders this much (std) per square root metre travelled
-    drift_fraction: float = 0.005  # the horizontal position's error grows by this share of the distance flown,
-    # one sigma: scale and heading errors of the feature odometry, which the model does not have (the filter
-    # knew the along-track position to 5-9 cm after hundreds of metres while it was metres off)
-    height_drift_fraction: float = 0.001  # ... and the height above the takeoff point's (the ground's relief
-    # under the base planes); both as a drift of the whole frame (`_drift`): nothing measures it, so only the
-    # sigmas grow, not the estimate
+    drift_fraction: float = 0.005  # the position's error grows by this share of the distance flown, one sigma,
+    # horizontally with the distance flown across the ground, in height with the height climbed or descended:
+    # the feature odometry's scale and heading errors, which the model does not have (the filter knew the
+    # along-track position to 5-9 cm after hundreds of metres while it was metres off, and its height to 6 mm
+    # in a climb that put it 5 cm high)
+    height_drift_fraction: float = 0.001  # ... and the height's with the distance flown across the ground (the
+    # ground's relief under the base planes); all as a drift of the whole frame (`_drift`): nothing measures
+    # it, so only the sigmas grow, not the estimate
     slope_std: float = 0.05  # the ground's slope (m/m) under a base frame, a priori
     slope_walk: float = 0.02  # ... and how much it may differ under the next base frame
     slope_min_inliers: int = 80  # a frame with fewer inliers leaves the slope be (over low texture, as on
@@ -105,7 +107,8 @@ class Estimator:
         self._pending_dv = [0.0, 0.0, 0.0]
         self._pending_dn = self._pending_de = 0.0  # ... and the horizontal displacement over it
         self._count = 0
-        self._flown_m = 0.0  # horizontal distance flown since the start (the frame's drift grows with it)
+        self._flown_m = self._climbed_m = 0.0  # distance flown across the ground, and up or down, since the start
+        self._pending_climb_m = 0.0  # ... and up or down since the last flush (the frame's drift grows with them)
 
     # --- propagation ----------------------------------------------------------------------------------
     def propagate(self, t_ns: int, gyro: np.ndarray, accel: np.ndarray) -> None:
@@ -129,6 +132,7 @@ class Estimator:
         self._pending_dt += dt
         v0, v1 = self.v[0], self.v[1]
         self._pending_travel_m += math.sqrt(v0 * v0 + v1 * v1) * dt
+        self._pending_climb_m += abs(self.v[2]) * dt
         self._pending_dn += v0 * dt
         self._pending_de += v1 * dt
         self._count += 1
@@ -166,31 +170,32 @@ class Estimator:
         P[_DIAG, _DIAG] += self._q_per_s * dt
         self._follow_plane(self._pending_dn, self._pending_de)
         P[GZ, GZ] += self.cfg.terrain_walk_m ** 2 * self._pending_travel_m
-        self._drift(P, self._pending_travel_m)
+        self._drift(P, self._pending_travel_m, self._pending_climb_m)
         self.P = P
         self._pending_dt = 0.0
-        self._pending_travel_m = 0.0
+        self._pending_travel_m = self._pending_climb_m = 0.0
         self._pending_dn = self._pending_de = 0.0
         self._pending_turn = [0.0, 0.0, 0.0]
         self._pending_dv = [0.0, 0.0, 0.0]
         self.R = orthonormalize(self.R)
 
-    def _drift(self, P: np.ndarray, travel_m: float) -> None:
-        """The frame's drift over `travel_m` more metres: the same variance on the vehicle's and the base frame's
-        position, fully correlated (and on the ground states' heights with the height), so what the features and
-        the laser measure -- positions relative to the base frame and to the ground -- is not touched. The
-        sigma grows with the distance, as a scale error's does (variance (f d)^2)."""
-        d0 = self._flown_m
-        self._flown_m = d1 = d0 + travel_m
-        grow = d1 * d1 - d0 * d0
-        if grow <= 0.0:
-            return
+    def _drift(self, P: np.ndarray, across_m: float, climb_m: float) -> None:
+        """The frame's drift over `across_m` more metres across the ground and `climb_m` up or down: the same
+        variance on the vehicle's and the base frame's position, fully correlated (and in height on the ground
+        states too), so what the features and the laser measure -- positions relative to the base frame and to
+        the ground -- is not touched. Each sigma grows with its distance, as a scale error's does (variance
+        (f d)^2)."""
         c = self.cfg
-        for axes, f in (((P_.start, PB.start), c.drift_fraction), ((P_.start + 1, PB.start + 1), c.drift_fraction),
-                        ((P_.start + 2, PB.start + 2, GZ, GZB), c.height_drift_fraction)):
-            if f > 0.0:
+        h0, v0 = self._flown_m, self._climbed_m
+        self._flown_m, self._climbed_m = h1, v1 = h0 + across_m, v0 + climb_m
+        across, up = h1 * h1 - h0 * h0, v1 * v1 - v0 * v0
+        horizontal = c.drift_fraction ** 2 * across
+        height = c.height_drift_fraction ** 2 * across + c.drift_fraction ** 2 * up
+        for axes, var in (((P_.start, PB.start), horizontal), ((P_.start + 1, PB.start + 1), horizontal),
+                          ((P_.start + 2, PB.start + 2, GZ, GZB), height)):
+            if var > 0.0:
                 idx = np.array(axes)
-                P[np.ix_(idx, idx)] += f * f * grow
+                P[np.ix_(idx, idx)] += var
 
     def _follow_plane(self, dn: float, de: float) -> None:
         """The ground under the vehicle follows the base plane's slope as the vehicle moves (dn, de): a rise

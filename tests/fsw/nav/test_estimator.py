@@ -123,14 +123,17 @@ def test_with_vision_errors_stay_inside_the_covariance() -> None:
 def test_the_frame_s_drift_grows_the_position_s_sigma_with_the_distance_and_leaves_the_estimate() -> None:
     """Scale and heading errors, which the model lacks, grow the position's sigma with the distance flown, as a
     drift of the whole frame: neither the features, the laser nor the IMU sees it, so the estimate stays that of
-    the filter without it (to rounding), and only the sigmas grow: by the share of the distance (28 m here)."""
+    the filter without it (to rounding), and only the sigmas grow: by the share of the distance (28 m across
+    the ground, 10 m up)."""
     drifting, (_, p, _, _, _, _) = run(15.0, vision=True, drift=(0.005, 0.001))
     still, _ = run(15.0, vision=True, drift=(0.0, 0.0))
     assert np.allclose(drifting.p, still.p, atol=1e-6) and np.allclose(drifting.v, still.v, atol=1e-7)
     assert drifting.ground_z == pytest.approx(still.ground_z, abs=1e-6)
     grown = drifting.covariance_diag()[0:3] - still.covariance_diag()[0:3]
     flown = math.hypot(*p[:2])  # 28.3 m, straight
-    assert grown == pytest.approx([(0.005 * flown) ** 2] * 2 + [(0.001 * flown) ** 2], rel=0.05)
+    climbed = 10.0
+    assert grown == pytest.approx([(0.005 * flown) ** 2] * 2 + [(0.001 * flown) ** 2 + (0.005 * climbed) ** 2],
+                                  rel=0.05)
 
 
 def test_over_rising_ground_the_height_stays_above_the_takeoff_point_and_the_ground_is_tracked() -> None:
