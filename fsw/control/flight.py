@@ -351,8 +351,7 @@ class FlightDirector:
         elif self._imu_bad_since is None:
             self._imu_bad_since = imu.t_ns
         w = self._carry(imu)
-        ax, ay, az = imu.accel_mps2
-        self._accel_norm = math.sqrt(ax * ax + ay * ay + az * az)
+        self._accel_norm = math.hypot(*imu.accel_mps2)
         self._imu_seen = True
         if self.modes.mode in (Mode.IDLE, Mode.PREFLIGHT):  # at rest: the accelerometers' mean, for preflight
             a = np.asarray(imu.accel_mps2, dtype=float)

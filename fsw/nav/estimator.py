@@ -355,12 +355,18 @@ class Estimator:
         else:
             self.ground_z = float(self.p[2]) + range_m * down_z
             reset, source = GZ, height
-        J = np.eye(N)
-        J[reset, reset] = 0.0
-        J[reset, source] = 1.0
-        self.P = J @ self.P @ J.T
+        self._take_states([(reset, source)])
         self.P[reset, reset] += self.cfg.altimeter_std_m ** 2
         return True
+
+    def _take_states(self, pairs: list[tuple[int, int]]) -> None:
+        """Error states set to others' (`(to, from)` index pairs): each takes its source's uncertainty and
+        correlations, fully correlated with it, and forgets its own (a clone, P = J P J^T)."""
+        J = np.eye(N)
+        for to, source in pairs:
+            J[to, to] = 0.0
+            J[to, source] = 1.0
+        self.P = J @ self.P @ J.T
 
     def new_base(self, pose: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """The current frame becomes the base: clone the pose and the ground under it (and their uncertainty)
@@ -368,14 +374,8 @@ class Estimator:
         self.flush_covariance()
         self.p_b, self.R_b = (self.p.copy(), self.R.copy()) if pose is None else (pose[0].copy(), pose[1].copy())
         self.ground_z_b = self.ground_z
-        J = np.eye(N)
-        J[PB] = 0
-        J[THB] = 0
-        J[GZB] = 0
-        J[PB, P_] = np.eye(3)
-        J[THB, TH] = np.eye(3)
-        J[GZB, GZ] = 1.0
-        self.P = J @ self.P @ J.T
+        self._take_states([*zip(range(PB.start, PB.stop), range(P_.start, P_.stop)),
+                           *zip(range(THB.start, THB.stop), range(TH.start, TH.stop)), (GZB, GZ)])
         self.P[SL, SL] += np.eye(2) * self.cfg.slope_walk ** 2
 
     def _predict_features(self, base_n: np.ndarray, pose: tuple) -> np.ndarray:

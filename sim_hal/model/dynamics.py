@@ -60,9 +60,8 @@ class State:
     touchdowns: list[Touchdown] = field(default_factory=list)
 
 
-def _lag_gain(dt: float, tau: float) -> float:
-    """The share of the way to its target a first-order lag of time constant `tau` goes in `dt`."""
-    return 1.0 - math.exp(-dt / tau)
+def _lag(current: float, target: float, dt: float, tau: float) -> float:
+    return current + (target - current) * (1.0 - math.exp(-dt / tau))
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
@@ -75,7 +74,6 @@ class Vehicle:
         self.p = params
         self.ground = ground
         self.normal = normal
-        self._lag_gains = (math.nan, 0.0, 0.0)  # (dt, thrust's, torque's share of the way) as last worked out
         z = -ground(north_m, east_m) - params.body.feet_below_cg_m
         g = params.environment.gravity_mps2
         self.state = State((north_m, east_m, z), (0.0, 0.0, 0.0), mx.q_from_euler(0.0, 0.0, yaw_rad),
@@ -90,14 +88,11 @@ class Vehicle:
         target = r.nominal_speed_rpm if cmd.armed else 0.0
         s.rotor_rpm = min(s.rotor_rpm + rate, target) if s.rotor_rpm < target else max(s.rotor_rpm - rate, target)
         k = (s.rotor_rpm / r.nominal_speed_rpm) ** 2
-        if self._lag_gains[0] != dt:  # the same step, step after step
-            self._lag_gains = (dt, _lag_gain(dt, r.thrust_lag_s), _lag_gain(dt, r.torque_lag_s))
-        _, k_thrust, k_torque = self._lag_gains
         thrust_cmd = _clamp(cmd.thrust_n, 0.0, r.max_thrust_n * k) if cmd.armed else 0.0
-        s.thrust_n = min(s.thrust_n + (thrust_cmd - s.thrust_n) * k_thrust, r.max_thrust_n * k)
+        s.thrust_n = min(_lag(s.thrust_n, thrust_cmd, dt, r.thrust_lag_s), r.max_thrust_n * k)
         torque_cmd = tuple(_clamp(c, -m * k, m * k) if cmd.armed else 0.0
                            for c, m in zip(cmd.torque_nm, r.max_torque_nm))
-        s.torque_nm = tuple(c + (t - c) * k_torque for c, t in zip(s.torque_nm, torque_cmd))
+        s.torque_nm = tuple(_lag(c, t, dt, r.torque_lag_s) for c, t in zip(s.torque_nm, torque_cmd))
         return math.sqrt(k)
 
     # --- forces -----------------------------------------------------------------------------------

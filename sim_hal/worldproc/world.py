@@ -51,15 +51,12 @@ class Wind:
         self.cfg = cfg
         self._noise = NoiseSource(seed, 61, 2)
         self.gust = (0.0, 0.0)
-        self._gains = (math.nan, 0.0, 0.0)  # (dt, decay, drive) as last worked out
 
     def step(self, dt_s: float) -> tuple[float, float, float]:
         c = self.cfg
         if c.gust_std_mps > 0:
-            if self._gains[0] != dt_s:  # the same step, step after step
-                a = math.exp(-dt_s / c.gust_tau_s)
-                self._gains = (dt_s, a, c.gust_std_mps * math.sqrt(1 - a * a))
-            _, a, k = self._gains
+            a = math.exp(-dt_s / c.gust_tau_s)
+            k = c.gust_std_mps * math.sqrt(1 - a * a)
             n = self._noise.next()
             self.gust = (a * self.gust[0] + k * n[0], a * self.gust[1] + k * n[1])
         return (c.north_mps + self.gust[0], c.east_mps + self.gust[1], 0.0)

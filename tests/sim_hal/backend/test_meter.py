@@ -42,13 +42,13 @@ def test_the_feed_links_io_threads_are_the_ones_its_first_socket_starts() -> Non
     import zmq
 
     from sim_hal.backend.boardloop import _FeedLink
+    from tests.conftest import wait_until
 
     def name(tid: int) -> str:
         try:
             return Path(f"/proc/self/task/{tid}/comm").read_text()
         except OSError:
             return ""
-    from tests.conftest import wait_until
 
     link = _FeedLink.__new__(_FeedLink)  # the thread bookkeeping alone: no world to link to
     link._io_threads = None
