@@ -74,6 +74,17 @@ class Grid:
         """(row, col) as continuous pixel coordinates (cv2.remap convention: pixel centres at integers)."""
         return (north_m - self.origin_n) / self.res_m - 0.5, (east_m - self.origin_e) / self.res_m - 0.5
 
+    def averaged(self, f: int) -> "Grid":
+        """The patch on cells f times as wide: heights and shade averaged over each block of f x f cells, the
+        rover's footprint where it covers half a block (a last partial block is left out)."""
+        return Grid(self.origin_n, self.origin_e, self.res_m * f, _block_mean(self.height, f),
+                    _block_mean(self.shade, f), (_block_mean(self.rover.astype(np.float32), f) >= 0.5).astype(np.uint8))
+
+
+def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
+    rows, cols = a.shape[0] // f, a.shape[1] // f
+    return cv2.resize(a[:rows * f, :cols * f], (cols, rows), interpolation=cv2.INTER_AREA)
+
 
 # --- heights and albedo ------------------------------------------------------------------------------------
 
