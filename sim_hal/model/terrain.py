@@ -78,7 +78,7 @@ class Grid:
         """The patch on cells f times as wide: heights and shade averaged over each block of f x f cells, the
         rover's footprint where it covers half a block (a last partial block is left out)."""
         return Grid(self.origin_n, self.origin_e, self.res_m * f, _block_mean(self.height, f),
-                    _block_mean(self.shade, f), (_block_mean(self.rover.astype(np.float32), f) >= 0.5).astype(np.uint8))
+                    _block_mean(self.shade, f), (_block_mean(self.rover * np.uint8(255), f) >= 128).astype(np.uint8))
 
 
 def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
