@@ -3,8 +3,9 @@
 Navcam: every pixel's ray is fixed in the camera, so for a pose its ground slope ratios (north/down,
 east/down) are one perspective transform of precomputed (x/z, y/z). The ground point is found in passes
 against the terrain height on a coarser grid of pixels (flat guess, then the height found there, and so on;
-the heights averaged to about that grid's spacing on the ground), and the sun-shaded albedo is sampled there from the fine window, or from the coarse map beyond it. Sensor read
-noise comes from a seeded noise plate shifted per frame.
+the heights averaged to about that grid's spacing on the ground), and the sun-shaded albedo is sampled there
+from the fine window, or from the coarse map beyond it. Sensor read noise comes from a seeded noise plate
+shifted per frame.
 """
 from __future__ import annotations
 
