@@ -76,15 +76,16 @@ class NavcamRenderer:
         win = self.terrain.window(pos_m[0], pos_m[1])
         depth = cv2.resize(self._ground_depth(pos_m, m, horizon, win), (cfg.width_px, cfg.height_px),
                            interpolation=cv2.INTER_LINEAR)
-        map_x, map_y, sky = _maps(self._uv, m, horizon, depth, win, pos_m)
+        rays = _Rays(self._uv, m, horizon)
+        map_x, map_y = rays.maps(depth, win, pos_m)
         if layer == "rover":
             return _remap(win.rover * np.uint8(255), map_x, map_y, 0)
         img = _remap(win.shade, map_x, map_y, 0)
         far = np.flatnonzero(img == 0)
         if far.size:
             img.ravel()[far] = self._far_field(far, pos_m, win, map_x, map_y)
-        if sky is not None:
-            img[sky] = _SKY_DN
+        if rays.sky is not None:
+            img[rays.sky] = _SKY_DN
         if self._gain != 1.0:
             img = cv2.convertScaleAbs(img, alpha=self._gain)  # saturates at 255, as a sensor does
         return self._add_noise(img) if noise else img
@@ -96,9 +97,9 @@ class NavcamRenderer:
         h0 = self.terrain.height_at(pos_m[0], pos_m[1])
         depth = np.full(self._uv_coarse[0].shape, alt - h0, np.float32)
         heights = self._heights(win, alt - h0)
-        previous = depth
+        rays, previous = _Rays(self._uv_coarse, m, horizon), depth
         for _ in range(_GROUND_ITERATIONS):
-            map_x, map_y, _ = _maps(self._uv_coarse, m, horizon, depth, heights, pos_m)
+            map_x, map_y = rays.maps(depth, heights, pos_m)
             previous, depth = depth, np.float32(alt) - _remap(heights.height, map_x, map_y, float(h0))
         swinging = np.abs(depth - previous) > _SWING_M  # where the passes oscillate: between the last two
         if swinging.any():
@@ -147,25 +148,32 @@ def _planes(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(uv[..., 0], np.float32), np.ascontiguousarray(uv[..., 1], np.float32)
 
 
-def _maps(uv: tuple[np.ndarray, np.ndarray], m: np.ndarray, horizon: bool, depth: np.ndarray, grid: Grid,
-          pos_m: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Where each pixel's ray meets the ground, in `grid`'s pixel coordinates (remap's maps), for camera rays
-    (x/z, y/z) = `uv`, camera-to-world rotation `m` and the depth of the ground below the vehicle along each
-    ray. A ray's (north, east) per metre down is a perspective map of (x/z, y/z). When some rays reach the
-    horizon (`horizon`), their down component is clamped and their mask returned (they see the sky)."""
-    u, v = uv
-    down = cv2.addWeighted(u, float(m[2, 0]), v, float(m[2, 1]), float(m[2, 2]))
-    sky = None
-    if horizon:
-        sky = down <= _HORIZON
-        down = np.maximum(down, np.float32(_HORIZON))
-    scale = cv2.divide(depth, down, scale=1.0 / grid.res_m)
-    row0, col0 = grid.to_pixel(pos_m[0], pos_m[1])
-    map_x = cv2.multiply(cv2.addWeighted(u, float(m[1, 0]), v, float(m[1, 1]), float(m[1, 2])), scale)
-    map_x += np.float32(col0)
-    map_y = cv2.multiply(cv2.addWeighted(u, float(m[0, 0]), v, float(m[0, 1]), float(m[0, 2])), scale)
-    map_y += np.float32(row0)
-    return map_x, map_y, sky
+class _Rays:
+    """Per pixel, a ray's (north, east, down) in the world per unit of its camera z -- a perspective map of the
+    camera rays (x/z, y/z) = `uv` under the camera-to-world rotation `m`, the same for every depth. When some
+    rays reach the horizon (`horizon`), their down component is clamped and `sky` masks them (they see the
+    sky); else `sky` is None."""
+
+    def __init__(self, uv: tuple[np.ndarray, np.ndarray], m: np.ndarray, horizon: bool) -> None:
+        u, v = uv
+        self.north, self.east, down = (cv2.addWeighted(u, float(m[i, 0]), v, float(m[i, 1]), float(m[i, 2]))
+                                       for i in range(3))
+        self.sky = None
+        if horizon:
+            self.sky = down <= _HORIZON
+            down = np.maximum(down, np.float32(_HORIZON))
+        self.down = down
+
+    def maps(self, depth: np.ndarray, grid: Grid, pos_m: Vec) -> tuple[np.ndarray, np.ndarray]:
+        """Where each ray meets the ground `depth` metres below the vehicle at `pos_m`, in `grid`'s pixel
+        coordinates (remap's maps: columns, rows)."""
+        scale = cv2.divide(depth, self.down, scale=1.0 / grid.res_m)
+        row0, col0 = grid.to_pixel(pos_m[0], pos_m[1])
+        map_x = cv2.multiply(self.east, scale)
+        map_x += np.float32(col0)
+        map_y = cv2.multiply(self.north, scale)
+        map_y += np.float32(row0)
+        return map_x, map_y
 
 
 def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, outside: float) -> np.ndarray:
