@@ -34,6 +34,9 @@ _HELD_BY_RANGE[_VERTICAL] = False  # ... their gain held at zero
 _MOVED = 15  # dp dv dtheta dba dbg: the states the IMU propagation moves
 _I3 = np.eye(3)
 _DIAG = np.arange(3, _MOVED)  # dv dtheta dba dbg: the states the process noise enters
+_DRIFTING = tuple(np.ix_(a, a) for a in ([P_.start, PB.start], [P_.start + 1, PB.start + 1],
+                                         [P_.start + 2, PB.start + 2, GZ, GZB]))  # the frame's drift: north,
+# east (the vehicle's and the base frame's positions) and down (their heights, and the ground under each)
 _EPS = 1e-6  # the step of the features' numeric Jacobian
 _OFFSETS = np.vstack([np.zeros(15), np.eye(15) * _EPS])  # feature model offsets: none, then each parameter
 _TURNS = np.stack([[rotvec_to_matrix(x[a:a + 3]) for x in _OFFSETS] for a in (3, 9)])  # their rotations:
@@ -194,11 +197,10 @@ class Estimator:
         across, up = h1 * h1 - h0 * h0, v1 * v1 - v0 * v0
         horizontal = c.drift_fraction ** 2 * across
         height = c.height_drift_fraction ** 2 * across + c.drift_fraction ** 2 * up
-        for axes, var in (((P_.start, PB.start), horizontal), ((P_.start + 1, PB.start + 1), horizontal),
-                          ((P_.start + 2, PB.start + 2, GZ, GZB), height)):
+        north, east, down = _DRIFTING
+        for block, var in ((north, horizontal), (east, horizontal), (down, height)):
             if var > 0.0:
-                idx = np.array(axes)
-                P[np.ix_(idx, idx)] += var
+                P[block] += var
 
     def _follow_plane(self, dn: float, de: float) -> None:
         """The ground under the vehicle follows the base plane's slope as the vehicle moves (dn, de): a rise
